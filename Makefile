@@ -1,0 +1,34 @@
+# cited-qa: `make run` (venv, install, ingest seeds/, chat UI) and `make test`.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8501
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: run install ingest test lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+ingest: install
+	$(VENV)/bin/qa ingest seeds/
+
+run: ingest
+	$(VENV)/bin/streamlit run ui/app.py --server.address 127.0.0.1 --server.port $(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+test: lint
+	$(PY) -m pytest
+
+bench: install
+	$(PY) bench/bench_core.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache artifacts

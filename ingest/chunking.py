@@ -1,0 +1,78 @@
+"""Sentence-aware chunking that keeps each chunk inside the embedding model's window."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from qa.text import sentence_spans
+
+__all__ = ["TokenCounter", "chunk_spans"]
+
+TokenCounter = Callable[[str], int]
+"""Counts the word pieces of a text (without the model's special tokens)."""
+
+
+def _split_long(
+    text: str, start: int, end: int, count: TokenCounter, max_tokens: int
+) -> list[tuple[int, int]]:
+    """Cut one over-long sentence into word windows of at most `max_tokens`."""
+    pieces: list[tuple[int, int]] = []
+    piece_start = piece_end = -1
+    used = 0
+    for m in re.finditer(r"\S+", text[start:end]):
+        w_start, w_end = start + m.start(), start + m.end()
+        n = count(text[w_start:w_end])
+        if piece_start >= 0 and used + n > max_tokens:
+            pieces.append((piece_start, piece_end))
+            piece_start, used = -1, 0
+        if piece_start < 0:
+            piece_start = w_start
+        if n > max_tokens:  # a single enormous "word": cut it by characters
+            step = max(1, (w_end - w_start) * max_tokens // n)
+            for a in range(w_start, w_end, step):
+                pieces.append((a, min(a + step, w_end)))
+            piece_start, used = -1, 0
+            continue
+        piece_end = w_end
+        used += n
+    if piece_start >= 0:
+        pieces.append((piece_start, piece_end))
+    return pieces
+
+
+def chunk_spans(
+    text: str, count_tokens: TokenCounter, max_tokens: int = 200, overlap_tokens: int = 48
+) -> list[tuple[int, int]]:
+    """Character spans of overlapping chunks of `text`, each of whole sentences where possible.
+
+    Sentences are packed until the next would pass `max_tokens`; the next chunk starts with the
+    last sentences of the previous one, up to `overlap_tokens`, so a fact that straddles a
+    boundary is found in one chunk whole.
+    """
+    units: list[tuple[int, int, int]] = []  # (start, end, tokens)
+    for s, e in sentence_spans(text):
+        n = count_tokens(text[s:e])
+        if n <= max_tokens:
+            units.append((s, e, n))
+        else:
+            units.extend((a, b, count_tokens(text[a:b])) for a, b in _split_long(
+                text, s, e, count_tokens, max_tokens
+            ))
+    chunks: list[tuple[int, int]] = []
+    i = 0
+    while i < len(units):
+        j, used = i, 0
+        while j < len(units) and (j == i or used + units[j][2] <= max_tokens):
+            used += units[j][2]
+            j += 1
+        chunks.append((units[i][0], units[j - 1][1]))
+        if j >= len(units):
+            break
+        # Step back over trailing sentences that fit in the overlap, but always move forward.
+        back, carried = j, 0
+        while back - 1 > i and carried + units[back - 1][2] <= overlap_tokens:
+            back -= 1
+            carried += units[back][2]
+        i = back
+    return chunks

@@ -1,0 +1,287 @@
+"""Load .txt, .md and .html files (and JSONL evaluation corpora) into `SourceDocument`s.
+
+A file that cannot be loaded raises `SkipFile` with a one-line reason; `load_paths` turns each
+into a `Skipped` record so one bad file never stops a batch.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import json
+import re
+import stat
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+from bs4.element import NavigableString, PreformattedString
+from bs4.exceptions import ParserRejectedMarkup
+
+from ingest.news import parse_news_header
+from qa.errors import IngestError
+from qa.types import SourceDocument
+
+__all__ = [
+    "SUPPORTED_SUFFIXES",
+    "SkipFile",
+    "Skipped",
+    "doc_id_for",
+    "iter_files",
+    "load_file",
+    "load_jsonl_documents",
+    "load_paths",
+]
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+_SNIFF_BYTES = 8 * 1024
+_MB = 1024 * 1024
+
+_DROP_TAGS = ("script", "style", "noscript", "template", "head", "svg", "nav", "footer")
+_LINE_TAGS = ("br", "li", "tr", "dt", "dd")
+_CELL_TAGS = ("td", "th")
+_BLOCK_TAGS = (
+    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "blockquote", "pre",
+    "table", "ul", "ol", "dl", "header", "main", "aside", "figure", "figcaption", "hr", "form",
+)  # fmt: skip
+_ATX_HEADING = re.compile(r" {0,3}#{1,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*")
+_FENCE = re.compile(r" {0,3}(```|~~~)")
+_JSONL_SHAPE = 'expected one object per line like {"doc_id": "d1", "title": "...", "text": "..."}'
+
+
+class SkipFile(Exception):
+    """A file is not loaded; `reason` says why in one short line."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file left out of an ingest run, with a one-line reason."""
+
+    path: str
+    reason: str
+
+
+def doc_id_for(path: Path) -> str:
+    """First 16 hex chars of the sha256 of the resolved absolute POSIX path."""
+    posix = Path(path).resolve().as_posix()
+    return hashlib.sha256(posix.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+
+
+def _size(n: int) -> str:
+    """A byte count as a short string: '25.3 MB', '20 MB', '1.5 KB', '80 bytes'."""
+    for unit, scale in (("MB", _MB), ("KB", 1024)):
+        if n >= scale:
+            return f"{n / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{n} bytes"
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 (optional BOM) text with line endings normalised to '\\n'."""
+    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        offset = exc.start + bom
+        reason = f"invalid byte 0x{data[offset]:02x} at offset {offset}; re-save it as UTF-8"
+        raise SkipFile(f"not UTF-8 text ({reason})") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _markdown_title(text: str) -> str | None:
+    """The text of the first ATX heading outside fenced code blocks."""
+    in_fence = False
+    for line in text.split("\n"):
+        if _FENCE.match(line):
+            in_fence = not in_fence
+        elif not in_fence and (match := _ATX_HEADING.fullmatch(line)):
+            return " ".join(match[1].split()) or None
+    return None
+
+
+def _html_to_text(markup: str) -> tuple[str, str | None]:
+    """Readable text of an HTML page (paragraphs separated by blank lines) and its title."""
+    soup = BeautifulSoup(markup, "html.parser")
+    title = None
+    for tag in (soup.title, soup.find("h1")):
+        if tag is not None and (title := " ".join(tag.get_text().split())):
+            break
+    for tag in soup.find_all(_DROP_TAGS):
+        tag.decompose()
+    for string in soup.find_all(string=True):
+        if isinstance(string, PreformattedString):  # comment, doctype, CDATA, ...
+            string.extract()
+        elif string.find_parent("pre") is None:
+            string.replace_with(re.sub(r"[ \t\r\n\f\v]+", " ", str(string)))
+    for tag in soup.find_all((*_LINE_TAGS, *_BLOCK_TAGS, *_CELL_TAGS)):
+        sep = "\n" if tag.name in _LINE_TAGS else " " if tag.name in _CELL_TAGS else "\n\n"
+        if tag.name not in _LINE_TAGS:
+            tag.insert_before(NavigableString(sep))
+        tag.insert_after(NavigableString(sep))
+    lines = (re.sub(r"[ \t]+", " ", line).strip() for line in soup.get_text().split("\n"))
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    return text, title or None
+
+
+def load_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceDocument:
+    """Load one .txt/.md/.html file; raises `SkipFile` with a one-line reason if it cannot."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        kind = f"'{suffix}'" if suffix else "(no extension)"
+        raise SkipFile(f"unsupported file type {kind} (supported: {', '.join(SUPPORTED_SUFFIXES)})")
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise SkipFile("not a regular file")
+        if info.st_size > max_bytes:
+            raise SkipFile(
+                f"too large ({_size(info.st_size)} > limit {_size(max_bytes)}; set QA_MAX_FILE_MB)"
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SkipFile(f"unreadable: {exc.strerror or exc}") from None
+    if not data:
+        raise SkipFile("empty file")
+    if b"\0" in data[:_SNIFF_BYTES]:
+        raise SkipFile("binary file")
+    text = _decode(data)
+    title: str | None = None
+    if suffix in (".html", ".htm"):
+        try:
+            text, title = _html_to_text(text)
+        except (ParserRejectedMarkup, RecursionError) as exc:
+            raise SkipFile(f"unparseable HTML ({type(exc).__name__})") from None
+        if not text:
+            raise SkipFile("empty file (no readable text in the HTML)")
+    elif not text.strip():
+        raise SkipFile("empty file (whitespace only)")
+    elif suffix in (".md", ".markdown"):
+        title = _markdown_title(text)
+    header = parse_news_header(text)
+    stem_title = " ".join(re.sub(r"[_-]", " ", path.stem).split()) or path.name
+    return SourceDocument(
+        doc_id=doc_id_for(path),
+        source=str(path.resolve()),
+        title=title or (header.title if header else "") or stem_title,
+        text=text,
+        published=header.published if header else None,
+        section=header.section if header else None,
+        dateline=header.dateline if header else None,
+    )
+
+
+def _walk(
+    directory: Path, on_error: Callable[[Path, str], None], seen: set[Path]
+) -> Iterator[Path]:
+    """Files under `directory`, sorted, skipping hidden entries, `__pycache__` and symlink loops."""
+    real = directory.resolve()
+    if real in seen:
+        return
+    seen.add(real)
+    try:
+        entries = sorted(directory.iterdir(), key=lambda p: p.name)
+    except OSError as exc:
+        on_error(directory, f"unreadable folder: {exc.strerror or exc}")
+        return
+    for entry in entries:
+        if entry.name.startswith(".") or entry.name == "__pycache__":
+            continue
+        if entry.is_dir():
+            yield from _walk(entry, on_error, seen)
+        elif entry.is_file():
+            yield entry
+
+
+def iter_files(
+    paths: Sequence[Path | str], *, on_error: Callable[[Path, str], None] | None = None
+) -> Iterator[Path]:
+    """Files named in `paths` or found in its folders (recursively, sorted, hidden skipped).
+
+    Raises `IngestError` before yielding anything if a path does not exist; unreadable folders
+    are passed to `on_error(path, reason)` if given, else skipped.
+    """
+    given = [Path(p) for p in paths]
+    for path in given:
+        if not path.exists():
+            raise IngestError(
+                f"path not found: '{path}' (check the path; give files or folders of .txt, .md "
+                "or .html)"
+            )
+    return _iter_given(given, on_error or (lambda _path, _reason: None))
+
+
+def _iter_given(given: list[Path], on_error: Callable[[Path, str], None]) -> Iterator[Path]:
+    seen: set[Path] = set()
+    for path in given:
+        if path.is_dir():
+            yield from _walk(path, on_error, seen)
+        else:
+            yield path
+
+
+def load_paths(
+    paths: Sequence[Path | str], *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> tuple[list[SourceDocument], list[Skipped]]:
+    """Load every file in `paths` once; files that cannot be loaded become `Skipped`."""
+    docs: list[SourceDocument] = []
+    skipped: list[Skipped] = []
+    loaded: set[Path] = set()
+
+    def report(path: Path, reason: str) -> None:
+        skipped.append(Skipped(str(path), reason))
+
+    for path in iter_files(paths, on_error=report):
+        real = path.resolve()
+        if real in loaded:
+            continue
+        loaded.add(real)
+        try:
+            docs.append(load_file(path, max_bytes=max_bytes))
+        except SkipFile as exc:
+            report(path, exc.reason)
+    return docs, skipped
+
+
+def load_jsonl_documents(path: Path) -> list[SourceDocument]:
+    """Documents of a JSONL corpus: one object per line with doc_id, title, text.
+
+    `published` and `section` are optional; texts are kept verbatim. Raises `IngestError`
+    naming the file (and line) for an unreadable file or a malformed line.
+    """
+    resolved = Path(path).resolve()
+    try:
+        lines = resolved.read_text(encoding="utf-8-sig").split("\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise IngestError(f"cannot read JSONL corpus '{path}': {reason} (check the path)") from None
+    docs: list[SourceDocument] = []
+    ids: set[str] = set()
+    for lineno, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{lineno}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise IngestError(f"{where}: malformed JSON ({exc.msg}); {_JSONL_SHAPE}") from None
+        values = record if isinstance(record, dict) else {}
+        doc_id, text = values.get("doc_id"), values.get("text")
+        extra = [values.get(k) for k in ("title", "published", "section")]
+        if not (doc_id and isinstance(doc_id, str) and isinstance(text, str)) or any(
+            v is not None and not isinstance(v, str) for v in extra
+        ):
+            raise IngestError(f"{where}: needs string 'doc_id' and 'text'; {_JSONL_SHAPE}")
+        if doc_id in ids:
+            raise IngestError(f"{where}: duplicate doc_id '{doc_id}'")
+        ids.add(doc_id)
+        title, published, section = extra
+        docs.append(
+            SourceDocument(doc_id, f"{resolved}#{doc_id}", title or "", text, published, section)
+        )
+    return docs

@@ -1,0 +1,188 @@
+"""Idempotent ingest: documents in, content-addressed chunks embedded into a `ChunkStore`."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ingest.chunking import TokenCounter, chunk_spans
+from ingest.loaders import Skipped, load_paths
+from qa.settings import Settings
+from qa.store import ChunkStore
+from qa.types import Chunk, SourceDocument
+
+__all__ = ["IngestReport", "chunk_document", "gone_under", "ingest_documents", "ingest_paths"]
+
+# Bump when chunking changes, so that re-ingest re-chunks documents whose text did not change.
+CHUNKER_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What one ingest run did."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    skipped: tuple[Skipped, ...] = ()
+    chunks_embedded: int = 0
+    seconds: float = 0.0
+    doc_ids: tuple[str, ...] = field(default=(), repr=False)
+
+    def summary(self) -> str:
+        """One line for people."""
+        return (
+            f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{len(self.skipped)} skipped, {self.removed} removed "
+            f"({self.chunks_embedded} chunks embedded in {self.seconds:.1f} s)"
+        )
+
+
+def _sha(*parts: str) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p.encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def chunk_document(
+    doc: SourceDocument, count_tokens: TokenCounter, max_tokens: int, overlap_tokens: int
+) -> list[Chunk]:
+    """Chunks of `doc` with provenance; ids are hashes of the content and its place."""
+    doc_hash = _sha(
+        CHUNKER_VERSION, f"{max_tokens}/{overlap_tokens}", doc.title, doc.published or "",
+        doc.section or "", doc.source, doc.text,
+    )[:24]  # fmt: skip
+    return [
+        Chunk(
+            chunk_id=_sha(doc.doc_id, str(start), str(end), doc.text[start:end])[:32],
+            doc_id=doc.doc_id,
+            source=doc.source,
+            title=doc.title,
+            published=doc.published,
+            section=doc.section,
+            index=i,
+            start=start,
+            end=end,
+            text=doc.text[start:end],
+            doc_hash=doc_hash,
+        )
+        for i, (start, end) in enumerate(
+            chunk_spans(doc.text, count_tokens, max_tokens, overlap_tokens)
+        )
+    ]
+
+
+def _progress(total: int, enabled: bool | None) -> object:
+    from tqdm.auto import tqdm
+
+    # disable=None lets tqdm show the bar only on a terminal.
+    return tqdm(total=total, unit="chunk", desc="embedding", disable=None if enabled is None
+                else not enabled)  # fmt: skip
+
+
+def ingest_documents(
+    docs: Iterable[SourceDocument],
+    store: ChunkStore,
+    count_tokens: TokenCounter,
+    settings: Settings,
+    *,
+    skipped: Sequence[Skipped] = (),
+    prune: Callable[[str], bool] | None = None,
+    progress: bool | None = None,
+) -> IngestReport:
+    """Add new and changed documents to `store`; leave unchanged ones alone.
+
+    `prune(source)` is asked for every stored document not among `docs`; where it is true the
+    document's chunks are removed.
+    """
+    started = time.perf_counter()
+    states = store.doc_states()
+    added = updated = unchanged = 0
+    todo: list[Chunk] = []
+    totals: list[int] = []
+    stale: list[str] = []
+    seen: set[str] = set()
+    for doc in docs:
+        if doc.doc_id in seen:
+            continue
+        seen.add(doc.doc_id)
+        chunks = chunk_document(doc, count_tokens, settings.chunk_tokens,
+                                settings.chunk_overlap_tokens)  # fmt: skip
+        state = states.get(doc.doc_id)
+        if state and state.complete and chunks and state.doc_hash == chunks[0].doc_hash:
+            unchanged += 1
+            continue
+        if state:
+            updated += 1
+            new_ids = {c.chunk_id for c in chunks}
+            stale.extend(i for i in state.chunk_ids if i not in new_ids)
+        else:
+            added += 1
+        todo.extend(chunks)
+        totals.extend([len(chunks)] * len(chunks))
+
+    ingested_at = datetime.now(UTC).isoformat(timespec="seconds")
+    batch = settings.embed_batch_size * 4
+    bar = _progress(len(todo), progress)
+    try:
+        for i in range(0, len(todo), batch):
+            store.add(todo[i : i + batch], totals[i : i + batch], ingested_at)
+            bar.update(len(todo[i : i + batch]))  # type: ignore[attr-defined]
+    finally:
+        bar.close()  # type: ignore[attr-defined]
+    store.delete(stale)
+
+    removed = 0
+    if prune is not None:
+        for doc_id in states.keys() - seen:
+            source = store_source(store, doc_id)
+            if source is not None and prune(source):
+                store.delete_document(doc_id)
+                removed += 1
+    return IngestReport(
+        added=added, updated=updated, unchanged=unchanged, removed=removed,
+        skipped=tuple(skipped), chunks_embedded=len(todo),
+        seconds=time.perf_counter() - started, doc_ids=tuple(seen),
+    )  # fmt: skip
+
+
+def store_source(store: ChunkStore, doc_id: str) -> str | None:
+    """The `source` recorded for a stored document."""
+    got = store.vectorstore.get(where={"doc_id": doc_id}, limit=1, include=["metadatas"])
+    return str(got["metadatas"][0]["source"]) if got["ids"] else None
+
+
+def gone_under(roots: Sequence[Path]) -> Callable[[str], bool]:
+    """A prune rule: the source file lies under one of `roots` and no longer exists."""
+    resolved = [r.resolve() for r in roots]
+
+    def gone(source: str) -> bool:
+        path = Path(source.split("#", 1)[0])
+        inside = any(path == r or r in path.parents for r in resolved)
+        return inside and not path.exists()
+
+    return gone
+
+
+def ingest_paths(
+    paths: Sequence[Path | str],
+    store: ChunkStore,
+    count_tokens: TokenCounter,
+    settings: Settings,
+    *,
+    prune: bool = False,
+    progress: bool | None = None,
+) -> IngestReport:
+    """Load files and folders (recursively) and ingest them; see `ingest_documents`."""
+    docs, skipped = load_paths(paths, max_bytes=settings.max_file_bytes)
+    return ingest_documents(
+        docs, store, count_tokens, settings, skipped=skipped,
+        prune=gone_under([Path(p) for p in paths]) if prune else None, progress=progress,
+    )  # fmt: skip

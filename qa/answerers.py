@@ -1,0 +1,134 @@
+"""Answerers turn retrieved passages into a cited answer. The default needs no LLM."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from langchain_core.embeddings import Embeddings
+
+from qa.text import content_words, sentence_spans
+from qa.types import Answer, Citation, Passage
+
+__all__ = ["NOT_FOUND_TEXT", "Answerer", "ExtractiveAnswerer", "ScoredSentence"]
+
+NOT_FOUND_TEXT = "The documents don't answer this question."
+
+
+@runtime_checkable
+class Answerer(Protocol):
+    """Writes the answer to `question` from `passages`; `query` is what retrieval searched for."""
+
+    def answer(self, question: str, query: str, passages: Sequence[Passage]) -> Answer:
+        """An `Answer` whose every `[n]` marker refers to one of its citations."""
+        ...
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    """A candidate sentence: its span in the source document and how well it answers."""
+
+    passage: Passage
+    start: int  # offsets in the source document
+    end: int
+    text: str
+    semantic: float
+    lexical: float
+    score: float
+
+
+class ExtractiveAnswerer:
+    """Answers with the one to three source sentences that best answer the question.
+
+    Each sentence of the retrieved passages is scored by a blend of its embedding similarity to
+    the query and the share of the query's (IDF-weighted) content words it contains. When the
+    best score is below `min_score` it abstains.
+    """
+
+    def __init__(
+        self,
+        embeddings: Embeddings,
+        *,
+        min_score: float,
+        max_sentences: int = 3,
+        semantic_weight: float = 0.6,
+        max_words: int = 60,
+    ) -> None:
+        self.embeddings = embeddings
+        self.min_score = min_score
+        self.max_sentences = max_sentences
+        self.semantic_weight = semantic_weight
+        self.max_words = max_words
+
+    def score_sentences(self, query: str, passages: Sequence[Passage]) -> list[ScoredSentence]:
+        """Every distinct sentence of `passages`, best first."""
+        seen: set[tuple[str, int, int]] = set()
+        cands: list[tuple[Passage, int, int, str]] = []
+        for p in passages:
+            c = p.chunk
+            for s, e in sentence_spans(c.text):
+                key = (c.doc_id, c.start + s, c.start + e)
+                if key not in seen:
+                    seen.add(key)
+                    cands.append((p, c.start + s, c.start + e, c.text[s:e]))
+        if not cands:
+            return []
+        q_vec = self.embeddings.embed_query(query)
+        s_vecs = self.embeddings.embed_documents([t for *_, t in cands])
+        words = [set(content_words(t)) for *_, t in cands]
+        df = Counter(w for ws in words for w in ws)
+        n = len(cands)
+        q_words = set(content_words(query))
+        idf = {w: math.log(1 + (n + 1) / (df.get(w, 0) + 0.5)) for w in q_words}
+        q_mass = sum(idf.values()) or 1.0
+        w_sem = self.semantic_weight
+        scored = []
+        for (p, s, e, t), vec, ws in zip(cands, s_vecs, words, strict=True):
+            sem = max(0.0, sum(a * b for a, b in zip(q_vec, vec, strict=True)))
+            lex = sum(idf[w] for w in q_words & ws) / q_mass
+            scored.append(ScoredSentence(p, s, e, t, sem, lex, w_sem * sem + (1 - w_sem) * lex))
+        scored.sort(key=lambda x: x.score, reverse=True)
+        return scored
+
+    def _pick(self, query: str, ranked: list[ScoredSentence]) -> list[ScoredSentence]:
+        best = ranked[0]
+        picked = [best]
+        covered = set(content_words(best.text))
+        q_words = set(content_words(query))
+        words = len(best.text.split())
+        for cand in ranked[1 : 2 * self.max_sentences]:
+            if len(picked) == self.max_sentences or cand.score < best.score - 0.05:
+                break
+            new = (q_words & set(content_words(cand.text))) - covered
+            n_words = len(cand.text.split())
+            if new and words + n_words <= self.max_words:
+                picked.append(cand)
+                covered |= set(content_words(cand.text))
+                words += n_words
+        return picked
+
+    def answer(self, question: str, query: str, passages: Sequence[Passage]) -> Answer:
+        """The best sentences with `[n]` markers, or a not-found answer when evidence is weak."""
+        ranked = self.score_sentences(query, passages)
+        if not ranked or ranked[0].score < self.min_score:
+            return Answer(question=question, text=NOT_FOUND_TEXT, status="not_found",
+                          query=query, passages=tuple(passages))  # fmt: skip
+        citations = []
+        parts = []
+        for n, s in enumerate(self._pick(query, ranked), start=1):
+            c = s.passage.chunk
+            citations.append(
+                Citation(
+                    n=n, doc_id=c.doc_id, source=c.source, title=c.title, published=c.published,
+                    chunk_id=c.chunk_id, text=c.text, quote=s.text, start=s.start, end=s.end,
+                    score=round(s.passage.score, 4),
+                )  # fmt: skip
+            )
+            parts.append(f"{s.text} [{n}]")
+        return Answer(
+            question=question, text=" ".join(parts), status="answered",
+            citations=tuple(citations), query=query, passages=tuple(passages),
+        )  # fmt: skip

@@ -1,0 +1,86 @@
+"""The answering chain: validate and condense, retrieve, answer — LangChain Runnables."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any, TypedDict
+
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
+
+from qa.answerers import Answerer
+from qa.conversation import condense_query
+from qa.errors import QuestionError
+from qa.retrieval import ChunkRetriever, document_to_passage
+from qa.types import Answer, Timings
+
+__all__ = ["QAInput", "build_chain", "validate_question"]
+
+
+class QAInput(TypedDict, total=False):
+    """Input of the chain; a plain string is taken as `{"question": ...}`."""
+
+    question: str
+    history: Sequence[str | Answer]
+    k: int
+
+
+def validate_question(question: object, max_chars: int) -> str:
+    """The question stripped, or `QuestionError` when it is empty or too long."""
+    if not isinstance(question, str):
+        raise QuestionError(f"the question must be text, got {type(question).__name__}")
+    q = question.strip()
+    if not q:
+        raise QuestionError("the question is empty: type a question about the documents")
+    if len(q) > max_chars:
+        raise QuestionError(
+            f"the question is {len(q)} characters long; the limit is {max_chars} "
+            "(shorten it, or raise QA_MAX_QUESTION_CHARS)"
+        )
+    return q
+
+
+def _history_texts(history: Sequence[str | Answer]) -> list[str]:
+    # An earlier Answer contributes the query it was retrieved with, which already folds in
+    # the turns before it.
+    return [h.query or h.question if isinstance(h, Answer) else str(h) for h in history]
+
+
+def build_chain(
+    retriever: ChunkRetriever, answerer: Answerer, *, max_question_chars: int = 1000
+) -> Runnable[str | QAInput, Answer]:
+    """`prepare | retrieve | answer`, returning a typed `Answer` with timings."""
+
+    def prepare(inp: str | Mapping[str, Any]) -> dict[str, Any]:
+        data = {"question": inp} if isinstance(inp, str) else dict(inp)
+        question = validate_question(data.get("question"), max_question_chars)
+        history = _history_texts(data.get("history") or ())
+        return {
+            "question": question,
+            "query": condense_query(question, history),
+            "k": int(data.get("k") or retriever.k),
+            "t0": time.perf_counter(),
+        }
+
+    def retrieve(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
+        docs = retriever.invoke(state["query"], config, k=state["k"])
+        return {**state, "passages": [document_to_passage(d) for d in docs],
+                "t1": time.perf_counter()}  # fmt: skip
+
+    def answer(state: dict[str, Any]) -> Answer:
+        result = answerer.answer(state["question"], state["query"], state["passages"])
+        t2 = time.perf_counter()
+        timings = Timings(
+            retrieve_ms=round((state["t1"] - state["t0"]) * 1000, 2),
+            answer_ms=round((t2 - state["t1"]) * 1000, 2),
+            total_ms=round((t2 - state["t0"]) * 1000, 2),
+        )
+        return replace(result, timings=timings)
+
+    chain = (
+        RunnableLambda(prepare, name="prepare")
+        | RunnableLambda(retrieve, name="retrieve")
+        | RunnableLambda(answer, name="answer")
+    )
+    return chain.with_config(run_name="cited_qa")

@@ -1,0 +1,176 @@
+"""The `qa` command: a thin shell over the `qa` and `ingest` libraries."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from langchain_core.embeddings import Embeddings
+
+from qa.errors import QAError
+from qa.settings import Settings
+
+__all__ = ["main"]
+
+EPILOG = """\
+configuration: every option also has an environment variable (QA_PERSIST_DIR, QA_CHROMA_URL,
+QA_COLLECTION, QA_TOP_K, QA_MIN_SCORE, ...); see the README's configuration table.
+
+examples:
+  qa ingest seeds/                      ingest the seed article (re-running adds nothing)
+  qa ask "Where will the summit take place?"
+  qa ask --json "Who is Bonnie Glaser?"
+  qa ask --history "Who is Ukraine's president?" "What does he insist on?"
+  qa docs                               list what is ingested
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="qa",
+        description="Ask questions about your documents; every answer cites verbatim passages.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    store = argparse.ArgumentParser(add_help=False)
+    store.add_argument("--collection", metavar="NAME",
+                       help="Chroma collection (env QA_COLLECTION; default cited-qa)")
+    store.add_argument("--persist-dir", type=Path, metavar="DIR",
+                       help="local store folder (env QA_PERSIST_DIR)")
+    store.add_argument("--chroma-url", metavar="URL",
+                       help="use a Chroma server, e.g. http://127.0.0.1:8000 (env QA_CHROMA_URL)")
+
+    ask = sub.add_parser("ask", parents=[store], help="answer a question with cited passages",
+                         description="Answer a question from the ingested documents.")
+    ask.add_argument("question", help="the question (quote it)")
+    ask.add_argument("--history", action="append", default=[], metavar="TEXT",
+                     help="an earlier question of the conversation, oldest first; repeatable")
+    ask.add_argument("--k", type=int, metavar="N", help="passages to retrieve (env QA_TOP_K)")
+    ask.add_argument("--json", action="store_true", help="print the answer as one JSON object")
+
+    ing = sub.add_parser("ingest", parents=[store], help="load, chunk and embed documents",
+                         description="Ingest .txt, .md and .html files and folders (recursively). "
+                         "Unchanged files are not embedded again.")
+    ing.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
+    ing.add_argument("--reset", action="store_true",
+                     help="empty the collection first, then ingest")
+    ing.add_argument("--prune", action="store_true",
+                     help="remove documents under PATH whose files are gone")
+    ing.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    docs = sub.add_parser("docs", parents=[store], help="list the ingested documents",
+                          description="List ingested documents: title, date, source, chunks.")
+    docs.add_argument("--json", action="store_true", help="print JSON lines")
+    return p  # fmt: skip
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(
+        collection=args.collection, persist_dir=args.persist_dir, chroma_url=args.chroma_url,
+        top_k=getattr(args, "k", None),
+    )  # fmt: skip
+
+
+def _cmd_ask(args: argparse.Namespace) -> int:
+    from qa.chain import validate_question
+    from qa.service import QA
+
+    settings = _settings(args)
+    validate_question(args.question, settings.max_question_chars)  # fail before loading models
+    answer = QA.from_settings(settings).ask(args.question, args.history)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print(answer.text)
+    if answer.query != answer.question:
+        print(f"\n(searched for: {answer.query})")
+    for c in answer.citations:
+        date = f", {c.published}" if c.published else ""
+        print(f"\n[{c.n}] {c.title}{date} — {c.source} [{c.start}:{c.end}]")
+        print(f"    “{' '.join(c.quote.split())}”")
+    return 0
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from ingest.loaders import load_paths
+    from ingest.pipeline import gone_under, ingest_documents
+    from qa.embeddings import LocalEmbeddings
+    from qa.store import ChunkStore, open_client
+
+    settings = _settings(args)
+    # Read every file before touching the store: a bad path leaves the store as it was.
+    docs, skipped = load_paths(args.paths, max_bytes=settings.max_file_bytes)
+    for s in skipped:
+        print(f"skipped {s.path}: {s.reason}", file=sys.stderr)
+    client = open_client(settings, create=True)
+    embeddings = LocalEmbeddings(batch_size=settings.embed_batch_size)
+    store = ChunkStore.open(client, settings.collection, embeddings, create=True)
+    if args.reset:
+        store.reset()
+    report = ingest_documents(
+        docs, store, embeddings.count_tokens, settings, skipped=skipped,
+        prune=gone_under(args.paths) if args.prune else None,
+        progress=False if args.no_progress else None,
+    )  # fmt: skip
+    print(f"{len(docs) + len(skipped)} files: {report.summary()}; collection "
+          f"{settings.collection!r} holds {store.count()} chunks")  # fmt: skip
+    return 0
+
+
+def _cmd_docs(args: argparse.Namespace) -> int:
+    from qa.store import ChunkStore, open_client
+
+    settings = _settings(args)
+    client = open_client(settings)
+    store = ChunkStore.open(client, settings.collection, _NoEmbeddings())
+    infos = store.documents()
+    if args.json:
+        for i in infos:
+            print(json.dumps(i.__dict__, ensure_ascii=False))
+        return 0
+    if not infos:
+        print(f"collection {settings.collection!r} is empty: run `qa ingest PATH`")
+    for i in infos:
+        print(f"{i.title or '(untitled)'}\n    {i.published or 'no date'} · {i.chunks} chunks · "
+              f"{i.source}")  # fmt: skip
+    return 0
+
+
+class _NoEmbeddings(Embeddings):
+    """Listing documents needs no model; anything that would embed fails loudly."""
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        raise RuntimeError("listing documents does not embed")
+
+    def embed_query(self, text: str) -> list[float]:
+        raise RuntimeError("listing documents does not embed")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status (0 ok, 1 failure, 2 bad input)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    args = _parser().parse_args(argv)
+    handler = {"ask": _cmd_ask, "ingest": _cmd_ingest, "docs": _cmd_docs}[args.command]
+    from qa.errors import ConfigError, IngestError, QuestionError
+
+    try:
+        return handler(args)
+    except (QuestionError, ConfigError, IngestError) as exc:
+        print(f"qa {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except QAError as exc:
+        print(f"qa {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"qa {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

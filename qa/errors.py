@@ -1,0 +1,45 @@
+"""Exception hierarchy for cited-qa.
+
+Every error carries a message that names the offending value and says how to fix it, so the
+CLI and UI can show it as one line instead of a traceback.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CollectionNotFoundError",
+    "ConfigError",
+    "IngestError",
+    "QAError",
+    "QuestionError",
+    "StoreNotFoundError",
+    "StoreUnavailableError",
+]
+
+
+class QAError(Exception):
+    """Base class of every error raised on purpose by cited-qa."""
+
+
+class ConfigError(QAError, ValueError):
+    """A setting (environment variable or flag) has an invalid value."""
+
+
+class QuestionError(QAError, ValueError):
+    """The question is empty, whitespace only, or longer than the limit."""
+
+
+class StoreNotFoundError(QAError):
+    """No document store exists at the configured location (nothing ingested yet)."""
+
+
+class CollectionNotFoundError(QAError):
+    """The store exists but holds no collection of the requested name."""
+
+
+class StoreUnavailableError(QAError):
+    """The Chroma server could not be reached."""
+
+
+class IngestError(QAError):
+    """An ingest run cannot start, e.g. because a path given does not exist."""

@@ -1,0 +1,92 @@
+"""Labelled question sets: load them and run them through a `QA`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qa.errors import QAError
+from qa.service import QA
+from qa.types import Answer
+
+__all__ = [
+    "EvalQuestion",
+    "ask_question",
+    "evidence_cited_first",
+    "load_questions",
+    "quotes_are_verbatim",
+    "words",
+]
+
+
+@dataclass(frozen=True)
+class EvalQuestion:
+    """One labelled question; `turns` holds earlier user turns of a conversation, oldest first."""
+
+    id: str
+    question: str
+    answers: tuple[str, ...] = ()
+    answerable: bool = True
+    evidence: str = ""
+    gold_doc_ids: tuple[str, ...] = ()
+    turns: tuple[str, ...] = field(default=())
+
+
+def load_questions(path: Path | str) -> list[EvalQuestion]:
+    """Questions from JSONL: `question` or `turns` (last one scored), `answers`, `answerable`..."""
+    out = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            turns = list(row.get("turns") or [row["question"]])
+            out.append(
+                EvalQuestion(
+                    id=str(row["id"]), question=turns[-1], turns=tuple(turns[:-1]),
+                    answers=tuple(row.get("answers") or ()),
+                    answerable=bool(row.get("answerable", True)),
+                    evidence=row.get("evidence") or "",
+                    gold_doc_ids=tuple(row.get("gold_doc_ids") or ()),
+                )
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise QAError(f"{path}:{n}: not a question record ({exc}); see the README") from None
+    return out
+
+
+def ask_question(qa: QA, q: EvalQuestion) -> Answer:
+    """Ask `q` as a conversation: earlier turns first, then the scored one."""
+    history: list[Answer] = []
+    for turn in q.turns:
+        history.append(qa.ask(turn, history))
+    return qa.ask(q.question, history)
+
+
+def evidence_cited_first(answer: Answer, source_texts: dict[str, str], evidence: str) -> bool:
+    """Whether citation [1] overlaps the place of `evidence` in its source document."""
+    if not answer.citations or not evidence:
+        return False
+    c = answer.citations[0]
+    text = source_texts.get(c.doc_id, "")
+    start = text.find(evidence)
+    while start >= 0:
+        if c.start < start + len(evidence) and start < c.end:
+            return True
+        start = text.find(evidence, start + 1)
+    return False
+
+
+def quotes_are_verbatim(answer: Answer, source_texts: dict[str, str]) -> bool:
+    """Whether every citation's quote is exactly its source text at its offsets."""
+    return all(
+        source_texts[c.doc_id][c.start : c.end] == c.quote and c.quote in c.text
+        for c in answer.citations
+    )
+
+
+def words(text: str) -> int:
+    """Words of an answer, without its `[n]` markers."""
+    return sum(1 for w in text.split() if not (w.startswith("[") and w.endswith("]")))
+

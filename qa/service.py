@@ -1,0 +1,75 @@
+"""`QA`: the one entry point that the CLI, the UI and other code use to ask questions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from langchain_core.embeddings import Embeddings
+from langchain_core.runnables import Runnable
+
+from qa.answerers import Answerer, ExtractiveAnswerer
+from qa.chain import QAInput, build_chain
+from qa.retrieval import ChunkRetriever
+from qa.settings import Settings
+from qa.store import ChunkStore, open_client, require_collection
+from qa.types import Answer, DocumentInfo
+
+__all__ = ["QA"]
+
+
+class QA:
+    """Question answering with cited passages over one Chroma collection.
+
+    Build it from settings (`QA.from_settings()`), or pass the collaborators in: a `ChunkStore`,
+    the `Embeddings` it was built with, and optionally another `Answerer`.
+    """
+
+    def __init__(
+        self,
+        store: ChunkStore,
+        embeddings: Embeddings,
+        *,
+        settings: Settings | None = None,
+        answerer: Answerer | None = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        self.store = store
+        self.embeddings = embeddings
+        self.retriever = ChunkRetriever(store=store, embeddings=embeddings, k=self.settings.top_k)
+        self.answerer = answerer or ExtractiveAnswerer(
+            embeddings, min_score=self.settings.min_score
+        )
+        self.chain: Runnable[str | QAInput, Answer] = build_chain(
+            self.retriever, self.answerer, max_question_chars=self.settings.max_question_chars
+        )
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings | None = None, *, embeddings: Embeddings | None = None
+    ) -> QA:
+        """Open the configured store (it must exist) and load the packaged embedding model."""
+        from qa.embeddings import LocalEmbeddings
+
+        settings = settings or Settings.from_env()
+        client = open_client(settings)
+        require_collection(client, settings.collection)  # fail fast, before loading the model
+        if embeddings is None:
+            embeddings = LocalEmbeddings(batch_size=settings.embed_batch_size)
+        store = ChunkStore.open(client, settings.collection, embeddings)
+        return cls(store, embeddings, settings=settings)
+
+    def ask(
+        self, question: str, history: Sequence[str | Answer] = (), *, k: int | None = None
+    ) -> Answer:
+        """Answer `question`; `history` holds earlier turns (questions or `Answer`s), oldest first.
+
+        Raises `QuestionError` for an empty or over-long question.
+        """
+        inp: QAInput = {"question": question, "history": list(history)}
+        if k is not None:
+            inp["k"] = k
+        return self.chain.invoke(inp)
+
+    def documents(self) -> list[DocumentInfo]:
+        """What is ingested, one entry per document."""
+        return self.store.documents()

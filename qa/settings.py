@@ -1,0 +1,111 @@
+"""One settings object, read at the edges (environment, CLI flags) and passed down."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from qa.errors import ConfigError
+
+__all__ = ["DEFAULT_MIN_SCORE", "Settings", "default_persist_dir"]
+
+# Abstention threshold on the answer score, chosen by `python bench/calibrate.py` (see README).
+DEFAULT_MIN_SCORE = 0.45
+
+_COLLECTION_RE = re.compile(r"^[a-zA-Z0-9._-]{3,512}$")
+
+
+def default_persist_dir() -> Path:
+    """`$XDG_DATA_HOME/cited-qa/chroma`, or `~/.local/share/cited-qa/chroma`."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "cited-qa" / "chroma"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Configuration of a QA service; every field has an environment variable `QA_<NAME>`."""
+
+    persist_dir: Path = field(default_factory=default_persist_dir)
+    chroma_url: str | None = None
+    collection: str = "cited-qa"
+    top_k: int = 4
+    min_score: float = DEFAULT_MIN_SCORE
+    max_question_chars: int = 1000
+    chunk_tokens: int = 200
+    chunk_overlap_tokens: int = 48
+    embed_batch_size: int = 32
+    max_file_mb: float = 20.0
+
+    def __post_init__(self) -> None:
+        if not _COLLECTION_RE.match(self.collection):
+            raise ConfigError(
+                f"invalid collection name {self.collection!r}: use 3-512 characters of "
+                "letters, digits, '.', '_' or '-'"
+            )
+        if self.top_k < 1 or self.top_k > 50:
+            raise ConfigError(f"top_k must be between 1 and 50, got {self.top_k}")
+        if not 0.0 <= self.min_score <= 1.0:
+            raise ConfigError(f"min_score must be between 0 and 1, got {self.min_score}")
+        if self.max_question_chars < 1:
+            raise ConfigError(
+                f"max_question_chars must be positive, got {self.max_question_chars}"
+            )
+        if not 16 <= self.chunk_tokens <= 254:
+            raise ConfigError(
+                f"chunk_tokens must be between 16 and 254 (the model reads 256 word pieces), "
+                f"got {self.chunk_tokens}"
+            )
+        if not 0 <= self.chunk_overlap_tokens < self.chunk_tokens:
+            raise ConfigError(
+                "chunk_overlap_tokens must be in [0, chunk_tokens), "
+                f"got {self.chunk_overlap_tokens}"
+            )
+        if self.embed_batch_size < 1:
+            raise ConfigError(f"embed_batch_size must be positive, got {self.embed_batch_size}")
+        if self.max_file_mb <= 0:
+            raise ConfigError(f"max_file_mb must be positive, got {self.max_file_mb}")
+
+    @property
+    def max_file_bytes(self) -> int:
+        """The file size limit of ingest in bytes."""
+        return int(self.max_file_mb * 1024 * 1024)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from `QA_*` variables of `env` (default `os.environ`), then `overrides`.
+
+        Overrides whose value is None are ignored, so CLI flags that were not given fall through.
+        """
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(f"QA_{f.name.upper()}")
+            if raw is None or raw.strip() == "":
+                continue
+            values[f.name] = _parse(f.name, raw.strip(), f.type)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def with_(self, **changes: Any) -> Settings:
+        """A copy with some fields changed."""
+        return replace(self, **changes)
+
+
+def _parse(name: str, raw: str, type_: Any) -> Any:
+    kind = str(type_)
+    try:
+        if "Path" in kind:
+            return Path(raw).expanduser()
+        if "int" in kind:
+            return int(raw)
+        if "float" in kind:
+            return float(raw)
+    except ValueError:
+        raise ConfigError(
+            f"QA_{name.upper()}={raw!r} is not a valid {kind.split()[0]}; fix or unset it"
+        ) from None
+    return raw

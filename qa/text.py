@@ -1,0 +1,122 @@
+"""Text utilities: normalisation for matching, sentence spans with offsets, content words.
+
+Offsets always refer to the original text; normalisation is applied only to copies used for
+embedding and matching, so quotes can be shown verbatim.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+
+__all__ = ["content_words", "normalize", "sentence_spans", "stem"]
+
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+    }
+)
+
+
+def normalize(text: str) -> str:
+    """NFKC, straight quotes and single spaces: the form of text that is embedded and matched."""
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# A sentence ends at . ! ? or … , optionally followed by closing quotes or brackets, then
+# whitespace; a blank line always ends a paragraph; a single newline ends a sentence unless the
+# next line continues in lower case (a hard-wrapped paragraph).
+_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s)")
+_BREAK = re.compile(r"\n[ \t\u00a0]*\n\s*|\n(?=[ \t\u00a0]*[^a-z\s])")
+_ABBREV = {
+    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "gen", "gov", "sen", "rep", "col",
+    "lt", "sgt", "capt", "cmdr", "adm", "pres", "vs", "etc", "inc", "ltd", "co", "corp",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "no", "vol", "fig", "approx", "dept", "est", "e.g", "i.e", "mt", "ft", "u.s", "u.k",
+    "u.n", "e.u", "a.m", "p.m",
+}  # fmt: skip
+_INITIALS = re.compile(r"(?:\b[A-Za-z]\.)+$")
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    """True when the period at `dot` closes an abbreviation or initials, not a sentence."""
+    if text[dot] != ".":
+        return False
+    word_start = dot
+    while word_start > 0 and not text[word_start - 1].isspace():
+        word_start -= 1
+    word = text[word_start : dot + 1].lstrip("\"'(\u201c\u2018[")
+    if word[:-1].lower() in _ABBREV:
+        return True
+    # "U.S." and "J." are abbreviations unless they are single letters that end a sentence
+    # and are followed by a word that starts a new one; we keep them attached.
+    return bool(_INITIALS.search(word))
+
+
+def _cut_points(text: str) -> Iterator[int]:
+    for m in _BREAK.finditer(text):
+        yield m.start()
+    for m in _END.finditer(text):
+        last_punct = m.start()
+        while last_punct + 1 < m.end() and text[last_punct + 1] in ".!?\u2026":
+            last_punct += 1
+        if _is_abbreviation(text, m.start()) and m.end() - m.start() == 1:
+            continue
+        rest = text[m.end() :].lstrip()
+        if rest[:1].islower():
+            continue
+        yield m.end()
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Spans `(s, e)` of the sentences of `text[start:end]`, trimmed of surrounding whitespace."""
+    end = len(text) if end is None else end
+    segment = text[start:end]
+    cuts = sorted({0, len(segment), *(_cut_points(segment))})
+    spans = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        piece = segment[a:b]
+        lead = len(piece) - len(piece.lstrip())
+        trail = len(piece) - len(piece.rstrip())
+        if b - trail > a + lead:
+            spans.append((start + a + lead, start + b - trail))
+    return spans
+
+
+_STOPWORDS = frozenset(
+    ["a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself", "yourselves", "also", "according", "said", "says", "say", "tell", "told", "may", "might", "must", "shall", "whose", "within", "without", "upon", "onto", "via", "per", "among", "amid", "one", "ones", "s", "t", "d", "ll", "m", "re", "ve"]
+)
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper so that "talks", "talked" and "talking" match."""
+    for suffix in ("ingly", "edly", "ing", "ies", "ied", "ed", "es", "ly", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            base = word[: -len(suffix)]
+            return base + "y" if suffix in ("ies", "ied") else base
+    return word
+
+
+def content_words(text: str) -> list[str]:
+    """Stemmed, lower-case words of `text` without stopwords, in order."""
+    words = _WORD.findall(normalize(text).lower())
+    out = []
+    for w in words:
+        w = w.split("'")[0]
+        if w and w not in _STOPWORDS:
+            out.append(stem(w))
+    return out

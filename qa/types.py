@@ -1,0 +1,138 @@
+"""Typed, frozen result and record types shared by ingest and answering."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+__all__ = [
+    "Answer",
+    "Chunk",
+    "Citation",
+    "DocumentInfo",
+    "Passage",
+    "SourceDocument",
+    "Status",
+    "Timings",
+]
+
+Status = Literal["answered", "not_found"]
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """A loaded document: its text is what chunk and quote offsets refer to.
+
+    For `.txt` and `.md` files `text` is the file's content; for `.html` it is the text extracted
+    from the markup.
+    """
+
+    doc_id: str
+    source: str
+    title: str
+    text: str
+    published: str | None = None  # ISO 8601 date, e.g. "2025-10-29"
+    section: str | None = None
+    dateline: str | None = None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A span of a source document, with its provenance: `document.text[start:end] == text`."""
+
+    chunk_id: str
+    doc_id: str
+    source: str
+    title: str
+    published: str | None
+    section: str | None
+    index: int
+    start: int
+    end: int
+    text: str
+    doc_hash: str = ""
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with its retrieval score (cosine similarity, higher is closer)."""
+
+    chunk: Chunk
+    score: float
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source of an answer: `quote` is verbatim `source_text[start:end]`."""
+
+    n: int
+    doc_id: str
+    source: str
+    title: str
+    published: str | None
+    chunk_id: str
+    text: str
+    quote: str
+    start: int
+    end: int
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """The citation as a JSON-ready dict."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Timings:
+    """Wall-clock milliseconds spent in each stage of answering."""
+
+    retrieve_ms: float = 0.0
+    answer_ms: float = 0.0
+    total_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The result of asking a question.
+
+    `text` carries inline `[n]` markers that refer to `citations` by their `n`. `query` is the
+    text used for retrieval (the question itself, or a rewrite that folds in earlier turns).
+    `passages` are all retrieved chunks, cited or not, best first.
+    """
+
+    question: str
+    text: str
+    status: Status
+    citations: tuple[Citation, ...] = ()
+    query: str = ""
+    passages: tuple[Passage, ...] = ()
+    timings: Timings = field(default_factory=Timings)
+
+    @property
+    def answered(self) -> bool:
+        """True when the documents answered the question."""
+        return self.status == "answered"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stable JSON shape printed by `qa ask --json`."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "status": self.status,
+            "query": self.query,
+            "citations": [c.to_dict() for c in self.citations],
+            "timings": asdict(self.timings),
+        }
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """What the store holds of one ingested document."""
+
+    doc_id: str
+    source: str
+    title: str
+    published: str | None
+    section: str | None
+    chunks: int
+    ingested_at: str

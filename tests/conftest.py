@@ -1,0 +1,57 @@
+"""Shared fixtures: the real embedding model (loaded once) and real Chroma stores in tmp dirs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SEED_FILE = SEEDS / "000_6a35916087595feb.txt"
+SEED_QUESTIONS = ROOT / "tests" / "data" / "seed_questions.jsonl"
+
+
+@pytest.fixture(scope="session")
+def embeddings():
+    """The packaged MiniLM model, loaded once per test session."""
+    from qa.embeddings import LocalEmbeddings
+
+    return LocalEmbeddings()
+
+
+@pytest.fixture
+def settings(tmp_path: Path):
+    """Settings pointing at an empty persistent store in `tmp_path`."""
+    from qa.settings import Settings
+
+    return Settings(persist_dir=tmp_path / "store")
+
+
+@pytest.fixture
+def store(settings, embeddings):
+    """An empty, real Chroma collection in `tmp_path`."""
+    from qa.store import ChunkStore, open_client
+
+    return ChunkStore.open(
+        open_client(settings, create=True), settings.collection, embeddings, create=True
+    )
+
+
+@pytest.fixture(scope="session")
+def seed_qa(tmp_path_factory: pytest.TempPathFactory, embeddings) -> Iterator[object]:
+    """A `QA` over a real persistent store holding the seed article."""
+    from ingest.pipeline import ingest_paths
+    from qa import QA, ChunkStore, Settings, open_client
+
+    settings = Settings(persist_dir=tmp_path_factory.mktemp("seed") / "store")
+    store = ChunkStore.open(
+        open_client(settings, create=True), settings.collection, embeddings, create=True
+    )
+    ingest_paths([SEEDS], store, embeddings.count_tokens, settings, progress=False)
+    yield QA(store, embeddings, settings=settings)

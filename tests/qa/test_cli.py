@@ -1,0 +1,108 @@
+"""The `qa` command end to end, in subprocesses, with a temporary store."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SEEDS
+
+pytestmark = pytest.mark.slow
+
+
+def run(*args: str, store: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {**os.environ, "QA_PERSIST_DIR": str(store), "HF_HUB_OFFLINE": "1", **env}
+    return subprocess.run(
+        [sys.executable, "-m", "qa.cli", *args],
+        capture_output=True, text=True, env=environ, timeout=300,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    store = tmp_path_factory.mktemp("cli") / "store"
+    done = run("ingest", str(SEEDS), store=store)
+    assert done.returncode == 0, done.stderr
+    assert "1 added" in done.stdout and "0 skipped" in done.stdout
+    return store
+
+
+def test_reingest_adds_nothing_and_docs_lists(store: Path) -> None:
+    again = run("ingest", str(SEEDS), store=store)
+    assert again.returncode == 0 and "0 added, 0 updated, 1 unchanged" in again.stdout
+    docs = run("docs", "--json", store=store)
+    rows = [json.loads(line) for line in docs.stdout.splitlines()]
+    assert len(rows) == 1 and rows[0]["published"] == "2025-10-29" and rows[0]["chunks"] >= 3
+
+
+def test_ask_json_shape(store: Path) -> None:
+    done = run("ask", "--json", "Where will the summit take place?", store=store)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert {"answer", "status", "citations"} <= out.keys()
+    assert out["status"] == "answered" and "Singapore" in out["answer"]
+    c = out["citations"][0]
+    keys = {"n", "doc_id", "source", "title", "published", "text", "quote", "start", "end"}
+    assert keys | {"score"} <= c.keys()
+    source = Path(c["source"]).read_text(encoding="utf-8")
+    assert source[c["start"] : c["end"]] == c["quote"] and "Singapore" in c["quote"]
+
+
+def test_ask_declines_off_topic(store: Path) -> None:
+    done = run("ask", "Which team won the 1998 World Cup?", store=store)
+    assert done.returncode == 0
+    assert "don't answer" in done.stdout
+
+
+def test_ask_with_history(store: Path) -> None:
+    done = run("ask", "--json", "--history", "Who is Ukraine's president?",
+               "What does he insist any peace deal must include?", store=store)  # fmt: skip
+    out = json.loads(done.stdout)
+    assert "Ukraine" in out["query"] and "withdrawal" in out["answer"]
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "code", "needle"),
+    [
+        (["ask", "   "], {}, 2, "question is empty"),
+        (["ask", "x" * 1001], {}, 2, "limit is 1000"),
+        (["ask", "--collection", "missing", "hi?"], {}, 1, "no collection 'missing'"),
+        (["ask", "--collection", "a b", "hi?"], {}, 2, "invalid collection name"),
+        (["ingest", "/no/such/path"], {}, 2, "path not found: '/no/such/path'"),
+        (["ask", "hi?"], {"QA_CHROMA_URL": "http://127.0.0.1:9"}, 1, "cannot reach the Chroma"),
+        (["ask", "hi?"], {"QA_TOP_K": "lots"}, 2, "QA_TOP_K='lots'"),
+    ],
+)
+def test_bad_input_is_one_clear_line(
+    store: Path, args: list[str], env: dict[str, str], code: int, needle: str
+) -> None:
+    done = run(*args, store=store, **env)
+    assert done.returncode == code
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0] and "Traceback" not in done.stderr
+
+
+def test_missing_store_is_not_created(tmp_path: Path) -> None:
+    store = tmp_path / "absent"
+    done = run("ask", "Where?", store=store)
+    assert done.returncode == 1 and "qa ingest seeds/" in done.stderr
+    assert not store.exists()
+
+
+def test_bad_path_leaves_the_store_alone(tmp_path: Path) -> None:
+    store = tmp_path / "fresh"
+    done = run("ingest", str(SEEDS), "/no/such/file.txt", store=store)
+    assert done.returncode == 2 and not store.exists()
+
+
+def test_help_lists_the_commands() -> None:
+    done = subprocess.run([sys.executable, "-m", "qa.cli", "--help"], capture_output=True,
+                          text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 0
+    for word in ("ask", "ingest", "docs", "QA_PERSIST_DIR"):
+        assert word in done.stdout

@@ -1,0 +1,67 @@
+"""Server mode: a real `chroma run` on 127.0.0.1, ingest and ask through it."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SEEDS
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def chroma_url(tmp_path: Path) -> Iterator[str]:
+    exe = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
+    port = _free_port()
+    proc = subprocess.Popen(
+        [exe, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port",
+         str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                assert proc.poll() is None, "chroma run exited"
+                time.sleep(0.2)
+        else:
+            pytest.fail("chroma run did not start within 60 s")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_ingest_and_ask_through_a_server(chroma_url: str, embeddings, tmp_path: Path) -> None:
+    from ingest.pipeline import ingest_paths
+    from qa import QA, ChunkStore, Settings, open_client
+
+    settings = Settings(chroma_url=chroma_url, persist_dir=tmp_path / "unused")
+    client = open_client(settings, create=True)
+    store = ChunkStore.open(client, settings.collection, embeddings, create=True)
+    report = ingest_paths([SEEDS], store, embeddings.count_tokens, settings, progress=False)
+    assert report.added == 1
+    again = ingest_paths([SEEDS], store, embeddings.count_tokens, settings, progress=False)
+    assert again.unchanged == 1 and again.chunks_embedded == 0
+
+    qa = QA.from_settings(settings, embeddings=embeddings)
+    answer = qa.ask("Where will the summit take place?")
+    assert answer.status == "answered" and "Singapore" in answer.citations[0].quote
+    assert not (tmp_path / "unused").exists()  # nothing went to a local store

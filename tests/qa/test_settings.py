@@ -1,0 +1,49 @@
+"""Unit tests of settings read from the environment."""
+
+from pathlib import Path
+
+import pytest
+
+from qa.errors import ConfigError
+from qa.settings import Settings, default_persist_dir
+
+
+def test_defaults() -> None:
+    s = Settings.from_env({})
+    assert s.collection == "cited-qa"
+    assert s.chroma_url is None
+    assert s.persist_dir == default_persist_dir()
+    assert 0 < s.min_score < 1
+
+
+def test_env_values_are_parsed() -> None:
+    s = Settings.from_env(
+        {"QA_PERSIST_DIR": "/x/y", "QA_TOP_K": "7", "QA_MIN_SCORE": "0.5", "QA_COLLECTION": "news"}
+    )
+    assert (s.persist_dir, s.top_k, s.min_score, s.collection) == (Path("/x/y"), 7, 0.5, "news")
+
+
+def test_overrides_win_and_none_falls_through() -> None:
+    s = Settings.from_env({"QA_TOP_K": "7"}, top_k=None, collection="abc")
+    assert (s.top_k, s.collection) == (7, "abc")
+
+
+def test_xdg_data_home_is_respected(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert Settings().persist_dir == tmp_path / "cited-qa" / "chroma"
+
+
+@pytest.mark.parametrize(
+    ("env", "needle"),
+    [
+        ({"QA_TOP_K": "many"}, "QA_TOP_K='many'"),
+        ({"QA_TOP_K": "0"}, "top_k"),
+        ({"QA_COLLECTION": "a b"}, "'a b'"),
+        ({"QA_COLLECTION": "ab"}, "'ab'"),
+        ({"QA_MIN_SCORE": "2"}, "min_score"),
+        ({"QA_CHUNK_TOKENS": "400"}, "256 word pieces"),
+    ],
+)
+def test_invalid_values_name_the_value(env: dict[str, str], needle: str) -> None:
+    with pytest.raises(ConfigError, match=needle.replace("(", r"\(")):
+        Settings.from_env(env)

@@ -1,0 +1,43 @@
+"""The chat page under Streamlit's AppTest, against a real store and the real model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT, SEEDS
+
+pytestmark = pytest.mark.slow
+APP = str(ROOT / "ui" / "app.py")
+
+
+@pytest.fixture(scope="module")
+def seeded_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from qa.cli import main
+
+    store = tmp_path_factory.mktemp("ui") / "store"
+    assert main(["ingest", "--no-progress", "--persist-dir", str(store), str(SEEDS)]) == 0
+    return store
+
+
+def test_ask_shows_an_answer_with_its_source(seeded_dir: Path, monkeypatch) -> None:
+    monkeypatch.setenv("QA_PERSIST_DIR", str(seeded_dir))
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception
+    at.chat_input[0].set_value("Where will the summit take place?").run()
+    assert not at.exception
+    assert "Singapore" in at.markdown[0].value  # the answer text
+    sources = [e.label for e in at.expander]
+    assert sources and sources[0].startswith("[1] Trump Seeks China")
+    assert any("<mark>" in m.value and "Singapore" in m.value for m in at.markdown)
+    msgs = at.session_state["messages"]
+    assert [m.role for m in msgs] == ["user", "assistant"]
+
+
+def test_empty_store_says_so(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("QA_PERSIST_DIR", str(tmp_path / "nothing"))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert "Nothing is ingested yet" in at.warning[0].value

@@ -1,0 +1,1 @@
+"""The Streamlit chat front end (`streamlit run ui/app.py`)."""

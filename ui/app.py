@@ -1,0 +1,101 @@
+"""Chat with your documents: `streamlit run ui/app.py`. All answering happens in `qa`."""
+
+from __future__ import annotations
+
+import html
+import os
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from qa import QA, Answer, QAError, Settings
+from qa.errors import CollectionNotFoundError, StoreNotFoundError
+
+
+@dataclass(frozen=True)
+class Message:
+    """One chat turn kept in `st.session_state.messages`."""
+
+    role: str  # "user" or "assistant"
+    text: str
+    answer: Answer | None = None
+    error: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@st.cache_resource(show_spinner="Loading the embedding model and the document store…")
+def load_qa(settings: Settings) -> QA:
+    """One `QA` (model and store) per process, shared by every session."""
+    return QA.from_settings(settings)
+
+
+def render_answer(answer: Answer) -> None:
+    """The answer, then its numbered sources with the quoted sentence highlighted."""
+    if answer.status == "not_found":
+        st.info(answer.text, icon="🔎")
+        return
+    st.markdown(_escape_md(answer.text))
+    for c in answer.citations:
+        date = f" · {c.published}" if c.published else ""
+        with st.expander(f"[{c.n}] {c.title}{date}", expanded=c.n == 1):
+            st.caption(f"{c.source} · characters {c.start}–{c.end} · score {c.score:.2f}")
+            before, _, after = c.text.partition(c.quote)
+            st.markdown(
+                f"<div>{html.escape(before)}<mark>{html.escape(c.quote)}</mark>"
+                f"{html.escape(after)}</div>",
+                unsafe_allow_html=True,  # every piece of document text is escaped above
+            )
+
+
+def _escape_md(text: str) -> str:
+    """Show text as text: escape Markdown and HTML specials."""
+    text = html.escape(text, quote=False)
+    for ch in "\\`*_{}[]()#+-.!|~>$":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def main() -> None:
+    st.set_page_config(page_title="cited-qa", page_icon="📰")
+    st.title("Ask the documents")
+    st.caption("Answers come only from the ingested documents, each claim with its source.")
+    try:
+        qa = load_qa(Settings.from_env())
+    except (StoreNotFoundError, CollectionNotFoundError) as exc:
+        st.warning(f"Nothing is ingested yet. {exc}")
+        st.code("qa ingest seeds/", language="bash")
+        return
+    except QAError as exc:
+        st.error(str(exc))
+        return
+
+    messages: list[Message] = st.session_state.setdefault("messages", [])
+    for m in messages:
+        with st.chat_message(m.role):
+            if m.answer is not None:
+                render_answer(m.answer)
+            elif m.error:
+                st.error(m.text)
+            else:
+                st.text(m.text)
+
+    if prompt := st.chat_input("Ask a question about the documents"):
+        messages.append(Message("user", prompt))
+        with st.chat_message("user"):
+            st.text(prompt)
+        history = [m.answer for m in messages if m.answer is not None]
+        with st.chat_message("assistant"):
+            try:
+                with st.spinner("Searching the documents…"):
+                    answer = qa.ask(prompt, history)
+            except QAError as exc:
+                messages.append(Message("assistant", str(exc), error=True))
+                st.error(str(exc))
+            else:
+                messages.append(Message("assistant", answer.text, answer=answer))
+                render_answer(answer)
+
+
+main()
