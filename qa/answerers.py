@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections import Counter
+import re
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from langchain_core.embeddings import Embeddings
 
-from qa.text import content_words, sentence_spans
+from qa.text import answer_type, content_words, sentence_spans, supplies
 from qa.types import Answer, Citation, Passage
 
 __all__ = ["NOT_FOUND_TEXT", "Answerer", "ExtractiveAnswerer", "ScoredSentence"]
 
 NOT_FOUND_TEXT = "The documents don't answer this question."
+_MAX_GAP = 8  # characters of whitespace between two neighbouring sentences
 
 
 @runtime_checkable
@@ -44,8 +48,11 @@ class ExtractiveAnswerer:
     """Answers with the one to three source sentences that best answer the question.
 
     Each sentence of the retrieved passages is scored by a blend of its embedding similarity to
-    the query and the share of the query's (IDF-weighted) content words it contains. When the
-    best score is below `min_score` it abstains.
+    the query (raised towards a more similar neighbour's by `context_weight`) and the share of
+    the query's IDF-weighted content words it contains, plus `passage_weight` times its
+    passage's retrieval score, minus `type_penalty` when the question asks for a number, date,
+    name or place and the sentence has none. Below `min_score` it abstains. The default
+    weights were chosen on samples of the SQuAD 2.0 and HotpotQA dev sets.
     """
 
     def __init__(
@@ -56,12 +63,38 @@ class ExtractiveAnswerer:
         max_sentences: int = 3,
         semantic_weight: float = 0.6,
         max_words: int = 60,
+        context_weight: float = 0.3,
+        passage_weight: float = 0.4,
+        type_penalty: float = 0.1,
+        cache_size: int = 4096,
     ) -> None:
         self.embeddings = embeddings
         self.min_score = min_score
         self.max_sentences = max_sentences
         self.semantic_weight = semantic_weight
         self.max_words = max_words
+        self.context_weight = context_weight
+        self.passage_weight = passage_weight
+        self.type_penalty = type_penalty
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, list[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _embed(self, texts: list[str]) -> list[list[float]]:
+        """Sentence vectors, cached (LRU): the same chunks come back for related questions."""
+        unique = list(dict.fromkeys(texts))
+        with self._lock:
+            vecs = {t: self._cache[t] for t in unique if t in self._cache}
+        missing = [t for t in unique if t not in vecs]
+        if missing:
+            vecs.update(zip(missing, self.embeddings.embed_documents(missing), strict=True))
+        with self._lock:
+            for t in unique:
+                self._cache[t] = vecs[t]
+                self._cache.move_to_end(t)
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return [vecs[t] for t in texts]
 
     def score_sentences(self, query: str, passages: Sequence[Passage]) -> list[ScoredSentence]:
         """Every distinct sentence of `passages`, best first."""
@@ -77,19 +110,33 @@ class ExtractiveAnswerer:
         if not cands:
             return []
         q_vec = self.embeddings.embed_query(query)
-        s_vecs = self.embeddings.embed_documents([t for *_, t in cands])
-        words = [set(content_words(t)) for *_, t in cands]
-        df = Counter(w for ws in words for w in ws)
+        s_vecs = self._embed([t for *_, t in cands])
+        sems = [max(0.0, sum(a * b for a, b in zip(q_vec, v, strict=True))) for v in s_vecs]
+        sets = [set(content_words(t)) for *_, t in cands]
+        df = Counter(w for ws in sets for w in ws)
         n = len(cands)
         q_words = set(content_words(query))
         idf = {w: math.log(1 + (n + 1) / (df.get(w, 0) + 0.5)) for w in q_words}
         q_mass = sum(idf.values()) or 1.0
+        # The answer type comes from the last question of the query (follow-ups are prefixed).
+        kind = answer_type(re.split(r"(?<=\?)\s+", query.strip())[-1])
+        # Context: the similarity of the sentences just before and after in the same document.
+        order = sorted(range(n), key=lambda i: (cands[i][0].chunk.doc_id, cands[i][1]))
+        ctx = [0.0] * n
+        for a, b in itertools.pairwise(order):
+            same_doc = cands[a][0].chunk.doc_id == cands[b][0].chunk.doc_id
+            if same_doc and cands[b][1] - cands[a][2] <= _MAX_GAP:
+                ctx[a] = max(ctx[a], sems[b])
+                ctx[b] = max(ctx[b], sems[a])
         w_sem = self.semantic_weight
         scored = []
-        for (p, s, e, t), vec, ws in zip(cands, s_vecs, words, strict=True):
-            sem = max(0.0, sum(a * b for a, b in zip(q_vec, vec, strict=True)))
-            lex = sum(idf[w] for w in q_words & ws) / q_mass
-            scored.append(ScoredSentence(p, s, e, t, sem, lex, w_sem * sem + (1 - w_sem) * lex))
+        for i, (p, s, e, t) in enumerate(cands):
+            lex = sum(idf[w] for w in q_words & sets[i]) / q_mass
+            sem = sems[i] + self.context_weight * max(0.0, ctx[i] - sems[i])
+            score = w_sem * sem + (1 - w_sem) * lex + self.passage_weight * p.score
+            if kind and not supplies(kind, t, q_words):
+                score -= self.type_penalty
+            scored.append(ScoredSentence(p, s, e, t, sems[i], lex, score))
         scored.sort(key=lambda x: x.score, reverse=True)
         return scored
 
@@ -120,13 +167,12 @@ class ExtractiveAnswerer:
         parts = []
         for n, s in enumerate(self._pick(query, ranked), start=1):
             c = s.passage.chunk
-            citations.append(
-                Citation(
-                    n=n, doc_id=c.doc_id, source=c.source, title=c.title, published=c.published,
-                    chunk_id=c.chunk_id, text=c.text, quote=s.text, start=s.start, end=s.end,
-                    score=round(s.passage.score, 4),
-                )  # fmt: skip
-            )
+            citation = Citation(
+                n=n, doc_id=c.doc_id, source=c.source, title=c.title, published=c.published,
+                chunk_id=c.chunk_id, text=c.text, quote=s.text, start=s.start, end=s.end,
+                score=round(s.passage.score, 4),
+            )  # fmt: skip
+            citations.append(citation)
             parts.append(f"{s.text} [{n}]")
         return Answer(
             question=question, text=" ".join(parts), status="answered",

@@ -6,11 +6,12 @@ embedding and matching, so quotes can be shown verbatim.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterator
 
-__all__ = ["content_words", "normalize", "sentence_spans", "stem"]
+__all__ = ["answer_type", "content_words", "normalize", "sentence_spans", "stem", "supplies"]
 
 _QUOTES = str.maketrans(
     {
@@ -87,7 +88,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     segment = text[start:end]
     cuts = sorted({0, len(segment), *(_cut_points(segment))})
     spans = []
-    for a, b in zip(cuts, cuts[1:], strict=False):
+    for a, b in itertools.pairwise(cuts):
         piece = segment[a:b]
         lead = len(piece) - len(piece.lstrip())
         trail = len(piece) - len(piece.rstrip())
@@ -97,8 +98,23 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
 
 
 _STOPWORDS = frozenset(
-    ["a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself", "yourselves", "also", "according", "said", "says", "say", "tell", "told", "may", "might", "must", "shall", "whose", "within", "without", "upon", "onto", "via", "per", "among", "amid", "one", "ones", "s", "t", "d", "ll", "m", "re", "ve"]
-)
+    {
+        "a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are",
+        "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but",
+        "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for",
+        "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself",
+        "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself",
+        "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on",
+        "once", "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "same",
+        "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them",
+        "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too",
+        "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which",
+        "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself",
+        "yourselves", "also", "according", "said", "says", "say", "tell", "told", "may", "might",
+        "must", "shall", "whose", "within", "without", "upon", "onto", "via", "per", "among",
+        "amid", "one", "ones", "s", "t", "d", "ll", "m", "re", "ve",
+    }
+)  # fmt: skip
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 
@@ -120,3 +136,65 @@ def content_words(text: str) -> list[str]:
         if w and w not in _STOPWORDS:
             out.append(stem(w))
     return out
+
+
+# Answer types a question asks for, and cues that a sentence can supply one. Used as soft
+# evidence only: a sentence without the cue may still answer.
+_Q_NUMBER = re.compile(
+    r"\bhow (many|much|old|far|big|large|tall|high|often)\b|"
+    r"\bwhat (percentage|proportion|share|number|amount|rate|value|size)\b"
+)
+_Q_DURATION = re.compile(r"\bhow long\b|\bfor how\b")
+_Q_DATE = re.compile(r"\b(what|which|exact) (date|day)\b")
+_Q_TIME = re.compile(r"\bwhen\b|\b(what|which) (year|month|time|decade|century|period)\b")
+_Q_PERSON = re.compile(
+    r"^(?:\W*\w+\W+){0,3}?(who|whom|whose)\b|"
+    r"\b(which|what) (\w+ )?(person|people|leader|president|man|woman|author|writer|"
+    r"player|king|queen|ruler|official|scientist|artist|director|actor|singer)\b"
+)
+_Q_PLACE = re.compile(
+    r"\bwhere\b|\b(which|what) (\w+ )?(city|country|state|place|region|town|capital|"
+    r"continent|island|river|location)\b"
+)
+_NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+    r"forty|fifty|hundred|thousand|million|billion|trillion|dozen|half|twice|once|several)\b",
+    re.IGNORECASE,
+)
+_DATE = re.compile(
+    r"\b(1\d{3}|20\d{2})s?\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d|"
+    r"\b\d{1,2} (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|"
+    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow)\b",
+    re.IGNORECASE,
+)
+_TIME = re.compile(
+    _DATE.pattern + r"|\b(week|month|year|decade|century|ago|since|until|spring|summer|"
+    r"autumn|winter|season)s?\b",
+    re.IGNORECASE,
+)
+_CAPITALISED = re.compile(r"(?<![\w'])[A-Z][\w'\-]*")
+
+
+def answer_type(question: str) -> str | None:
+    """The kind of answer `question` asks for: number, duration, date, time, person, place, None."""
+    q = normalize(question).lower()
+    kinds = (("duration", _Q_DURATION), ("number", _Q_NUMBER), ("date", _Q_DATE),
+             ("time", _Q_TIME), ("person", _Q_PERSON), ("place", _Q_PLACE))  # fmt: skip
+    return next((kind for kind, pattern in kinds if pattern.search(q)), None)
+
+
+def supplies(kind: str | None, sentence: str, question_words: set[str]) -> bool:
+    """Whether `sentence` has a cue of the answer type `kind` that `question` lacks."""
+    text = normalize(sentence)
+    if kind == "number":
+        return bool(_NUMBER.search(text))
+    if kind == "date":
+        return bool(_DATE.search(text))
+    if kind == "time":
+        return bool(_TIME.search(text))
+    if kind == "duration":
+        return bool(_NUMBER.search(text) or _TIME.search(text))
+    if kind in ("person", "place"):
+        names = (stem(w.lower()) for w in _CAPITALISED.findall(text)[1:])
+        return any(w not in question_words and w not in _STOPWORDS for w in names)
+    return True

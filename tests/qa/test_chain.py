@@ -1,0 +1,62 @@
+"""The library surface: `QA.ask`, the chain as a Runnable, typed frozen results, errors."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+import qa as qa_pkg
+from qa import QA, Answer, Citation, QuestionError
+from qa.chain import validate_question
+
+SUMMIT = "Where will the summit take place?"
+
+
+def test_public_api_is_reexported() -> None:
+    for name in ("QA", "Answer", "Citation", "Chunk", "Settings", "QAError", "ChunkStore"):
+        assert name in qa_pkg.__all__ and hasattr(qa_pkg, name)
+
+
+@pytest.mark.parametrize("bad", ["", "   \n\t", None, 42])
+def test_empty_or_non_text_questions_are_refused(bad: object) -> None:
+    with pytest.raises(QuestionError):
+        validate_question(bad, 100)
+
+
+def test_over_long_question_names_the_limit() -> None:
+    with pytest.raises(QuestionError, match="101 characters long; the limit is 100"):
+        validate_question("x" * 101, 100)
+
+
+@pytest.mark.slow
+class TestWithSeed:
+    def test_ask_returns_a_typed_frozen_answer(self, seed_qa: QA) -> None:
+        a = seed_qa.ask(SUMMIT)
+        assert isinstance(a, Answer) and isinstance(a.citations[0], Citation)
+        assert a.question == SUMMIT and a.query == SUMMIT
+        assert a.passages and a.passages[0].score >= a.passages[-1].score
+        assert a.timings.total_ms >= a.timings.retrieve_ms > 0
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            a.text = "changed"  # type: ignore[misc]
+        assert a.to_dict()["citations"][0]["quote"] == a.citations[0].quote
+
+    def test_chain_is_a_runnable(self, seed_qa: QA) -> None:
+        by_invoke = seed_qa.chain.invoke(SUMMIT)
+        batch = seed_qa.chain.batch([SUMMIT, {"question": "Who is Bonnie Glaser?", "k": 2}])
+        streamed = list(seed_qa.chain.stream({"question": SUMMIT}))
+        assert by_invoke.citations[0].quote == batch[0].citations[0].quote
+        assert len(batch[1].passages) == 2
+        assert streamed[-1].citations[0].quote == by_invoke.citations[0].quote
+
+    def test_k_limits_the_passages(self, seed_qa: QA) -> None:
+        assert len(seed_qa.ask(SUMMIT, k=1).passages) == 1
+
+    @pytest.mark.parametrize("bad", ["", "  ", "?" * 1001])
+    def test_bad_questions_raise_through_ask(self, seed_qa: QA, bad: str) -> None:
+        with pytest.raises(QuestionError):
+            seed_qa.ask(bad)
+
+    def test_documents_lists_the_seed(self, seed_qa: QA) -> None:
+        (doc,) = seed_qa.documents()
+        assert doc.published == "2025-10-29" and doc.section == "Politics" and doc.chunks >= 3
