@@ -118,7 +118,8 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         prune=gone_under(args.paths) if args.prune else None,
         progress=False if args.no_progress else None,
     )  # fmt: skip
-    print(f"{len(docs) + len(skipped)} files: {report.summary()}; collection "
+    n = len(docs) + len(skipped)
+    print(f"{n} file{'' if n == 1 else 's'}: {report.summary()}; collection "
           f"{settings.collection!r} holds {store.count()} chunks")  # fmt: skip
     return 0
 
