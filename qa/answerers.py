@@ -13,7 +13,8 @@ from typing import Protocol, runtime_checkable
 
 from langchain_core.embeddings import Embeddings
 
-from qa.text import answer_type, content_words, sentence_spans, supplies
+from qa.answer_types import answer_type, supplies
+from qa.text import content_words, sentence_spans
 from qa.types import Answer, Citation, Passage
 
 __all__ = ["NOT_FOUND_TEXT", "Answerer", "ExtractiveAnswerer", "ScoredSentence"]

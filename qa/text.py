@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
-__all__ = ["answer_type", "content_words", "normalize", "sentence_spans", "stem", "supplies"]
+__all__ = ["STOPWORDS", "content_words", "normalize", "sentence_spans", "stem"]
 
 _QUOTES = str.maketrans(
     {
@@ -97,7 +97,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     return spans
 
 
-_STOPWORDS = frozenset(
+STOPWORDS = frozenset(
     {
         "a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are",
         "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but",
@@ -133,68 +133,6 @@ def content_words(text: str) -> list[str]:
     out = []
     for w in words:
         w = w.split("'")[0]
-        if w and w not in _STOPWORDS:
+        if w and w not in STOPWORDS:
             out.append(stem(w))
     return out
-
-
-# Answer types a question asks for, and cues that a sentence can supply one. Used as soft
-# evidence only: a sentence without the cue may still answer.
-_Q_NUMBER = re.compile(
-    r"\bhow (many|much|old|far|big|large|tall|high|often)\b|"
-    r"\bwhat (percentage|proportion|share|number|amount|rate|value|size)\b"
-)
-_Q_DURATION = re.compile(r"\bhow long\b|\bfor how\b")
-_Q_DATE = re.compile(r"\b(what|which|exact) (date|day)\b")
-_Q_TIME = re.compile(r"\bwhen\b|\b(what|which) (year|month|time|decade|century|period)\b")
-_Q_PERSON = re.compile(
-    r"^(?:\W*\w+\W+){0,3}?(who|whom|whose)\b|"
-    r"\b(which|what) (\w+ )?(person|people|leader|president|man|woman|author|writer|"
-    r"player|king|queen|ruler|official|scientist|artist|director|actor|singer)\b"
-)
-_Q_PLACE = re.compile(
-    r"\bwhere\b|\b(which|what) (\w+ )?(city|country|state|place|region|town|capital|"
-    r"continent|island|river|location)\b"
-)
-_NUMBER = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
-    r"forty|fifty|hundred|thousand|million|billion|trillion|dozen|half|twice|once|several)\b",
-    re.IGNORECASE,
-)
-_DATE = re.compile(
-    r"\b(1\d{3}|20\d{2})s?\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d|"
-    r"\b\d{1,2} (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|"
-    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow)\b",
-    re.IGNORECASE,
-)
-_TIME = re.compile(
-    _DATE.pattern + r"|\b(week|month|year|decade|century|ago|since|until|spring|summer|"
-    r"autumn|winter|season)s?\b",
-    re.IGNORECASE,
-)
-_CAPITALISED = re.compile(r"(?<![\w'])[A-Z][\w'\-]*")
-
-
-def answer_type(question: str) -> str | None:
-    """The kind of answer `question` asks for: number, duration, date, time, person, place, None."""
-    q = normalize(question).lower()
-    kinds = (("duration", _Q_DURATION), ("number", _Q_NUMBER), ("date", _Q_DATE),
-             ("time", _Q_TIME), ("person", _Q_PERSON), ("place", _Q_PLACE))  # fmt: skip
-    return next((kind for kind, pattern in kinds if pattern.search(q)), None)
-
-
-def supplies(kind: str | None, sentence: str, question_words: set[str]) -> bool:
-    """Whether `sentence` has a cue of the answer type `kind` that `question` lacks."""
-    text = normalize(sentence)
-    if kind == "number":
-        return bool(_NUMBER.search(text))
-    if kind == "date":
-        return bool(_DATE.search(text))
-    if kind == "time":
-        return bool(_TIME.search(text))
-    if kind == "duration":
-        return bool(_NUMBER.search(text) or _TIME.search(text))
-    if kind in ("person", "place"):
-        names = (stem(w.lower()) for w in _CAPITALISED.findall(text)[1:])
-        return any(w not in question_words and w not in _STOPWORDS for w in names)
-    return True

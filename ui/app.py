@@ -41,12 +41,24 @@ def render_answer(answer: Answer) -> None:
         date = f" · {c.published}" if c.published else ""
         with st.expander(f"[{c.n}] {c.title}{date}", expanded=c.n == 1):
             st.caption(f"{c.source} · characters {c.start}–{c.end} · score {c.score:.2f}")
-            before, _, after = c.text.partition(c.quote)
+            before, after = _around(answer, c.chunk_id, c.start, c.end, c.text, c.quote)
             st.markdown(
                 f"<div>{html.escape(before)}<mark>{html.escape(c.quote)}</mark>"
                 f"{html.escape(after)}</div>",
                 unsafe_allow_html=True,  # every piece of document text is escaped above
             )
+
+
+def _around(
+    answer: Answer, chunk_id: str, start: int, end: int, text: str, quote: str
+) -> tuple[str, str]:
+    """The passage text before and after the quote, placed by its offsets."""
+    for p in answer.passages:
+        if p.chunk.chunk_id == chunk_id and p.chunk.start <= start <= end <= p.chunk.end:
+            a, b = start - p.chunk.start, end - p.chunk.start
+            return text[:a], text[b:]
+    before, _, after = text.partition(quote)
+    return before, after
 
 
 def _escape_md(text: str) -> str:
