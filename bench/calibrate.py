@@ -99,7 +99,6 @@ def collect(name: str) -> list[Sample]:
     out = []
     for q in load_questions(questions_path)[:limit]:
         answer = ask_question(qa, q)
-        ranked = qa.answerer.score_sentences(answer.query, answer.passages)  # type: ignore[attr-defined]
         # Off-collection questions are unanswerable whatever their own label says.
         answerable = q.answerable and name != "offcollection"
         right = False
@@ -111,7 +110,7 @@ def collect(name: str) -> list[Sample]:
                 right = c.doc_id in q.gold_doc_ids and any(
                     _norm(a) and _norm(a) in _norm(c.quote) for a in q.answers
                 )
-        out.append(Sample(ranked[0].score if ranked else 0.0, answerable, right))
+        out.append(Sample(answer.score, answerable, right))
     return out
 
 

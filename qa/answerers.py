@@ -161,9 +161,10 @@ class ExtractiveAnswerer:
     def answer(self, question: str, query: str, passages: Sequence[Passage]) -> Answer:
         """The best sentences with `[n]` markers, or a not-found answer when evidence is weak."""
         ranked = self.score_sentences(query, passages)
+        best = round(ranked[0].score, 4) if ranked else 0.0
         if not ranked or ranked[0].score < self.min_score:
             return Answer(question=question, text=NOT_FOUND_TEXT, status="not_found",
-                          query=query, passages=tuple(passages))  # fmt: skip
+                          query=query, passages=tuple(passages), score=best)  # fmt: skip
         citations = []
         parts = []
         for n, s in enumerate(self._pick(query, ranked), start=1):
@@ -177,5 +178,5 @@ class ExtractiveAnswerer:
             parts.append(f"{s.text} [{n}]")
         return Answer(
             question=question, text=" ".join(parts), status="answered",
-            citations=tuple(citations), query=query, passages=tuple(passages),
+            citations=tuple(citations), query=query, passages=tuple(passages), score=best,
         )  # fmt: skip

@@ -97,7 +97,8 @@ class Answer:
 
     `text` carries inline `[n]` markers that refer to `citations` by their `n`. `query` is the
     text used for retrieval (the question itself, or a rewrite that folds in earlier turns).
-    `passages` are all retrieved chunks, cited or not, best first.
+    `passages` are all retrieved chunks, cited or not, best first. `score` is the answerer's
+    confidence, compared with `Settings.min_score` to decide whether to abstain.
     """
 
     question: str
@@ -107,6 +108,7 @@ class Answer:
     query: str = ""
     passages: tuple[Passage, ...] = ()
     timings: Timings = field(default_factory=Timings)
+    score: float = 0.0
 
     @property
     def answered(self) -> bool:
@@ -120,6 +122,7 @@ class Answer:
             "answer": self.text,
             "status": self.status,
             "query": self.query,
+            "score": self.score,
             "citations": [c.to_dict() for c in self.citations],
             "timings": asdict(self.timings),
         }
