@@ -39,6 +39,7 @@ from ingest.pipeline import ingest_documents  # noqa: E402
 from qa import QA, ChunkStore, Settings, open_client  # noqa: E402
 from qa.embeddings import LocalEmbeddings  # noqa: E402
 from qa.evaluation import ask_question, evidence_cited_first, load_questions  # noqa: E402
+from qa.metrics import ThresholdPoint, threshold_sweep  # noqa: E402
 from qa.text import normalize  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
@@ -55,17 +56,6 @@ class Sample:
     score: float
     answerable: bool
     right: bool  # answerable and answered right at threshold 0
-
-
-@dataclass(frozen=True)
-class Point:
-    threshold: float
-    answered_right: float
-    declined: float
-    balanced: float
-    precision: float
-    recall: float
-    f1: float
 
 
 @functools.cache
@@ -114,22 +104,10 @@ def collect(name: str) -> list[Sample]:
     return out
 
 
-def sweep(samples: list[Sample]) -> list[Point]:
+def sweep(samples: list[Sample]) -> list[ThresholdPoint]:
     """The figures of every threshold from 0 to 1 in steps of 0.01."""
-    points = []
-    n_un = sum(not s.answerable for s in samples)
-    n_ans = len(samples) - n_un
-    for i in range(0, 101):
-        t = i / 100
-        right = sum(s.right and s.score >= t for s in samples) / (n_ans or 1)
-        declined = [s for s in samples if s.score < t]
-        tp = sum(not s.answerable for s in declined)
-        dec = tp / (n_un or 1)
-        p = tp / len(declined) if declined else 1.0
-        f1 = 2 * p * dec / (p + dec) if p + dec else 0.0
-        parts = [x for x, n in ((right, n_ans), (dec, n_un)) if n]
-        points.append(Point(t, right, dec, sum(parts) / len(parts), p, dec, f1))
-    return points
+    return threshold_sweep([s.score for s in samples], [s.answerable for s in samples],
+                           [s.right for s in samples])  # fmt: skip
 
 
 def main() -> None:
@@ -153,7 +131,7 @@ def main() -> None:
     points = sweep(pooled)
     for p in points[::5]:
         print(f"| {p.threshold:.2f} | {p.answered_right:.3f} | {p.declined:.3f} | "
-              f"{p.balanced:.3f} | {p.precision:.3f} | {p.f1:.3f} |")  # fmt: skip
+              f"{p.balanced:.3f} | {p.decline_precision:.3f} | {p.decline_f1:.3f} |")  # fmt: skip
     best = max(points, key=lambda p: p.balanced)
     print(f"\nbest balanced accuracy {best.balanced:.3f} at min_score = {best.threshold:.2f}: "
           f"{best.answered_right:.0%} of answerable answered right, {best.declined:.0%} of "

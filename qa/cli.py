@@ -11,7 +11,7 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from qa.errors import QAError
+from qa.errors import ConfigError, IngestError, QAError, QuestionError
 from qa.settings import Settings
 
 __all__ = ["main"]
@@ -26,6 +26,7 @@ examples:
   qa ask --json "Who is Bonnie Glaser?"
   qa ask --history "Who is Ukraine's president?" "What does he insist on?"
   qa docs                               list what is ingested
+  qa eval tests/data/seed_questions.jsonl --docs seeds/ --baseline
 """
 
 
@@ -63,6 +64,23 @@ def _parser() -> argparse.ArgumentParser:
     ing.add_argument("--prune", action="store_true",
                      help="remove documents under PATH whose files are gone")
     ing.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    ev = sub.add_parser("eval", parents=[store], help="score answers against a question set",
+                        description="Run a labelled question set (JSONL) through the same QA "
+                        "the UI uses and write a report (report.json, report.md).")
+    ev.add_argument("questions", type=Path, metavar="QUESTIONS", help="question set (.jsonl)")
+    ev.add_argument("--docs", type=Path, nargs="+", metavar="DOCS",
+                    help="documents (.jsonl of doc_id/title/text, or files and folders) to "
+                    "ingest into a temporary collection; default: the configured collection")
+    ev.add_argument("--k", type=int, metavar="N", help="passages to retrieve (env QA_TOP_K)")
+    ev.add_argument("--out", type=Path, default=Path("eval-report"), metavar="DIR",
+                    help="report folder (default: eval-report)")
+    ev.add_argument("--baseline", action="store_true",
+                    help="also run the stock LangChain recipe, side by side (needs --docs)")
+    ev.add_argument("--calibrate", action="store_true",
+                    help="answer with no threshold, then sweep it and print the best value")
+    ev.add_argument("--limit", type=int, metavar="N", help="only the first N questions")
+    ev.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     docs = sub.add_parser("docs", parents=[store], help="list the ingested documents",
                           description="List ingested documents: title, date, source, chunks.")
@@ -124,6 +142,38 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from qa.eval_runner import load_corpus, run_eval
+    from qa.metrics import threshold_sweep
+    from qa.report import summary_table, write_report
+
+    settings = _settings(args)
+    if not args.questions.is_file():
+        raise IngestError(f"question set not found: '{args.questions}' (give a .jsonl file)")
+    if args.baseline and not args.docs:
+        raise ConfigError("--baseline needs --docs: the recipe ingests the documents itself")
+    if args.calibrate:
+        settings = settings.with_(min_score=0.0)
+    docs = load_corpus(args.docs) if args.docs else None
+    run = run_eval(args.questions, settings, docs=docs, baseline=args.baseline,
+                   limit=args.limit, progress=False if args.no_progress else None)  # fmt: skip
+    paths = write_report(run, args.out)
+    print(summary_table(run.systems))
+    print(f"\nreport: {', '.join(str(p) for p in paths)}")
+    if args.calibrate:
+        results = run.systems[0].results
+        points = threshold_sweep([r.score for r in results], [r.answerable for r in results],
+                                 [r.right for r in results])  # fmt: skip
+        print("\n| min_score | answerable answered right | unanswerable declined | balanced |")
+        print("|---|---|---|---|")
+        for p in points[::5]:
+            print(f"| {p.threshold:.2f} | {p.answered_right:.1%} | {p.declined:.1%} | "
+                  f"{p.balanced:.3f} |")  # fmt: skip
+        best = max(points, key=lambda p: p.balanced)
+        print(f"\nbest balanced accuracy {best.balanced:.3f} at min_score={best.threshold:.2f}")
+    return 0
+
+
 def _cmd_docs(args: argparse.Namespace) -> int:
     from qa.store import ChunkStore, open_client
 
@@ -157,8 +207,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 ok, 1 failure, 2 bad input)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     args = _parser().parse_args(argv)
-    handler = {"ask": _cmd_ask, "ingest": _cmd_ingest, "docs": _cmd_docs}[args.command]
-    from qa.errors import ConfigError, IngestError, QuestionError
+    handler = {"ask": _cmd_ask, "ingest": _cmd_ingest, "docs": _cmd_docs,
+               "eval": _cmd_eval}[args.command]  # fmt: skip
 
     try:
         return handler(args)

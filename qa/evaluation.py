@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from qa.errors import QAError
-from qa.service import QA
 from qa.types import Answer
 
 __all__ = [
+    "Asker",
     "EvalQuestion",
     "ask_question",
     "evidence_cited_first",
@@ -56,7 +58,15 @@ def load_questions(path: Path | str) -> list[EvalQuestion]:
     return out
 
 
-def ask_question(qa: QA, q: EvalQuestion) -> Answer:
+class Asker(Protocol):
+    """Anything that answers with history, like `QA` or the baseline recipe."""
+
+    def ask(self, question: str, history: Sequence[str | Answer] = ()) -> Answer:
+        """Answer `question`."""
+        ...
+
+
+def ask_question(qa: Asker, q: EvalQuestion) -> Answer:
     """Ask `q` as a conversation: earlier turns first, then the scored one."""
     history: list[Answer] = []
     for turn in q.turns:

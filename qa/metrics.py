@@ -11,12 +11,14 @@ from dataclasses import dataclass
 
 __all__ = [
     "Abstention",
+    "ThresholdPoint",
     "abstention",
     "contains_answer",
     "exact_match",
     "first_hit_rank",
     "normalize_answer",
     "percentile",
+    "threshold_sweep",
     "token_f1",
 ]
 
@@ -96,3 +98,41 @@ def percentile(values: Sequence[float], q: float) -> float:
     lo = int(pos)
     hi = min(lo + 1, len(ordered) - 1)
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
+@dataclass(frozen=True)
+class ThresholdPoint:
+    """What an abstention threshold does to a labelled set."""
+
+    threshold: float
+    answered_right: float  # share of answerable questions answered right and not declined
+    declined: float  # share of unanswerable questions declined
+    balanced: float  # mean of the two (of whichever the set has)
+    decline_precision: float
+    decline_f1: float
+
+
+def threshold_sweep(
+    scores: Sequence[float], answerable: Sequence[bool], right: Sequence[bool], steps: int = 100
+) -> list[ThresholdPoint]:
+    """Every threshold from 0 to 1: questions scoring below it are declined.
+
+    `right[i]` says whether answerable question i was answered right with no threshold.
+    """
+    n_un = sum(not a for a in answerable)
+    n_ans = len(answerable) - n_un
+    points = []
+    for i in range(steps + 1):
+        t = i / steps
+        kept_right = sum(r and a and s >= t for s, a, r in zip(scores, answerable, right,
+                                                                strict=True))  # fmt: skip
+        declined = [a for s, a in zip(scores, answerable, strict=True) if s < t]
+        tp = sum(not a for a in declined)
+        ar = kept_right / n_ans if n_ans else 0.0
+        dec = tp / n_un if n_un else 0.0
+        prec = tp / len(declined) if declined else 1.0
+        f1 = 2 * prec * dec / (prec + dec) if prec + dec else 0.0
+        parts = [x for x, n in ((ar, n_ans), (dec, n_un)) if n]
+        points.append(ThresholdPoint(t, ar, dec, sum(parts) / len(parts) if parts else 0.0,
+                                     prec, f1))  # fmt: skip
+    return points

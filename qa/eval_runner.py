@@ -1,0 +1,154 @@
+"""Run a labelled question set through `QA` (and the baseline recipe) and score every answer."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qa.evaluation import Asker, EvalQuestion, ask_question, load_questions
+from qa.scoring import Scored, score_answer, summarize
+from qa.settings import Settings
+from qa.types import SourceDocument
+
+__all__ = ["EvalRun", "SystemRun", "load_corpus", "run_eval"]
+
+
+@dataclass(frozen=True)
+class SystemRun:
+    """One system's answers to a question set, scored."""
+
+    name: str
+    results: tuple[Scored, ...]
+    summary: dict[str, float]
+    ingest_seconds: float = 0.0
+    chunks: int = 0
+    documents: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "name": self.name,
+            "summary": self.summary,
+            "ingest": {"seconds": self.ingest_seconds, "chunks": self.chunks,
+                       "documents": self.documents},
+            "results": [r.to_dict() for r in self.results],
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class EvalRun:
+    """A question set's evaluation: our system, and the baseline when asked for."""
+
+    questions: str
+    systems: tuple[SystemRun, ...]
+    settings: dict[str, Any] = field(default_factory=dict)
+    started: str = ""
+
+
+def load_corpus(paths: Sequence[Path]) -> list[SourceDocument]:
+    """Documents from JSONL files (`doc_id`, `title`, `text`) and/or files and folders."""
+    from ingest.loaders import load_jsonl_documents, load_paths
+
+    docs: list[SourceDocument] = []
+    files = [p for p in paths if p.suffix != ".jsonl"]
+    for p in paths:
+        if p.suffix == ".jsonl":
+            docs.extend(load_jsonl_documents(p))
+    if files:
+        docs.extend(load_paths(files)[0])
+    return docs
+
+
+def _sources_of_store(qa: Any) -> dict[str, str]:
+    """Source texts of the documents in a configured store, read again from their files."""
+    from ingest.loaders import load_file, load_jsonl_documents
+
+    out: dict[str, str] = {}
+    jsonl: dict[str, dict[str, str]] = {}
+    for info in qa.documents():
+        path, _, doc_id = info.source.partition("#")
+        try:
+            if doc_id:
+                if path not in jsonl:
+                    jsonl[path] = {d.doc_id: d.text for d in load_jsonl_documents(Path(path))}
+                out[info.doc_id] = jsonl[path].get(doc_id, "")
+            else:
+                out[info.doc_id] = load_file(Path(path)).text
+        except Exception:  # a source file that is gone leaves its quotes unverifiable
+            out[info.doc_id] = ""
+    return out
+
+
+def _ask_all(asker: Asker, questions: Sequence[EvalQuestion], sources: dict[str, str],
+             progress: bool | None, desc: str) -> list[Scored]:  # fmt: skip
+    from tqdm.auto import tqdm
+
+    results = []
+    for q in tqdm(questions, desc=desc, unit="q", disable=None if progress is None
+                  else not progress):  # fmt: skip
+        t0 = time.perf_counter()
+        answer = ask_question(asker, q)
+        ms = (time.perf_counter() - t0) * 1000
+        results.append(score_answer(q, answer, sources, ms))
+    return results
+
+
+def run_eval(
+    questions_path: Path,
+    settings: Settings,
+    *,
+    docs: Sequence[SourceDocument] | None = None,
+    embeddings: Any = None,
+    baseline: bool = False,
+    limit: int | None = None,
+    progress: bool | None = None,
+) -> EvalRun:
+    """Evaluate `QA` on a question set; with `docs`, in a temporary store holding just them."""
+    from datetime import UTC, datetime
+
+    from ingest.pipeline import ingest_documents
+    from qa.embeddings import LocalEmbeddings
+    from qa.service import QA
+    from qa.store import ChunkStore, open_client
+
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    questions = load_questions(questions_path)[:limit]
+    embeddings = embeddings or LocalEmbeddings(batch_size=settings.embed_batch_size)
+    ingest_s, n_chunks, n_docs = 0.0, 0, 0
+    if docs is not None:
+        tmp = Path(tempfile.mkdtemp(prefix="qa-eval-"))
+        settings = settings.with_(persist_dir=tmp, chroma_url=None, collection="eval")
+        store = ChunkStore.open(open_client(settings, create=True), "eval", embeddings,
+                                create=True)  # fmt: skip
+        t0 = time.perf_counter()
+        report = ingest_documents(docs, store, embeddings.count_tokens, settings,
+                                  progress=progress)  # fmt: skip
+        ingest_s, n_chunks, n_docs = time.perf_counter() - t0, report.chunks_embedded, len(docs)
+        qa = QA(store, embeddings, settings=settings)
+        sources = {d.doc_id: d.text for d in docs}
+    else:
+        qa = QA.from_settings(settings, embeddings=embeddings)
+        sources = _sources_of_store(qa)
+    ours = _ask_all(qa, questions, sources, progress, "cited-qa")
+    systems = [SystemRun("cited-qa", tuple(ours), summarize(ours), ingest_s, n_chunks, n_docs)]
+    if baseline:
+        from qa.baseline import BaselineQA
+
+        corpus = list(docs) if docs is not None else []
+        if not corpus:
+            raise ValueError("--baseline needs --docs: the recipe ingests the documents itself")
+        client = open_client(settings.with_(
+            persist_dir=Path(tempfile.mkdtemp(prefix="qa-eval-base-")), chroma_url=None
+        ), create=True)  # fmt: skip
+        t0 = time.perf_counter()
+        base = BaselineQA(client, embeddings, corpus, k=settings.top_k)
+        base_s = time.perf_counter() - t0
+        scored = _ask_all(base, questions, sources, progress, "baseline")
+        systems.append(SystemRun("LangChain recipe", tuple(scored), summarize(scored), base_s,
+                                 base.n_chunks, len(corpus)))  # fmt: skip
+    return EvalRun(str(questions_path), tuple(systems),
+                   {"top_k": settings.top_k, "min_score": settings.min_score}, started)  # fmt: skip

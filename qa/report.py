@@ -1,0 +1,106 @@
+"""Write an evaluation as JSON for machines and Markdown for people."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from qa.eval_runner import EvalRun, SystemRun
+
+__all__ = ["markdown_report", "summary_table", "write_report"]
+
+# (key, label, is a share shown as a percentage)
+ROWS = [
+    ("hit@1", "retrieval hit@1", True),
+    ("hit@k", "retrieval hit@k", True),
+    ("mrr", "retrieval MRR", False),
+    ("recall@k", "retrieval recall@k", True),
+    ("evidence_cited_first", "evidence cited first", True),
+    ("contains_answer", "answer contains a gold answer", True),
+    ("exact_match", "exact match", True),
+    ("token_f1", "token F1", False),
+    ("answer_words_median", "answer words (median)", False),
+    ("citation_validity", "citations verbatim at their offsets", True),
+    ("citation_precision", "citation precision", True),
+    ("citation_recall", "citation recall", True),
+    ("abstain_precision", "abstention precision", True),
+    ("abstain_recall", "abstention recall (unanswerable declined)", True),
+    ("abstain_f1", "abstention F1", False),
+    ("wrongly_declined", "answerable wrongly declined", True),
+    ("right", "right overall (answered right or declined right)", True),
+    ("latency_p50_ms", "latency p50 ms", False),
+    ("latency_p95_ms", "latency p95 ms", False),
+]
+
+
+def _fmt(value: float, share: bool) -> str:
+    return f"{value:.1%}" if share else f"{value:.3g}" if value < 100 else f"{value:.0f}"
+
+
+def summary_table(systems: tuple[SystemRun, ...]) -> str:
+    """A Markdown table: one row per metric, one column per system."""
+    head = "| metric | " + " | ".join(s.name for s in systems) + " |"
+    lines = [head, "|---" * (len(systems) + 1) + "|"]
+    for key, label, share in ROWS:
+        cells = " | ".join(_fmt(s.summary[key], share) for s in systems)
+        lines.append(f"| {label} | {cells} |")
+    ingest = " | ".join(
+        f"{s.documents / s.ingest_seconds:.1f} docs/s, {s.chunks / s.ingest_seconds:.1f} chunks/s"
+        if s.ingest_seconds else "—"
+        for s in systems
+    )
+    lines.append(f"| ingest throughput | {ingest} |")
+    return "\n".join(lines)
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split()).replace("|", "\\|")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def markdown_report(run: EvalRun, worst: int = 10) -> str:
+    """Summary table, then the worst failures of our system."""
+    ours = run.systems[0]
+    s = ours.summary
+    out = [
+        f"# Evaluation of `{run.questions}`",
+        "",
+        f"{int(s['questions'])} questions ({int(s['answerable'])} answerable), run {run.started}"
+        f" with top_k={run.settings.get('top_k')}, min_score={run.settings.get('min_score')}.",
+        "",
+        summary_table(run.systems),
+        "",
+        "## Worst failures",
+        "",
+    ]
+    failures = [r for r in ours.results if not r.right]
+    # Confident mistakes first: the higher the score of a wrong answer, the worse.
+    failures.sort(key=lambda r: (r.status == "not_found", -r.score))
+    if not failures:
+        out.append("None: every question was answered right or declined right.")
+    for r in failures[:worst]:
+        expected = "; ".join(r.expected) if r.answerable else "(not answerable: decline)"
+        out += [
+            f"### {r.id}: {_one_line(r.question)}",
+            "",
+            f"- expected: {_one_line(expected)}",
+            f"- answered ({r.status}, score {r.score:.2f}): {_one_line(r.answer)}",
+            f"- cited: {_one_line(r.cited) or '—'}",
+            "",
+        ]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def write_report(run: EvalRun, out: Path) -> list[Path]:
+    """`report.json` and `report.md` in `out`; returns the paths written."""
+    out.mkdir(parents=True, exist_ok=True)
+    data = {
+        "questions": run.questions,
+        "started": run.started,
+        "settings": run.settings,
+        "systems": [s.to_dict() for s in run.systems],
+    }
+    paths = [out / "report.json", out / "report.md"]
+    paths[0].write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    paths[1].write_text(markdown_report(run), encoding="utf-8")
+    return paths
