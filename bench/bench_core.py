@@ -27,7 +27,7 @@ from ingest.pipeline import ingest_documents  # noqa: E402
 from qa import QA, ChunkStore, Settings, SourceDocument, open_client  # noqa: E402
 from qa.embeddings import LocalEmbeddings  # noqa: E402
 
-SHARED = ROOT.parent / "shared" / "data"
+SHARED = ROOT / "data" / "eval"
 
 
 def _percentiles(samples: list[float]) -> tuple[float, float]:

@@ -42,7 +42,7 @@ from qa.evaluation import ask_question, evidence_cited_first, load_questions  # 
 from qa.metrics import ThresholdPoint, threshold_sweep  # noqa: E402
 from qa.text import normalize  # noqa: E402
 
-SHARED = ROOT.parent / "shared" / "data"
+SHARED = ROOT / "data" / "eval"
 SQUAD_DOCS = SHARED / "squad2-dev-500" / "docs.jsonl"
 SETS = {
     "seed": (ROOT / "seeds", ROOT / "tests" / "data" / "seed_questions.jsonl", None),

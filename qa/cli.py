@@ -73,8 +73,8 @@ def _parser() -> argparse.ArgumentParser:
                     help="documents (.jsonl of doc_id/title/text, or files and folders) to "
                     "ingest into a temporary collection; default: the configured collection")
     ev.add_argument("--k", type=int, metavar="N", help="passages to retrieve (env QA_TOP_K)")
-    ev.add_argument("--out", type=Path, default=Path("eval-report"), metavar="DIR",
-                    help="report folder (default: eval-report)")
+    ev.add_argument("--out", type=Path, metavar="DIR",
+                    help="report folder (env QA_EVAL_DIR; default: eval-report)")
     ev.add_argument("--baseline", action="store_true",
                     help="also run the stock LangChain recipe, side by side (needs --docs)")
     ev.add_argument("--calibrate", action="store_true",
@@ -157,7 +157,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     docs = load_corpus(args.docs) if args.docs else None
     run = run_eval(args.questions, settings, docs=docs, baseline=args.baseline,
                    limit=args.limit, progress=False if args.no_progress else None)  # fmt: skip
-    paths = write_report(run, args.out)
+    paths = write_report(run, args.out or settings.eval_dir)
     print(summary_table(run.systems))
     print(f"\nreport: {', '.join(str(p) for p in paths)}")
     if args.calibrate:

@@ -91,8 +91,8 @@ def markdown_report(run: EvalRun, worst: int = 10) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def write_report(run: EvalRun, out: Path) -> list[Path]:
-    """`report.json` and `report.md` in `out`; returns the paths written."""
+def write_report(run: EvalRun, out: Path, *, plots: bool = True) -> list[Path]:
+    """`report.json`, `report.md` and the PNG plots in `out`; returns the paths written."""
     out.mkdir(parents=True, exist_ok=True)
     data = {
         "questions": run.questions,
@@ -102,5 +102,12 @@ def write_report(run: EvalRun, out: Path) -> list[Path]:
     }
     paths = [out / "report.json", out / "report.md"]
     paths[0].write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    paths[1].write_text(markdown_report(run), encoding="utf-8")
+    if plots:
+        from qa.plots import write_plots
+
+        paths += write_plots(run, out)
+    md = markdown_report(run)
+    if plots:
+        md += "\n## Plots\n\n" + "\n".join(f"![{p.stem}]({p.name})" for p in paths[2:]) + "\n"
+    paths[1].write_text(md, encoding="utf-8")
     return paths

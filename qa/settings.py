@@ -40,6 +40,7 @@ class Settings:
     chunk_overlap_tokens: int = 48
     embed_batch_size: int = 32
     max_file_mb: float = 20.0
+    eval_dir: Path = Path("eval-report")
 
     def __post_init__(self) -> None:
         if not _COLLECTION_RE.match(self.collection):

@@ -41,3 +41,19 @@ def test_empty_store_says_so(tmp_path: Path, monkeypatch) -> None:
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
     assert "Nothing is ingested yet" in at.warning[0].value
+
+
+EVAL_PAGE = str(ROOT / "ui" / "pages" / "1_Evaluation.py")
+
+
+def test_evaluation_page_runs_a_small_eval(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("QA_EVAL_DIR", str(tmp_path / "report"))
+    at = AppTest.from_file(EVAL_PAGE, default_timeout=180).run()
+    assert not at.exception
+    assert "No report" in at.info[0].value
+    at.sidebar.slider[0].set_value(5)
+    at.sidebar.button[0].click().run()
+    assert not at.exception
+    assert (tmp_path / "report" / "report.json").is_file()
+    assert at.dataframe  # the summary table
+    assert len(at.get("image")) == 3  # the three plots

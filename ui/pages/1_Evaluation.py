@@ -1,0 +1,83 @@
+"""Evaluation page: the latest `qa eval` report, and a small eval run from the browser."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import streamlit as st
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from qa import QAError, Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED_SET = ROOT / "tests" / "data" / "seed_questions.jsonl"
+
+
+@st.cache_resource(show_spinner="Loading the embedding model…")
+def load_embeddings(batch_size: int):  # type: ignore[no-untyped-def]
+    """The embedding model, once per process."""
+    from qa.embeddings import LocalEmbeddings
+
+    return LocalEmbeddings(batch_size=batch_size)
+
+
+def show_report(folder: Path) -> None:
+    """The summary table, the plots and the worst failures of the report in `folder`."""
+    data = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    st.caption(f"`{data['questions']}` · run {data['started']} · {folder}")
+    from qa.report import ROWS
+
+    rows = []
+    for key, label, share in ROWS:
+        row = {"metric": label}
+        for system in data["systems"]:
+            v = system["summary"][key]
+            row[system["name"]] = f"{v:.1%}" if share else f"{v:.3g}"
+        rows.append(row)
+    st.dataframe(rows, hide_index=True)
+    for png in ("metrics.png", "scores.png", "latency.png"):
+        if (folder / png).is_file():
+            st.image(str(folder / png))
+    ours = data["systems"][0]["results"]
+    failures = sorted((r for r in ours if not r["right"]),
+                      key=lambda r: (r["status"] == "not_found", -r["score"]))  # fmt: skip
+    st.subheader(f"Worst failures ({len(failures)} in all)")
+    for r in failures[:10]:
+        with st.expander(f"{r['id']}: {r['question']}"):
+            expected = "; ".join(r["expected"]) if r["answerable"] else "(decline)"
+            st.text(f"expected: {expected}\nanswered ({r['status']}, score {r['score']:.2f}):"
+                    f"\n{r['answer']}")  # fmt: skip
+
+
+def main() -> None:
+    st.set_page_config(page_title="cited-qa · Evaluation", page_icon="📏")
+    st.title("Evaluation")
+    settings = Settings.from_env()
+    folder = settings.eval_dir
+    with st.sidebar:
+        st.subheader("Run a small eval")
+        n = st.slider("seed questions", 5, 48, 12)
+        run = st.button("Run on the seed article", type="primary")
+    if run:
+        from qa.eval_runner import load_corpus, run_eval
+        from qa.report import write_report
+
+        try:
+            with st.spinner(f"Answering {n} questions…"):
+                result = run_eval(SEED_SET, settings, docs=load_corpus([ROOT / "seeds"]),
+                                  embeddings=load_embeddings(settings.embed_batch_size),
+                                  baseline=True, limit=n, progress=False)  # fmt: skip
+                write_report(result, folder)
+        except (QAError, OSError) as exc:
+            st.error(str(exc))
+    if (folder / "report.json").is_file():
+        show_report(folder)
+    else:
+        st.info(f"No report in {folder} yet: run one from the sidebar, or "
+                "`qa eval tests/data/seed_questions.jsonl --docs seeds/ --baseline`.")  # fmt: skip
+
+
+main()
