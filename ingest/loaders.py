@@ -159,8 +159,8 @@ def load_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceDocume
             raise SkipFile(f"unparseable HTML ({type(exc).__name__})") from None
         if not text:
             raise SkipFile("empty file (no readable text in the HTML)")
-    elif not text.strip():
-        raise SkipFile("empty file (whitespace only)")
+    elif not any(ch.isalnum() for ch in text):
+        raise SkipFile("empty file (no letters or digits)")
     elif suffix in (".md", ".markdown"):
         title = _markdown_title(text)
     header = parse_news_header(text)

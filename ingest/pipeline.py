@@ -10,12 +10,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ingest.chunking import TokenCounter, chunk_spans
-from ingest.loaders import Skipped, load_paths
+from ingest.loaders import Skipped, doc_id_for, load_paths
 from qa.settings import Settings
 from qa.store import ChunkStore
 from qa.types import Chunk, SourceDocument
 
-__all__ = ["IngestReport", "chunk_document", "gone_under", "ingest_documents", "ingest_paths"]
+__all__ = [
+    "IngestReport",
+    "chunk_document",
+    "document_hash",
+    "gone_under",
+    "ingest_documents",
+    "ingest_paths",
+]
 
 # Bump when chunking changes, so that re-ingest re-chunks documents whose text did not change.
 CHUNKER_VERSION = "1"
@@ -51,14 +58,19 @@ def _sha(*parts: str) -> str:
     return h.hexdigest()
 
 
+def document_hash(doc: SourceDocument, max_tokens: int, overlap_tokens: int) -> str:
+    """A hash of everything that decides a document's chunks and their metadata."""
+    return _sha(
+        CHUNKER_VERSION, f"{max_tokens}/{overlap_tokens}", doc.title, doc.published or "",
+        doc.section or "", doc.source, doc.text,
+    )[:24]  # fmt: skip
+
+
 def chunk_document(
     doc: SourceDocument, count_tokens: TokenCounter, max_tokens: int, overlap_tokens: int
 ) -> list[Chunk]:
     """Chunks of `doc` with provenance; ids are hashes of the content and its place."""
-    doc_hash = _sha(
-        CHUNKER_VERSION, f"{max_tokens}/{overlap_tokens}", doc.title, doc.published or "",
-        doc.section or "", doc.source, doc.text,
-    )[:24]  # fmt: skip
+    doc_hash = document_hash(doc, max_tokens, overlap_tokens)
     return [
         Chunk(
             chunk_id=_sha(doc.doc_id, str(start), str(end), doc.text[start:end])[:32],
@@ -99,8 +111,9 @@ def ingest_documents(
 ) -> IngestReport:
     """Add new and changed documents to `store`; leave unchanged ones alone.
 
-    `prune(source)` is asked for every stored document not among `docs`; where it is true the
-    document's chunks are removed.
+    A stored document whose file is now among `skipped` (it became empty, binary, too large...)
+    is removed: its old text is no longer what the file says. `prune(source)` is asked for
+    every other stored document not among `docs`; where it is true its chunks are removed.
     """
     started = time.perf_counter()
     states = store.doc_states()
@@ -109,15 +122,20 @@ def ingest_documents(
     totals: list[int] = []
     stale: list[str] = []
     seen: set[str] = set()
+    skipped = list(skipped)
+    tokens, overlap = settings.chunk_tokens, settings.chunk_overlap_tokens
     for doc in docs:
         if doc.doc_id in seen:
             continue
         seen.add(doc.doc_id)
-        chunks = chunk_document(doc, count_tokens, settings.chunk_tokens,
-                                settings.chunk_overlap_tokens)  # fmt: skip
         state = states.get(doc.doc_id)
-        if state and state.complete and chunks and state.doc_hash == chunks[0].doc_hash:
+        if state and state.complete and state.doc_hash == document_hash(doc, tokens, overlap):
             unchanged += 1
+            continue
+        chunks = chunk_document(doc, count_tokens, tokens, overlap)
+        if not chunks:
+            skipped.append(Skipped(doc.source, "no text to index"))
+            seen.discard(doc.doc_id)
             continue
         if state:
             updated += 1
@@ -140,12 +158,13 @@ def ingest_documents(
     store.delete(stale)
 
     removed = 0
-    if prune is not None:
-        for doc_id in states.keys() - seen:
-            source = store_source(store, doc_id)
-            if source is not None and prune(source):
-                store.delete_document(doc_id)
-                removed += 1
+    gone_files = {doc_id_for(Path(s.path)) for s in skipped} | {
+        d for d in states if d not in seen and any(states[d].source == s.path for s in skipped)
+    }
+    for doc_id in states.keys() - seen:
+        if doc_id in gone_files or (prune is not None and prune(states[doc_id].source)):
+            store.delete(states[doc_id].chunk_ids)
+            removed += 1
     return IngestReport(
         added=added, updated=updated, unchanged=unchanged, removed=removed,
         skipped=tuple(skipped), chunks_embedded=len(todo),
@@ -153,18 +172,18 @@ def ingest_documents(
     )  # fmt: skip
 
 
-def store_source(store: ChunkStore, doc_id: str) -> str | None:
-    """The `source` recorded for a stored document."""
-    got = store.vectorstore.get(where={"doc_id": doc_id}, limit=1, include=["metadatas"])
-    return str(got["metadatas"][0]["source"]) if got["ids"] else None
-
-
 def gone_under(roots: Sequence[Path]) -> Callable[[str], bool]:
-    """A prune rule: the source file lies under one of `roots` and no longer exists."""
+    """A prune rule: the source file lies under one of `roots` and no longer exists.
+
+    A source `FILE.jsonl#DOC_ID` (a document of a JSONL corpus) is gone with its file.
+    """
     resolved = [r.resolve() for r in roots]
 
     def gone(source: str) -> bool:
-        path = Path(source.split("#", 1)[0])
+        path = Path(source)
+        corpus = source.rsplit("#", 1)[0]
+        if not path.exists() and corpus.endswith(".jsonl"):
+            path = Path(corpus)
         inside = any(path == r or r in path.parents for r in resolved)
         return inside and not path.exists()
 

@@ -11,7 +11,7 @@ from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
 from qa.answerers import Answerer
 from qa.conversation import condense_query
-from qa.errors import QuestionError
+from qa.errors import ConfigError, QuestionError
 from qa.retrieval import ChunkRetriever, document_to_passage
 from qa.types import Answer, Timings
 
@@ -42,9 +42,7 @@ def validate_question(question: object, max_chars: int) -> str:
 
 
 def _history_texts(history: Sequence[str | Answer]) -> list[str]:
-    # An earlier Answer contributes the query it was retrieved with, which already folds in
-    # the turns before it.
-    return [h.query or h.question if isinstance(h, Answer) else str(h) for h in history]
+    return [h.question if isinstance(h, Answer) else str(h) for h in history]
 
 
 def build_chain(
@@ -56,10 +54,13 @@ def build_chain(
         data = {"question": inp} if isinstance(inp, str) else dict(inp)
         question = validate_question(data.get("question"), max_question_chars)
         history = _history_texts(data.get("history") or ())
+        k = data.get("k", retriever.k)
+        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 50:
+            raise ConfigError(f"k must be a whole number from 1 to 50, got {k!r}")
         return {
             "question": question,
             "query": condense_query(question, history),
-            "k": int(data.get("k") or retriever.k),
+            "k": k,
             "t0": time.perf_counter(),
         }
 

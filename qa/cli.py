@@ -60,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
                          "Unchanged files are not embedded again.")
     ing.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
     ing.add_argument("--reset", action="store_true",
-                     help="empty the collection first, then ingest")
+                     help="keep only what PATH holds: remove every other document")
     ing.add_argument("--prune", action="store_true",
                      help="remove documents under PATH whose files are gone")
     ing.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -129,11 +129,11 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     client = open_client(settings, create=True)
     embeddings = LocalEmbeddings(batch_size=settings.embed_batch_size)
     store = ChunkStore.open(client, settings.collection, embeddings, create=True)
-    if args.reset:
-        store.reset()
+    # --reset keeps the collection (a running UI holds it open) and removes, after this run,
+    # every document it did not ingest; a failed run leaves the old documents in place.
+    prune = (lambda _source: True) if args.reset else gone_under(args.paths) if args.prune else None
     report = ingest_documents(
-        docs, store, embeddings.count_tokens, settings, skipped=skipped,
-        prune=gone_under(args.paths) if args.prune else None,
+        docs, store, embeddings.count_tokens, settings, skipped=skipped, prune=prune,
         progress=False if args.no_progress else None,
     )  # fmt: skip
     n = len(docs) + len(skipped)
@@ -221,6 +221,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"qa {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # e.g. a Chroma server dying mid-run, a read-only store
+        if os.environ.get("QA_DEBUG"):
+            raise
+        print(f"qa {args.command}: unexpected error: {type(exc).__name__}: {exc} "
+              "(set QA_DEBUG=1 for the traceback)", file=sys.stderr)  # fmt: skip
+        return 1
 
 
 if __name__ == "__main__":

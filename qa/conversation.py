@@ -24,11 +24,14 @@ def is_follow_up(question: str) -> bool:
 
 
 def condense_query(question: str, history: Sequence[str]) -> str:
-    """The retrieval query: the question, preceded by the last earlier one when it is a follow-up.
+    """The retrieval query: a follow-up question, then the earlier question it leans on.
 
-    `history` holds earlier user turns (or their rewritten queries), oldest first.
+    `history` holds earlier user questions, oldest first. When the previous question was itself
+    a follow-up, the one before it comes too (at most two). The current question goes first, so
+    that the model's 256-piece window never cuts it off.
     """
     earlier = [h.strip() for h in history if h and h.strip()]
     if not earlier or not is_follow_up(question):
         return question.strip()
-    return f"{earlier[-1]} {question.strip()}"
+    context = earlier[-2:] if is_follow_up(earlier[-1]) else earlier[-1:]
+    return " ".join([question.strip(), *context])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -66,9 +67,11 @@ class Settings:
                 "chunk_overlap_tokens must be in [0, chunk_tokens), "
                 f"got {self.chunk_overlap_tokens}"
             )
-        if self.embed_batch_size < 1:
-            raise ConfigError(f"embed_batch_size must be positive, got {self.embed_batch_size}")
-        if self.max_file_mb <= 0:
+        if not 1 <= self.embed_batch_size <= 1024:
+            raise ConfigError(
+                f"embed_batch_size must be between 1 and 1024, got {self.embed_batch_size}"
+            )
+        if not math.isfinite(self.max_file_mb) or self.max_file_mb <= 0:
             raise ConfigError(f"max_file_mb must be positive, got {self.max_file_mb}")
 
     @property

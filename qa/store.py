@@ -46,7 +46,13 @@ def open_client(settings: Settings, *, create: bool = False) -> ClientAPI:
                 f"QA_CHROMA_URL={settings.chroma_url!r} is not an http(s) URL; "
                 "use e.g. http://127.0.0.1:8000"
             )
-        port = url.port or (443 if url.scheme == "https" else 8000)
+        try:
+            port = url.port or (443 if url.scheme == "https" else 8000)
+        except ValueError:
+            raise ConfigError(
+                f"QA_CHROMA_URL={settings.chroma_url!r} has an invalid port; "
+                "use e.g. http://127.0.0.1:8000"
+            ) from None
         try:
             return chromadb.HttpClient(
                 host=url.hostname, port=port, ssl=url.scheme == "https",
@@ -78,6 +84,7 @@ class DocState:
     doc_hash: str
     chunk_ids: tuple[str, ...]
     complete: bool
+    source: str = ""
 
 
 def _meta(chunk: Chunk, doc_chunks: int, ingested_at: str) -> dict[str, Any]:
@@ -159,8 +166,10 @@ class ChunkStore:
         hashes: dict[str, set[str]] = {}
         expected: dict[str, int] = {}
         ids: dict[str, list[str]] = {}
+        sources: dict[str, str] = {}
         for chunk_id, meta in self._metadatas():
             doc_id = str(meta["doc_id"])
+            sources[doc_id] = str(meta.get("source", ""))
             hashes.setdefault(doc_id, set()).add(str(meta.get("doc_hash", "")))
             expected[doc_id] = int(meta.get("doc_chunks", -1))
             ids.setdefault(doc_id, []).append(chunk_id)
@@ -169,6 +178,7 @@ class ChunkStore:
                 doc_hash=next(iter(hashes[d])) if len(hashes[d]) == 1 else "",
                 chunk_ids=tuple(ids[d]),
                 complete=len(hashes[d]) == 1 and expected[d] == len(ids[d]),
+                source=sources[d],
             )
             for d in ids
         }
@@ -220,10 +230,6 @@ class ChunkStore:
         ids = self.vectorstore.get(where={"doc_id": doc_id}, include=[])["ids"]
         self.delete(ids)
         return len(ids)
-
-    def reset(self) -> None:
-        """Remove every chunk: drop and re-create the collection."""
-        self.vectorstore.reset_collection()
 
     def search(self, vector: Sequence[float], k: int) -> list[Passage]:
         """The `k` chunks closest to `vector`, with cosine similarity, best first."""

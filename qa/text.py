@@ -49,6 +49,7 @@ _ABBREV = {
     "no", "vol", "fig", "approx", "dept", "est", "e.g", "i.e", "mt", "ft", "u.s", "u.k",
     "u.n", "e.u", "a.m", "p.m",
 }  # fmt: skip
+_NEXT = re.compile(r"\s*(\S)")
 _INITIALS = re.compile(r"(?:\b[A-Za-z]\.)+$")
 
 
@@ -71,13 +72,10 @@ def _cut_points(text: str) -> Iterator[int]:
     for m in _BREAK.finditer(text):
         yield m.start()
     for m in _END.finditer(text):
-        last_punct = m.start()
-        while last_punct + 1 < m.end() and text[last_punct + 1] in ".!?\u2026":
-            last_punct += 1
         if _is_abbreviation(text, m.start()) and m.end() - m.start() == 1:
             continue
-        rest = text[m.end() :].lstrip()
-        if rest[:1].islower():
+        following = _NEXT.match(text, m.end())  # no slicing: linear in the text's length
+        if following and following.group(1).islower():
             continue
         yield m.end()
 

@@ -56,3 +56,11 @@ def test_seed_chunks_fit_the_model_window(embeddings) -> None:
         covered.update(range(s, e))
     body = {i for i, ch in enumerate(text) if not ch.isspace()}
     assert body <= covered  # nothing of the article is left out
+
+
+def test_a_blob_without_spaces_cannot_hide_in_one_chunk() -> None:
+    # To MiniLM a 3,000-character "word" is one [UNK] piece; chunks still stay small.
+    text = ("word " * 30 + "x" * 3000 + " ") * 3
+    spans = chunk_spans(text, words, max_tokens=100, overlap_tokens=0)
+    assert max(e - s for s, e in spans) <= 100 * 10
+    assert "".join(text[s:e] for s, e in spans).replace(" ", "") == text.replace(" ", "")

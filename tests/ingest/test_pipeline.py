@@ -102,3 +102,37 @@ def test_partly_written_document_is_redone(store, settings, embeddings) -> None:
     report = ingest_paths([SEED_FILE], store, embeddings.count_tokens, settings, progress=False)
     assert report.updated == 1
     assert victim in {r[0] for r in _stored(store)}
+
+
+def test_a_file_that_became_unusable_loses_its_old_chunks(store, settings, embeddings, tmp_path):
+    folder = tmp_path / "c"
+    folder.mkdir()
+    doc = folder / "a.txt"
+    doc.write_text("Alice lives in Paris and works at the museum.", encoding="utf-8")
+    ingest_paths([folder], store, embeddings.count_tokens, settings, progress=False)
+    doc.write_bytes(b"")
+    report = ingest_paths([folder], store, embeddings.count_tokens, settings, progress=False)
+    assert (len(report.skipped), report.removed) == (1, 1)
+    assert store.count() == 0
+
+
+def test_prune_handles_hash_signs_in_paths(store, settings, embeddings, tmp_path):
+    folder = tmp_path / "C#notes"
+    folder.mkdir()
+    (folder / "a.txt").write_text("A note about C sharp.", encoding="utf-8")
+    (folder / "b#1.txt").write_text("Another note, kept.", encoding="utf-8")
+    ingest_paths([folder], store, embeddings.count_tokens, settings, progress=False)
+    (folder / "a.txt").unlink()
+    report = ingest_paths(
+        [folder], store, embeddings.count_tokens, settings, prune=True, progress=False
+    )
+    assert report.removed == 1 and [d.title for d in store.documents()] == ["b#1"]
+
+
+def test_documents_with_no_text_are_skipped_not_added(store, settings, embeddings):
+    from ingest.pipeline import ingest_documents
+    from qa.types import SourceDocument
+
+    doc = SourceDocument(doc_id="x", source="mem#x", title="t", text="")
+    report = ingest_documents([doc], store, embeddings.count_tokens, settings, progress=False)
+    assert (report.added, len(report.skipped), store.count()) == (0, 1, 0)

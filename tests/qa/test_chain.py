@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 import qa as qa_pkg
-from qa import QA, Answer, Citation, QuestionError
+from qa import QA, Answer, Citation, ConfigError, QuestionError
 from qa.chain import validate_question
 
 SUMMIT = "Where will the summit take place?"
@@ -51,6 +51,11 @@ class TestWithSeed:
 
     def test_k_limits_the_passages(self, seed_qa: QA) -> None:
         assert len(seed_qa.ask(SUMMIT, k=1).passages) == 1
+
+    @pytest.mark.parametrize("k", [0, -1, 51, "3", True])
+    def test_bad_k_is_a_config_error(self, seed_qa: QA, k: object) -> None:
+        with pytest.raises(ConfigError, match="k must be"):
+            seed_qa.chain.invoke({"question": SUMMIT, "k": k})
 
     @pytest.mark.parametrize("bad", ["", "  ", "?" * 1001])
     def test_bad_questions_raise_through_ask(self, seed_qa: QA, bad: str) -> None:

@@ -76,6 +76,8 @@ def test_ask_with_history(store: Path) -> None:
         (["ingest", "/no/such/path"], {}, 2, "path not found: '/no/such/path'"),
         (["ask", "hi?"], {"QA_CHROMA_URL": "http://127.0.0.1:9"}, 1, "cannot reach the Chroma"),
         (["ask", "hi?"], {"QA_TOP_K": "lots"}, 2, "QA_TOP_K='lots'"),
+        (["ask", "hi?"], {"QA_CHROMA_URL": "http://127.0.0.1:abc"}, 2, "invalid port"),
+        (["ingest", "x"], {"QA_MAX_FILE_MB": "inf"}, 2, "max_file_mb"),
     ],
 )
 def test_bad_input_is_one_clear_line(
@@ -106,3 +108,15 @@ def test_help_lists_the_commands() -> None:
     assert done.returncode == 0
     for word in ("ask", "ingest", "docs", "QA_PERSIST_DIR"):
         assert word in done.stdout
+
+
+def test_reset_keeps_only_what_the_run_ingested(store: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "note.md").write_text("# Tea\n\nGreen tea comes from China.\n", encoding="utf-8")
+    assert run("ingest", str(other), store=store).returncode == 0
+    assert len(run("docs", "--json", store=store).stdout.splitlines()) == 2
+    reset = run("ingest", "--reset", str(SEEDS), store=store)
+    assert reset.returncode == 0 and "1 removed" in reset.stdout
+    docs = run("docs", "--json", store=store).stdout.splitlines()
+    assert len(docs) == 1 and "2025-10-29" in docs[0]

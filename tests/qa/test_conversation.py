@@ -21,8 +21,8 @@ def test_stand_alone_questions_are_not(question: str) -> None:
 
 
 def test_follow_up_folds_in_the_previous_turn() -> None:
-    history = ["Who is the U.S. president?", "What is the summit about?"]
-    want = "What is the summit about? What does he want?"
+    history = ["Who is the U.S. president?", "What is the Trump-Xi summit about?"]
+    want = "What does he want? What is the Trump-Xi summit about?"
     assert condense_query("What does he want?", history) == want
 
 
@@ -32,3 +32,10 @@ def test_stand_alone_question_ignores_history() -> None:
 
 def test_no_history_leaves_the_question() -> None:
     assert condense_query("  What does he want? ", []) == "What does he want?"
+
+
+def test_a_chain_of_follow_ups_keeps_two_earlier_questions_at_most() -> None:
+    history = ["Who is Bonnie Glaser?", "Who is Trump?", "What does he want?"]
+    got = condense_query("And why does he want it?", history)
+    assert got == "And why does he want it? Who is Trump? What does he want?"
+    assert "Glaser" not in got

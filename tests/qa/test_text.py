@@ -56,3 +56,10 @@ def test_content_words_drop_stopwords_and_stem() -> None:
         "beij",
         "leader",
     ]
+
+
+def test_sentence_spans_of_a_large_text() -> None:
+    # 2 MB: a quadratic scan (it once copied the rest of the text at every sentence end) would
+    # make this take minutes; the benchmark, not this test, measures speed.
+    spans = sentence_spans("This is a sentence. " * 100_000)
+    assert len(spans) == 100_000 and spans[-1] == (1_999_980, 1_999_999)
