@@ -1,0 +1,15 @@
+"""Ingest: load documents, chunk them and embed them into a `qa.ChunkStore`."""
+
+from ingest.loaders import Skipped, load_file, load_jsonl_documents, load_paths
+from ingest.pipeline import IngestReport, gone_under, ingest_documents, ingest_paths
+
+__all__ = [
+    "IngestReport",
+    "Skipped",
+    "gone_under",
+    "ingest_documents",
+    "ingest_paths",
+    "load_file",
+    "load_jsonl_documents",
+    "load_paths",
+]

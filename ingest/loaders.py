@@ -104,6 +104,36 @@ def _markdown_title(text: str) -> str | None:
     return None
 
 
+def _render(root: object) -> str:
+    """The text of a parsed tree, blocks on their own lines; one pass, no recursion.
+
+    (Editing the tree instead, as separators inserted around every block, costs time in the
+    square of the nesting depth.)
+    """
+    parts: list[str] = []
+    stack: list[tuple[object, bool]] = [(root, False)]
+    pre_depth = 0
+    while stack:
+        node, leaving = stack.pop()
+        if isinstance(node, NavigableString):
+            if not isinstance(node, PreformattedString):  # comment, doctype, CDATA, ...
+                parts.append(str(node) if pre_depth else re.sub(r"[ \t\r\n\f\v]+", " ", node))
+            continue
+        name = getattr(node, "name", None)
+        sep = "\n" if name in _LINE_TAGS else " " if name in _CELL_TAGS else (
+            "\n\n" if name in _BLOCK_TAGS else "")  # fmt: skip
+        if leaving:
+            parts.append(sep)
+            pre_depth -= name == "pre"
+            continue
+        if name not in _LINE_TAGS:
+            parts.append(sep)
+        pre_depth += name == "pre"
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(list(node.children)))  # type: ignore[attr-defined]
+    return "".join(parts)
+
+
 def _html_to_text(markup: str) -> tuple[str, str | None]:
     """Readable text of an HTML page (paragraphs separated by blank lines) and its title."""
     soup = BeautifulSoup(markup, "html.parser")
@@ -113,17 +143,8 @@ def _html_to_text(markup: str) -> tuple[str, str | None]:
             break
     for tag in soup.find_all(_DROP_TAGS):
         tag.decompose()
-    for string in soup.find_all(string=True):
-        if isinstance(string, PreformattedString):  # comment, doctype, CDATA, ...
-            string.extract()
-        elif string.find_parent("pre") is None:
-            string.replace_with(re.sub(r"[ \t\r\n\f\v]+", " ", str(string)))
-    for tag in soup.find_all((*_LINE_TAGS, *_BLOCK_TAGS, *_CELL_TAGS)):
-        sep = "\n" if tag.name in _LINE_TAGS else " " if tag.name in _CELL_TAGS else "\n\n"
-        if tag.name not in _LINE_TAGS:
-            tag.insert_before(NavigableString(sep))
-        tag.insert_after(NavigableString(sep))
-    lines = (re.sub(r"[ \t]+", " ", line).strip() for line in soup.get_text().split("\n"))
+    text_out = _render(soup)
+    lines = (re.sub(r"[ \t]+", " ", line).strip() for line in text_out.split("\n"))
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
     return text, title or None
 

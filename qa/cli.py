@@ -206,6 +206,7 @@ class _NoEmbeddings(Embeddings):
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 ok, 1 failure, 2 bad input)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no bar for loading weights
     args = _parser().parse_args(argv)
     handler = {"ask": _cmd_ask, "ingest": _cmd_ingest, "docs": _cmd_docs,
                "eval": _cmd_eval}[args.command]  # fmt: skip

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,6 +25,9 @@ def packaged_model_path() -> Path:
 class LocalEmbeddings(Embeddings):
     """Sentence-transformers embeddings from a local model directory, never from a hub.
 
+    The model loads with `local_files_only`; the CLI, UI and Makefile also set
+    `HF_HUB_OFFLINE=1` at their edge, so nothing in the process asks a hub.
+
     Texts are normalised (NFKC, straight quotes, single spaces) before embedding; vectors are
     unit length, for cosine similarity.
     """
@@ -33,13 +35,8 @@ class LocalEmbeddings(Embeddings):
     def __init__(
         self, model_path: Path | str | None = None, *, batch_size: int = 32, device: str = "cpu"
     ) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from langchain_huggingface import HuggingFaceEmbeddings
         from tokenizers import Tokenizer
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()  # the weights load in a blink; no bar on every start
 
         self.model_path = Path(model_path) if model_path else packaged_model_path()
         if not (self.model_path / "modules.json").is_file():

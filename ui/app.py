@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 from qa import QA, Answer, QAError, Settings
 from qa.errors import CollectionNotFoundError, StoreNotFoundError

@@ -303,3 +303,10 @@ def test_jsonl_malformed_line_names_file_and_line(
 def test_jsonl_missing_file_raises(tmp_path: Path) -> None:
     with pytest.raises(IngestError, match=r"missing\.jsonl"):
         load_jsonl_documents(tmp_path / "missing.jsonl")
+
+
+def test_deeply_nested_html_loads(tmp_path: Path) -> None:
+    # Editing the tree around every block once took time in the square of the depth (minutes).
+    page = tmp_path / "deep.html"
+    page.write_text("<div>" * 20_000 + "<p>Deep text.</p>" + "</div>" * 20_000, encoding="utf-8")
+    assert load_file(page).text == "Deep text."

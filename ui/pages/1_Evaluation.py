@@ -9,6 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 from qa import QAError, Settings
 
