@@ -164,13 +164,15 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         results = run.systems[0].results
         points = threshold_sweep([r.score for r in results], [r.answerable for r in results],
                                  [r.right for r in results])  # fmt: skip
-        print("\n| min_score | answerable answered right | unanswerable declined | balanced |")
-        print("|---|---|---|---|")
+        print("\n| min_score | answerable answered right | unanswerable declined | "
+              "balanced accuracy | decline F1 |\n|---|---|---|---|---|")  # fmt: skip
         for p in points[::5]:
             print(f"| {p.threshold:.2f} | {p.answered_right:.1%} | {p.declined:.1%} | "
-                  f"{p.balanced:.3f} |")  # fmt: skip
+                  f"{p.balanced:.3f} | {p.decline_f1:.3f} |")  # fmt: skip
         best = max(points, key=lambda p: p.balanced)
-        print(f"\nbest balanced accuracy {best.balanced:.3f} at min_score={best.threshold:.2f}")
+        best_f1 = max(points, key=lambda p: p.decline_f1)
+        print(f"\nbest balanced accuracy {best.balanced:.3f} at min_score={best.threshold:.2f}; "
+              f"best decline F1 {best_f1.decline_f1:.3f} at {best_f1.threshold:.2f}")
     return 0
 
 
