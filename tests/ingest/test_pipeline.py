@@ -34,10 +34,14 @@ def test_seed_chunks_carry_provenance_and_offsets(store, settings, embeddings, t
     assert sorted(m["index"] for *_, m in rows) == list(range(len(rows)))
 
 
-def test_reingest_is_idempotent(store, settings, embeddings) -> None:
+def test_reingest_is_idempotent(store, settings, embeddings, monkeypatch) -> None:
     first = ingest_paths([SEED_FILE], store, embeddings.count_tokens, settings, progress=False)
     ids = sorted(r[0] for r in _stored(store))
+    embedded: list[str] = []
+    real = embeddings.embed_documents
+    monkeypatch.setattr(embeddings, "embed_documents", lambda t: embedded.extend(t) or real(t))
     second = ingest_paths([SEED_FILE], store, embeddings.count_tokens, settings, progress=False)
+    assert embedded == []  # nothing was sent to the model
     assert first.chunks_embedded > 0
     assert (second.added, second.updated, second.unchanged, second.chunks_embedded) == (0, 0, 1, 0)
     assert sorted(r[0] for r in _stored(store)) == ids
