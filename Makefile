@@ -5,7 +5,7 @@ PORT   ?= 8501
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run install ingest test lint bench clean
+.PHONY: run install ingest test lint browser bench clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -24,7 +24,10 @@ run: ingest
 lint: install
 	$(VENV)/bin/ruff check .
 
-test: lint
+browser:
+	bash scripts/ensure-chromium.sh
+
+test: lint browser
 	$(PY) -m pytest
 
 bench: install
