@@ -32,16 +32,29 @@ def load_qa(settings: Settings) -> QA:
     return QA.from_settings(settings)
 
 
-def render_answer(answer: Answer) -> None:
+@st.cache_data(ttl=30, show_spinner=False)
+def corpus_stats(_qa: QA, collection: str) -> tuple[int, int, str]:
+    """Documents, chunks and the last ingest time of the collection (cached for 30 s)."""
+    docs = _qa.documents()
+    last = max((d.ingested_at for d in docs), default="")
+    return len(docs), sum(d.chunks for d in docs), last.replace("T", " ").replace("+00:00", " UTC")
+
+
+def render_answer(answer: Answer, show_scores: bool = False) -> None:
     """The answer, then its numbered sources with the quoted sentence highlighted."""
+    if answer.query and answer.query != answer.question:
+        st.caption(f"searched for: {answer.query}")
     if answer.status == "not_found":
         st.info(answer.text, icon="🔎")
         return
     st.markdown(_escape_md(answer.text))
+    if show_scores:
+        st.caption(f"answer score {answer.score:.2f}")
     for c in answer.citations:
         date = f" · {c.published}" if c.published else ""
         with st.expander(f"[{c.n}] {c.title}{date}", expanded=c.n == 1):
-            st.caption(f"{c.source} · characters {c.start}–{c.end} · score {c.score:.2f}")
+            score = f" · passage score {c.score:.2f}" if show_scores else ""
+            st.caption(f"{c.source} · characters {c.start}–{c.end}{score}")
             before, after = _around(answer, c.chunk_id, c.start, c.end, c.text, c.quote)
             st.markdown(
                 f"<div>{html.escape(before)}<mark>{html.escape(c.quote)}</mark>"
@@ -84,11 +97,24 @@ def main() -> None:
         st.error(str(exc))
         return
 
+    settings = qa.settings
+    with st.sidebar:
+        n_docs, n_chunks, last = corpus_stats(qa, settings.collection)
+        st.subheader("Documents")
+        st.caption(f"{n_docs} documents · {n_chunks} chunks · collection `{settings.collection}`")
+        if last:
+            st.caption(f"last ingest {last}")
+        st.subheader("Settings")
+        k = st.slider("passages to search", 1, 10, min(settings.top_k, 10))
+        show_scores = st.toggle("show scores", value=False)
+        if st.button("New chat", icon="🗒️"):
+            st.session_state["messages"] = []
+
     messages: list[Message] = st.session_state.setdefault("messages", [])
     for m in messages:
         with st.chat_message(m.role):
             if m.answer is not None:
-                render_answer(m.answer)
+                render_answer(m.answer, show_scores)
             elif m.error:
                 st.error(m.text)
             else:
@@ -102,13 +128,13 @@ def main() -> None:
         with st.chat_message("assistant"):
             try:
                 with st.spinner("Searching the documents…"):
-                    answer = qa.ask(prompt, history)
+                    answer = qa.ask(prompt, history, k=k)
             except QAError as exc:
                 messages.append(Message("assistant", str(exc), error=True))
                 st.error(str(exc))
             else:
                 messages.append(Message("assistant", answer.text, answer=answer))
-                render_answer(answer)
+                render_answer(answer, show_scores)
 
 
 main()

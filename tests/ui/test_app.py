@@ -57,3 +57,27 @@ def test_evaluation_page_runs_a_small_eval(tmp_path: Path, monkeypatch) -> None:
     assert (tmp_path / "report" / "report.json").is_file()
     assert at.dataframe  # the summary table
     assert len(at.get("image")) == 3  # the three plots
+
+
+def test_sidebar_follow_up_and_new_chat(seeded_dir: Path, monkeypatch) -> None:
+    monkeypatch.setenv("QA_PERSIST_DIR", str(seeded_dir))
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert any("1 documents" in c.value for c in at.sidebar.caption)
+    at.chat_input[0].set_value("What is the U.S. president planning to discuss with Xi?").run()
+    at.chat_input[0].set_value("What does he want from Beijing?").run()
+    assert not at.exception
+    assert any(c.value.startswith("searched for: What does he want") for c in at.caption)
+    assert len(at.session_state["messages"]) == 4
+    at.sidebar.slider[0].set_value(2)
+    at.chat_input[0].set_value("Who is Bonnie Glaser?").run()
+    assert len(at.session_state["messages"][-1].answer.passages) == 2
+    at.sidebar.button[0].click().run()
+    assert at.session_state["messages"] == []
+
+
+def test_empty_question_shows_a_message(seeded_dir: Path, monkeypatch) -> None:
+    monkeypatch.setenv("QA_PERSIST_DIR", str(seeded_dir))
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.chat_input[0].set_value("   ").run()
+    assert not at.exception
+    assert "question is empty" in at.error[0].value
