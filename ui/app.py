@@ -45,7 +45,7 @@ def render_answer(answer: Answer, show_scores: bool = False) -> None:
     if answer.query and answer.query != answer.question:
         st.caption(f"searched for: {answer.query}")
     if answer.status == "not_found":
-        st.info(answer.text, icon="🔎")
+        st.info(answer.text, icon=":material/search_off:")
         return
     st.markdown(_escape_md(answer.text))
     if show_scores:
@@ -107,7 +107,7 @@ def main() -> None:
         st.subheader("Settings")
         k = st.slider("passages to search", 1, 10, min(settings.top_k, 10))
         show_scores = st.toggle("show scores", value=False)
-        if st.button("New chat", icon="🗒️"):
+        if st.button("New chat", icon=":material/add_comment:"):
             st.session_state["messages"] = []
 
     messages: list[Message] = st.session_state.setdefault("messages", [])
