@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 from ingest.loaders import load_jsonl_documents, load_paths  # noqa: E402
 from ingest.pipeline import ingest_documents  # noqa: E402
 from qa import QA, ChunkStore, Settings, SourceDocument, open_client  # noqa: E402
+from qa.baseline import BaselineQA  # noqa: E402
 from qa.embeddings import LocalEmbeddings  # noqa: E402
 
 SHARED = ROOT / "data" / "eval"
@@ -63,27 +64,18 @@ def bench_ours(docs: list[SourceDocument], questions: list[str], emb: LocalEmbed
 
 
 def bench_baseline(docs: list[SourceDocument], questions: list[str], emb: LocalEmbeddings) -> dict:
-    from langchain_chroma import Chroma
-    from langchain_core.documents import Document
-    from langchain_text_splitters import RecursiveCharacterTextSplitter
-
     client = open_client(Settings(persist_dir=Path(tempfile.mkdtemp(prefix="bench-base-"))),
                          create=True)  # fmt: skip
-    splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
     t0 = time.perf_counter()
-    chunks = splitter.split_documents(
-        [Document(page_content=d.text, metadata={"source": d.source}) for d in docs]
-    )
-    vs = Chroma.from_documents(chunks, embedding=emb._model, client=client,
-                               collection_name="baseline")  # fmt: skip
+    base = BaselineQA(client, emb, docs)
     ingest_s = time.perf_counter() - t0
-    vs.similarity_search(questions[0], k=4)
+    base.store.similarity_search(questions[0], k=4)
     search = []
     for q in questions:
         t = time.perf_counter()
-        vs.similarity_search(q, k=4)
+        base.store.similarity_search(q, k=4)
         search.append((time.perf_counter() - t) * 1000)
-    return {"chunks": len(chunks), "ingest_s": ingest_s, "search_ms": _percentiles(search)}
+    return {"chunks": base.n_chunks, "ingest_s": ingest_s, "search_ms": _percentiles(search)}
 
 
 def _row(name: str, corpus: str, n_docs: int, r: dict) -> str:
