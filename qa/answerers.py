@@ -119,8 +119,9 @@ class ExtractiveAnswerer:
         q_words = set(content_words(query))
         idf = {w: math.log(1 + (n + 1) / (df.get(w, 0) + 0.5)) for w in q_words}
         q_mass = sum(idf.values()) or 1.0
-        # The answer type comes from the last question of the query (follow-ups are prefixed).
-        kind = answer_type(re.split(r"(?<=\?)\s+", query.strip())[-1])
+        # The answer type comes from the current question, which leads the query (a follow-up's
+        # earlier questions come after it; see qa.conversation.condense_query).
+        kind = answer_type(re.split(r"(?<=\?)\s+", query.strip())[0])
         # Context: the similarity of the sentences just before and after in the same document.
         order = sorted(range(n), key=lambda i: (cands[i][0].chunk.doc_id, cands[i][1]))
         ctx = [0.0] * n

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from langchain_core.embeddings import Embeddings
 
 from qa.answerers import NOT_FOUND_TEXT, ExtractiveAnswerer
@@ -64,3 +65,15 @@ def test_overlapping_passages_do_not_repeat_a_sentence() -> None:
     answerer = ExtractiveAnswerer(BagOfWords(), min_score=0.0)
     ranked = answerer.score_sentences("summit", [_passage(), _passage()])
     assert len(ranked) == 3
+
+
+def test_answer_type_comes_from_the_current_question_of_a_follow_up() -> None:
+    # The condensed query puts the current question first; its "where" must decide the type,
+    # not the earlier "why" question that follows it.
+    place = Chunk(chunk_id="p", doc_id="d", source="s", title="T", published=None, section=None,
+                  index=0, start=0, end=20, text="They will meet soon.")  # fmt: skip
+    answerer = ExtractiveAnswerer(BagOfWords(), min_score=0.0, type_penalty=0.5)
+    led = answerer.score_sentences("Where will they meet? Why meet?", [Passage(place, 0.5)])
+    trailed = answerer.score_sentences("Why meet? Where will they meet?", [Passage(place, 0.5)])
+    # No place in the sentence: penalised only when "where" is the current question.
+    assert led[0].score == pytest.approx(trailed[0].score - 0.5)
