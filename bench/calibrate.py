@@ -7,16 +7,16 @@ Sets: `squad2` is the SQuAD 2.0 dev sample (its unanswerable questions are writt
 very paragraphs that hold the answer); `offcollection` asks the first 250 HotpotQA questions of
 the sample against the SQuAD documents, where none of them is answered. Every question is
 answered with the threshold at 0, and the score of its best sentence is recorded with whether
-the answer was right (its first citation comes from a gold document and holds a gold answer, or
-for the seed set, overlaps the gold evidence). A threshold t declines every question scoring
-below t. For each t the script prints the share of answerable questions answered right, the
-share of unanswerable ones declined, and their mean (balanced accuracy, so the mix of the sets
-does not decide), plus precision, recall and F1 of declining. The shipped default is the t with
-the best balanced accuracy on the pooled external sets; the seed set is kept out of the choice
-so that it can measure the result. SQuAD's own unanswerable questions are left out of the pool
-unless `--with-adversarial` is given: written to near-miss their paragraph, they score like the
-answerable ones at every threshold (see the printed per-set figures), so they only add noise to
-the choice.
+the answer was right (`qa.scoring.Scored.right`: its first citation comes from a gold document
+or overlaps the gold evidence, and the answer holds a gold answer). A threshold t declines every
+question scoring below t. For each t the script prints the share of answerable questions
+answered right, the share of unanswerable ones declined, and their mean (balanced accuracy, so
+the mix of the sets does not decide), plus precision, recall and F1 of declining. The shipped
+default is the t with the best balanced accuracy on the pooled external sets; the seed set is
+kept out of the choice so that it can measure the result. SQuAD's own unanswerable questions are
+left out of the pool unless `--with-adversarial` is given: written to near-miss their paragraph,
+they score like the answerable ones at every threshold (see the printed per-set figures), so
+they only add noise to the choice.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import functools
 import os
-import re
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -39,9 +38,9 @@ from ingest.loaders import load_jsonl_documents, load_paths  # noqa: E402
 from ingest.pipeline import ingest_documents  # noqa: E402
 from qa import QA, ChunkStore, Settings, open_client  # noqa: E402
 from qa.embeddings import LocalEmbeddings  # noqa: E402
-from qa.evaluation import ask_question, evidence_cited_first, load_questions  # noqa: E402
+from qa.evaluation import ask_question, load_questions  # noqa: E402
 from qa.metrics import ThresholdPoint, threshold_sweep  # noqa: E402
-from qa.text import normalize  # noqa: E402
+from qa.scoring import score_answer  # noqa: E402
 
 SHARED = ROOT / "data" / "eval"
 SQUAD_DOCS = SHARED / "squad2-dev-500" / "docs.jsonl"
@@ -60,8 +59,8 @@ class Sample:
 
 
 @functools.cache
-def _qa(docs_path: Path) -> QA:
-    """A QA with threshold 0 over the documents at `docs_path`, ingested once."""
+def _qa(docs_path: Path) -> tuple[QA, dict[str, str]]:
+    """A QA with threshold 0 over the documents at `docs_path` (ingested once), and their texts."""
     if docs_path.suffix == ".jsonl":
         docs = load_jsonl_documents(docs_path)
     else:
@@ -70,7 +69,7 @@ def _qa(docs_path: Path) -> QA:
     settings = Settings(persist_dir=Path(tempfile.mkdtemp(prefix="calib-")), min_score=0)
     store = ChunkStore.open(open_client(settings, create=True), "calib", emb, create=True)
     ingest_documents(docs, store, emb.count_tokens, settings, progress=False)
-    return QA(store, emb, settings=settings)
+    return QA(store, emb, settings=settings), {d.doc_id: d.text for d in docs}
 
 
 @functools.cache
@@ -78,29 +77,16 @@ def _embeddings() -> LocalEmbeddings:
     return LocalEmbeddings()
 
 
-def _norm(text: str) -> str:
-    return " ".join(re.sub(r"[^a-z0-9 ]", " ", normalize(text).lower()).split())
-
-
 def collect(name: str) -> list[Sample]:
-    """A `Sample` for every question of set `name`."""
+    """A `Sample` for every question of set `name`; "right" is `qa.scoring`'s verdict."""
     docs_path, questions_path, limit = SETS[name]
-    qa = _qa(docs_path)
-    sources = {name: load_paths([docs_path])[0][0].text} if name == "seed" else {}
+    qa, sources = _qa(docs_path)
     out = []
     for q in load_questions(questions_path)[:limit]:
         answer = ask_question(qa, q)
         # Off-collection questions are unanswerable whatever their own label says.
         answerable = q.answerable and name != "offcollection"
-        right = False
-        if answerable and answer.citations:
-            c = answer.citations[0]
-            if name == "seed":
-                right = evidence_cited_first(answer, {c.doc_id: sources[name]}, q.evidence)
-            else:
-                right = c.doc_id in q.gold_doc_ids and any(
-                    _norm(a) and _norm(a) in _norm(c.quote) for a in q.answers
-                )
+        right = answerable and score_answer(q, answer, sources, 0.0).right
         out.append(Sample(answer.score, answerable, right))
     return out
 
