@@ -15,9 +15,7 @@ __all__ = [
     "Asker",
     "EvalQuestion",
     "ask_question",
-    "evidence_cited_first",
     "load_questions",
-    "quotes_are_verbatim",
     "words",
 ]
 
@@ -72,28 +70,6 @@ def ask_question(qa: Asker, q: EvalQuestion) -> Answer:
     for turn in q.turns:
         history.append(qa.ask(turn, history))
     return qa.ask(q.question, history)
-
-
-def evidence_cited_first(answer: Answer, source_texts: dict[str, str], evidence: str) -> bool:
-    """Whether citation [1] overlaps the place of `evidence` in its source document."""
-    if not answer.citations or not evidence:
-        return False
-    c = answer.citations[0]
-    text = source_texts.get(c.doc_id, "")
-    start = text.find(evidence)
-    while start >= 0:
-        if c.start < start + len(evidence) and start < c.end:
-            return True
-        start = text.find(evidence, start + 1)
-    return False
-
-
-def quotes_are_verbatim(answer: Answer, source_texts: dict[str, str]) -> bool:
-    """Whether every citation's quote is exactly its source text at its offsets."""
-    return all(
-        source_texts[c.doc_id][c.start : c.end] == c.quote and c.quote in c.text
-        for c in answer.citations
-    )
 
 
 def words(text: str) -> int:
