@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, TypedDict
 
@@ -15,7 +16,9 @@ from qa.errors import ConfigError, QuestionError
 from qa.retrieval import ChunkRetriever, document_to_passage
 from qa.types import Answer, Timings
 
-__all__ = ["QAInput", "build_chain", "validate_question"]
+__all__ = ["AnswerStep", "QAInput", "build_chain", "text_pieces", "validate_question"]
+
+_PIECE = re.compile(r"\s*\S+\s*")
 
 
 class QAInput(TypedDict, total=False):
@@ -45,10 +48,81 @@ def _history_texts(history: Sequence[str | Answer]) -> list[str]:
     return [h.question if isinstance(h, Answer) else str(h) for h in history]
 
 
+def text_pieces(text: str) -> Iterator[str]:
+    """`text` in word-sized pieces (with their spacing) that join back to exactly `text`."""
+    pos = 0
+    for m in _PIECE.finditer(text):
+        yield text[pos : m.end()]
+        pos = m.end()
+    if pos < len(text):
+        yield text[pos:]
+
+
+class AnswerStep(Runnable[dict[str, Any], Answer]):
+    """The last step of the chain: `invoke` returns the `Answer`; `stream` yields the answer
+    text in pieces as the answerer writes it, then the finished `Answer` (with its citations).
+
+    An answerer with a `stream(question, query, passages)` method streams for real; for one
+    without (the extractive answerer has its whole answer at once), the text is cut into words.
+    """
+
+    name = "answer"
+
+    def __init__(self, answerer: Answerer) -> None:
+        self.answerer = answerer
+
+    @staticmethod
+    def _timed(result: Answer, state: Mapping[str, Any]) -> Answer:
+        t2 = time.perf_counter()
+        timings = Timings(
+            retrieve_ms=round((state["t1"] - state["t0"]) * 1000, 2),
+            answer_ms=round((t2 - state["t1"]) * 1000, 2),
+            total_ms=round((t2 - state["t0"]) * 1000, 2),
+        )
+        return replace(result, timings=timings)
+
+    def _answer(self, state: dict[str, Any]) -> Answer:
+        result = self.answerer.answer(state["question"], state["query"], state["passages"])
+        return self._timed(result, state)
+
+    def _pieces(self, states: Iterator[dict[str, Any]]) -> Iterator[Any]:
+        for state in states:
+            stream = getattr(self.answerer, "stream", None)
+            if stream is None:
+                result = self._answer(state)
+                yield from text_pieces(result.text)
+                yield result
+                continue
+            for piece in stream(state["question"], state["query"], state["passages"]):
+                yield self._timed(piece, state) if isinstance(piece, Answer) else piece
+
+    def invoke(
+        self, input: dict[str, Any], config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Answer:
+        """The finished `Answer`."""
+        return self._call_with_config(self._answer, input, config)
+
+    def transform(
+        self, input: Iterator[dict[str, Any]], config: RunnableConfig | None = None,
+        **kwargs: Any,
+    ) -> Iterator[Any]:  # fmt: skip
+        """Text pieces (`str`), then the `Answer`."""
+        yield from self._transform_stream_with_config(input, self._pieces, config)
+
+    def stream(
+        self, input: dict[str, Any], config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Iterator[Any]:
+        """Text pieces (`str`), then the `Answer`."""
+        yield from self.transform(iter([input]), config, **kwargs)
+
+
 def build_chain(
     retriever: ChunkRetriever, answerer: Answerer, *, max_question_chars: int = 1000
 ) -> Runnable[str | QAInput, Answer]:
-    """`prepare | retrieve | answer`, returning a typed `Answer` with timings."""
+    """`prepare | retrieve | answer`, returning a typed `Answer` with timings.
+
+    `chain.stream(...)` yields the answer text in pieces (`str`), then the `Answer`.
+    """
 
     def prepare(inp: str | Mapping[str, Any]) -> dict[str, Any]:
         data = {"question": inp} if isinstance(inp, str) else dict(inp)
@@ -69,19 +143,9 @@ def build_chain(
         return {**state, "passages": [document_to_passage(d) for d in docs],
                 "t1": time.perf_counter()}  # fmt: skip
 
-    def answer(state: dict[str, Any]) -> Answer:
-        result = answerer.answer(state["question"], state["query"], state["passages"])
-        t2 = time.perf_counter()
-        timings = Timings(
-            retrieve_ms=round((state["t1"] - state["t0"]) * 1000, 2),
-            answer_ms=round((t2 - state["t1"]) * 1000, 2),
-            total_ms=round((t2 - state["t0"]) * 1000, 2),
-        )
-        return replace(result, timings=timings)
-
     chain = (
         RunnableLambda(prepare, name="prepare")
         | RunnableLambda(retrieve, name="retrieve")
-        | RunnableLambda(answer, name="answer")
+        | AnswerStep(answerer)
     )
     return chain.with_config(run_name="cited_qa")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.runnables import Runnable
@@ -45,17 +45,25 @@ class QA:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings | None = None, *, embeddings: Embeddings | None = None
+        cls,
+        settings: Settings | None = None,
+        *,
+        embeddings: Embeddings | None = None,
+        create: bool = False,
     ) -> QA:
-        """Open the configured store (it must exist) and load the packaged embedding model."""
+        """Open the configured store and load the packaged embedding model.
+
+        The store and collection must exist unless `create` is true (then an empty one is made).
+        """
         from qa.embeddings import LocalEmbeddings
 
         settings = settings or Settings.from_env()
-        client = open_client(settings)
-        require_collection(client, settings.collection)  # fail fast, before loading the model
+        client = open_client(settings, create=create)
+        if not create:
+            require_collection(client, settings.collection)  # fail fast, before the model loads
         if embeddings is None:
             embeddings = LocalEmbeddings(batch_size=settings.embed_batch_size)
-        store = ChunkStore.open(client, settings.collection, embeddings)
+        store = ChunkStore.open(client, settings.collection, embeddings, create=create)
         return cls(store, embeddings, settings=settings)
 
     def ask(
@@ -69,6 +77,18 @@ class QA:
         if k is not None:
             inp["k"] = k
         return self.chain.invoke(inp)
+
+    def stream(
+        self, question: str, history: Sequence[str | Answer] = (), *, k: int | None = None
+    ) -> Iterator[str | Answer]:
+        """Like `ask`, but yields the answer text in pieces (`str`) and then the `Answer`.
+
+        Errors (`QuestionError` and the like) are raised when iteration starts.
+        """
+        inp: QAInput = {"question": question, "history": list(history)}
+        if k is not None:
+            inp["k"] = k
+        yield from self.chain.stream(inp)  # type: ignore[misc]
 
     def documents(self) -> list[DocumentInfo]:
         """What is ingested, one entry per document."""

@@ -8,7 +8,7 @@ import pytest
 
 import qa as qa_pkg
 from qa import QA, Answer, Citation, ConfigError, QuestionError
-from qa.chain import validate_question
+from qa.chain import AnswerStep, text_pieces, validate_question
 
 SUMMIT = "Where will the summit take place?"
 
@@ -27,6 +27,35 @@ def test_empty_or_non_text_questions_are_refused(bad: object) -> None:
 def test_over_long_question_names_the_limit() -> None:
     with pytest.raises(QuestionError, match="101 characters long; the limit is 100"):
         validate_question("x" * 101, 100)
+
+
+@pytest.mark.parametrize(
+    "text", ["", "one", "  Two words [1]  ", "The\u00a0Trump–Xi summit.\n\nNext [2]"]
+)
+def test_text_pieces_join_back_to_the_text(text: str) -> None:
+    pieces = list(text_pieces(text))
+    assert "".join(pieces) == text
+    assert len(pieces) == len(text.split())
+
+
+class _Streaming:
+    """An answerer that writes its answer in two pieces (a stand-in for an LLM)."""
+
+    def answer(self, question, query, passages):  # type: ignore[no-untyped-def]
+        return Answer(question=question, text="Singapore [1]", status="answered", query=query)
+
+    def stream(self, question, query, passages):  # type: ignore[no-untyped-def]
+        yield "Singa"
+        yield "pore [1]"
+        yield self.answer(question, query, passages)
+
+
+def test_answer_step_streams_what_the_answerer_streams() -> None:
+    state = {"question": "q?", "query": "q?", "passages": [], "t0": 0.0, "t1": 0.0}
+    pieces = list(AnswerStep(_Streaming()).stream(state))
+    assert pieces[:2] == ["Singa", "pore [1]"]
+    assert isinstance(pieces[2], Answer) and pieces[2].timings.total_ms > 0
+    assert AnswerStep(_Streaming()).invoke(state).text == "Singapore [1]"
 
 
 @pytest.mark.slow
@@ -48,6 +77,17 @@ class TestWithSeed:
         assert by_invoke.citations[0].quote == batch[0].citations[0].quote
         assert len(batch[1].passages) == 2
         assert streamed[-1].citations[0].quote == by_invoke.citations[0].quote
+
+    def test_stream_yields_the_text_then_the_answer(self, seed_qa: QA) -> None:
+        *pieces, answer = seed_qa.stream(SUMMIT, k=3)
+        assert isinstance(answer, Answer) and len(answer.passages) == 3
+        assert len(pieces) > 3 and all(isinstance(p, str) for p in pieces)
+        assert "".join(pieces) == answer.text == seed_qa.ask(SUMMIT, k=3).text
+
+    def test_stream_raises_bad_questions_when_iterated(self, seed_qa: QA) -> None:
+        stream = seed_qa.stream("   ")
+        with pytest.raises(QuestionError):
+            next(stream)
 
     def test_k_limits_the_passages(self, seed_qa: QA) -> None:
         assert len(seed_qa.ask(SUMMIT, k=1).passages) == 1
