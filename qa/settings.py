@@ -42,6 +42,8 @@ class Settings:
     embed_batch_size: int = 32
     max_file_mb: float = 20.0
     eval_dir: Path = Path("eval-report")
+    upload_dir: Path | None = None  # default: `uploads/` beside `persist_dir`
+    feedback_path: Path | None = None  # default: `feedback.jsonl` beside `persist_dir`
 
     def __post_init__(self) -> None:
         if not _COLLECTION_RE.match(self.collection):
@@ -78,6 +80,16 @@ class Settings:
     def max_file_bytes(self) -> int:
         """The file size limit of ingest in bytes."""
         return int(self.max_file_mb * 1024 * 1024)
+
+    @property
+    def uploads(self) -> Path:
+        """Where the chat UI keeps uploaded files: `upload_dir`, or `uploads/` beside the store."""
+        return self.upload_dir or self.persist_dir.parent / "uploads"
+
+    @property
+    def feedback_file(self) -> Path:
+        """The JSONL file of thumbs-up/down votes: `feedback_path`, or beside the store."""
+        return self.feedback_path or self.persist_dir.parent / "feedback.jsonl"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
