@@ -28,6 +28,7 @@ __all__ = [
     "SkipFile",
     "Skipped",
     "doc_id_for",
+    "human_size",
     "iter_files",
     "load_file",
     "load_jsonl_documents",
@@ -73,7 +74,7 @@ def doc_id_for(path: Path) -> str:
     return hashlib.sha256(posix.encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 
-def _size(n: int) -> str:
+def human_size(n: int) -> str:
     """A byte count as a short string: '25.3 MB', '20 MB', '1.5 KB', '80 bytes'."""
     for unit, scale in (("MB", _MB), ("KB", 1024)):
         if n >= scale:
@@ -162,7 +163,8 @@ def load_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceDocume
             raise SkipFile("not a regular file")
         if info.st_size > max_bytes:
             raise SkipFile(
-                f"too large ({_size(info.st_size)} > limit {_size(max_bytes)}; set QA_MAX_FILE_MB)"
+                f"too large ({human_size(info.st_size)} > limit {human_size(max_bytes)}; "
+                "set QA_MAX_FILE_MB)"
             )
         data = path.read_bytes()
     except OSError as exc:

@@ -108,8 +108,12 @@ def ingest_documents(
     skipped: Sequence[Skipped] = (),
     prune: Callable[[str], bool] | None = None,
     progress: bool | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> IngestReport:
     """Add new and changed documents to `store`; leave unchanged ones alone.
+
+    `progress` shows a terminal progress bar (None: only on a terminal); `on_progress(done,
+    total)` is called with chunk counts before the first and after every embedded batch.
 
     A stored document whose file is now among `skipped` (it became empty, binary, too large...)
     is removed: its old text is no longer what the file says. `prune(source)` is asked for
@@ -149,10 +153,14 @@ def ingest_documents(
     ingested_at = datetime.now(UTC).isoformat(timespec="seconds")
     batch = settings.embed_batch_size * 4
     bar = _progress(len(todo), progress)
+    if on_progress is not None:
+        on_progress(0, len(todo))
     try:
         for i in range(0, len(todo), batch):
             store.add(todo[i : i + batch], totals[i : i + batch], ingested_at)
             bar.update(len(todo[i : i + batch]))  # type: ignore[attr-defined]
+            if on_progress is not None:
+                on_progress(min(i + batch, len(todo)), len(todo))
     finally:
         bar.close()  # type: ignore[attr-defined]
     store.delete(stale)
@@ -198,10 +206,12 @@ def ingest_paths(
     *,
     prune: bool = False,
     progress: bool | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> IngestReport:
     """Load files and folders (recursively) and ingest them; see `ingest_documents`."""
     docs, skipped = load_paths(paths, max_bytes=settings.max_file_bytes)
     return ingest_documents(
         docs, store, count_tokens, settings, skipped=skipped,
         prune=gone_under([Path(p) for p in paths]) if prune else None, progress=progress,
+        on_progress=on_progress,
     )  # fmt: skip

@@ -1,0 +1,172 @@
+"""Documents managed from the browser: save uploads safely, ingest, re-ingest and delete."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from ingest.chunking import TokenCounter
+from ingest.loaders import SUPPORTED_SUFFIXES, SkipFile, Skipped, human_size, load_file
+from ingest.pipeline import IngestReport, ingest_paths
+from qa.errors import IngestError
+from qa.settings import Settings
+from qa.store import ChunkStore
+
+__all__ = [
+    "UPLOAD_TYPES",
+    "add_uploads",
+    "reingest_documents",
+    "remove_document",
+    "safe_filename",
+    "save_upload",
+]
+
+UPLOAD_TYPES = tuple(s.lstrip(".") for s in SUPPORTED_SUFFIXES)
+_MAX_STEM = 100
+_UNSAFE = re.compile(r"[^\w.\- ]+")  # \w is Unicode-aware: letters of any script stay
+
+
+def safe_filename(name: str) -> str:
+    """A plain file name for an uploaded `name`: no folders, no hidden or odd characters.
+
+    Folder parts (`../`, `C:\\`) are dropped, characters other than letters, digits, `.`, `_`,
+    `-` and space become `_`, leading dots and dashes go, and the stem is cut to 100 characters.
+    Raises `IngestError` unless the name ends in a supported suffix.
+    """
+    base = unicodedata.normalize("NFC", str(name)).replace("\0", "")
+    base = re.split(r"[\\/]", base)[-1].strip()
+    stem, dot, suffix = base.rpartition(".")
+    suffix = "." + suffix.lower()
+    if not dot or suffix not in SUPPORTED_SUFFIXES:
+        raise IngestError(
+            f"{name!r} is not a supported file: upload {', '.join(SUPPORTED_SUFFIXES)} files"
+        )
+    stem = _UNSAFE.sub("_", stem)
+    stem = re.sub(r"[ _]{2,}", "_", stem).strip(" ._-")[:_MAX_STEM].rstrip(" .")
+    return (stem or "upload") + suffix
+
+
+def save_upload(name: str, data: bytes, folder: Path, *, max_bytes: int) -> Path:
+    """Check an uploaded file and save it as `folder/safe_filename(name)`; returns its path.
+
+    The file is loaded before it is kept, so an empty, binary, oversized or unparseable upload
+    raises `IngestError` (naming the file and the reason) and leaves nothing behind. A file of
+    the same name is replaced, so uploading a newer version updates that document.
+    """
+    filename = safe_filename(name)
+    if len(data) > max_bytes:
+        raise IngestError(
+            f"{name!r} is too large ({human_size(len(data))} > limit {human_size(max_bytes)}; "
+            "set QA_MAX_FILE_MB)"
+        )
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise IngestError(
+            f"cannot create the upload folder {folder}: {exc.strerror}; set QA_UPLOAD_DIR"
+        ) from None
+    target = (folder / filename).resolve()
+    if target.parent != folder.resolve():  # cannot happen after safe_filename; be sure anyway
+        raise IngestError(f"{name!r} would be saved outside {folder}")
+    fd, tmp = tempfile.mkstemp(prefix=".upload-", suffix=target.suffix, dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        try:
+            load_file(Path(tmp), max_bytes=max_bytes)
+        except SkipFile as exc:
+            raise IngestError(f"{name!r} was not added: {exc.reason}") from None
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return target
+
+
+def add_uploads(
+    files: Sequence[tuple[str, bytes]],
+    store: ChunkStore,
+    count_tokens: TokenCounter,
+    settings: Settings,
+    *,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> IngestReport:
+    """Save `(name, data)` uploads into `settings.uploads` and ingest them.
+
+    An upload that cannot be used is listed in the report's `skipped` with its reason; the
+    others are still added.
+    """
+    saved: list[Path] = []
+    rejected: list[Skipped] = []
+    limit = settings.max_file_bytes
+    for name, data in files:
+        try:
+            saved.append(save_upload(name, data, settings.uploads, max_bytes=limit))
+        except IngestError as exc:
+            rejected.append(Skipped(name, str(exc)))
+    if not saved:
+        return IngestReport(skipped=tuple(rejected))
+    report = ingest_paths(saved, store, count_tokens, settings, progress=False,
+                          on_progress=on_progress)  # fmt: skip
+    return replace(report, skipped=(*rejected, *report.skipped))
+
+
+def _is_upload(source: str, settings: Settings) -> bool:
+    path = Path(source)
+    return path.parent == settings.uploads.resolve()
+
+
+def remove_document(store: ChunkStore, doc_id: str, settings: Settings) -> int:
+    """Remove a document's chunks, and its file if it was uploaded; returns chunks removed.
+
+    Files ingested from elsewhere (e.g. `qa ingest seeds/`) are left on disk: the store holds
+    no more of them, and `qa ingest` of their folder would bring them back.
+    """
+    state = store.doc_states().get(doc_id)
+    if state is None:
+        raise IngestError(f"no document {doc_id!r} in collection {store.name!r}")
+    removed = store.delete_document(doc_id)
+    if state.source and _is_upload(state.source, settings):
+        Path(state.source).unlink(missing_ok=True)
+    return removed
+
+
+def reingest_documents(
+    store: ChunkStore,
+    count_tokens: TokenCounter,
+    settings: Settings,
+    doc_ids: Sequence[str],
+    *,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> IngestReport:
+    """Load the files of these documents again and ingest what changed.
+
+    A document whose file is gone, or that came from a JSONL corpus, is listed in `skipped`
+    with what to do instead; a file that became unusable is removed, as with `qa ingest`.
+    """
+    states = store.doc_states()
+    paths: list[Path] = []
+    skipped: list[Skipped] = []
+    for doc_id in doc_ids:
+        state = states.get(doc_id)
+        if state is None:
+            skipped.append(Skipped(doc_id, "no such document in the store"))
+        elif "#" in state.source and state.source.rsplit("#", 1)[0].endswith(".jsonl"):
+            corpus = state.source.rsplit("#", 1)[0]
+            skipped.append(Skipped(state.source, f"part of the JSONL corpus {corpus}: ingest "
+                                   "that corpus again instead"))  # fmt: skip
+        elif not Path(state.source).is_file():
+            skipped.append(Skipped(state.source, "the file no longer exists: delete the document"))
+        else:
+            paths.append(Path(state.source))
+    if not paths:
+        return IngestReport(skipped=tuple(skipped))
+    report = ingest_paths(paths, store, count_tokens, settings, progress=False,
+                          on_progress=on_progress)  # fmt: skip
+    return replace(report, skipped=(*skipped, *report.skipped))
