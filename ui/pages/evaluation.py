@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import streamlit as st
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-
 from qa import QAError, Settings
+from ui.resources import load_embeddings
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED_SET = ROOT / "tests" / "data" / "seed_questions.jsonl"
-
-
-@st.cache_resource(show_spinner="Loading the embedding model…")
-def load_embeddings(batch_size: int):  # type: ignore[no-untyped-def]
-    """The embedding model, once per process."""
-    from qa.embeddings import LocalEmbeddings
-
-    return LocalEmbeddings(batch_size=batch_size)
 
 
 def show_report(folder: Path) -> None:
@@ -54,7 +43,6 @@ def show_report(folder: Path) -> None:
 
 
 def main() -> None:
-    st.set_page_config(page_title="cited-qa · Evaluation", page_icon="📏")
     st.title("Evaluation")
     settings = Settings.from_env()
     folder = settings.eval_dir

@@ -1,0 +1,142 @@
+"""Documents page: upload and ingest files, list what is ingested, re-ingest or delete."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from ingest.pipeline import IngestReport
+from ingest.uploads import UPLOAD_TYPES, add_uploads, reingest_documents, remove_document
+from qa import QA, DocumentInfo, QAError
+from ui.resources import corpus_stats, open_qa
+
+
+def _progress() -> Callable[[int, int], None]:
+    """A Streamlit progress bar for `on_progress(done, total)`."""
+    bar = st.progress(0.0, text="Reading the files…")
+
+    def update(done: int, total: int) -> None:
+        if total:
+            bar.progress(done / total, text=f"Embedding: {done} of {total} chunks")
+
+    return update
+
+
+def _done(what: str, report: IngestReport | str) -> None:
+    """Keep the outcome for the next run of the page (which clears the uploader)."""
+    st.session_state["documents_outcome"] = (what, report)
+    corpus_stats.clear()
+
+
+def show_outcome() -> None:
+    """The outcome of the last change: a summary, then one line per file left out."""
+    outcome = st.session_state.pop("documents_outcome", None)
+    if outcome is None:
+        return
+    what, report = outcome
+    if what == "error":
+        st.error(report)
+        return
+    if isinstance(report, str):
+        st.success(f"{what}: {report}")
+        return
+    done = report.added + report.updated + report.unchanged + report.removed
+    (st.success if done else st.warning)(f"{what}: {report.summary()}")
+    for s in report.skipped:
+        st.warning(f"{s.path}: {s.reason}")
+    if report.added or report.updated:
+        st.page_link("pages/chat.py", label="Ask about them in the chat", icon=":material/chat:")
+
+
+def _add(qa: QA, key: str) -> None:
+    """Button callback: save and ingest the files of uploader `key`, then clear it."""
+    data = [(f.name, f.getvalue()) for f in st.session_state.get(key) or ()]
+    report = add_uploads(data, qa.store, qa.embeddings.count_tokens, qa.settings,
+                         on_progress=_progress())  # fmt: skip
+    st.session_state["uploader_n"] += 1  # a fresh, empty uploader
+    _done(f"Uploaded {len(data)} file{'' if len(data) == 1 else 's'}", report)
+
+
+def _reingest(qa: QA, doc_ids: list[str]) -> None:
+    """Button callback: read these documents' files again."""
+    report = reingest_documents(qa.store, qa.embeddings.count_tokens, qa.settings, doc_ids,
+                                on_progress=_progress())  # fmt: skip
+    _done("Re-ingested", report)
+
+
+def _delete(qa: QA, doc_ids: list[str]) -> None:
+    """Button callback: remove these documents (and uploaded files)."""
+    doc_ids = list(dict.fromkeys(doc_ids))
+    removed = sum(remove_document(qa.store, d, qa.settings) for d in doc_ids)
+    _done("Deleted", f"{len(doc_ids)} document(s), {removed} chunks")
+
+
+def _guarded(action: Callable[..., None]) -> Callable[..., None]:
+    """A callback that keeps a `QAError` for the page to show instead of raising it."""
+
+    def run(*args: object) -> None:
+        try:
+            action(*args)
+        except QAError as exc:
+            st.session_state["documents_outcome"] = ("error", str(exc))
+
+    return run
+
+
+def upload_section(qa: QA) -> None:
+    """Upload files, then ingest them with a progress bar."""
+    settings = qa.settings
+    st.subheader("Add documents")
+    key = f"uploader-{st.session_state.setdefault('uploader_n', 0)}"
+    files = st.file_uploader(
+        "Text, Markdown or HTML files", type=list(UPLOAD_TYPES), accept_multiple_files=True,
+        key=key,
+        help=f"Up to {settings.max_file_mb:g} MB each; a file of the same name replaces the "
+        "earlier upload.",
+    )  # fmt: skip
+    st.caption(f"Uploaded files are kept in `{settings.uploads}`.")
+    st.button("Add and ingest", type="primary", disabled=not files, icon=":material/upload:",
+              on_click=_guarded(_add), args=(qa, key))  # fmt: skip
+
+
+def _label(docs: dict[str, DocumentInfo]) -> Callable[[str], str]:
+    return lambda d: f"{docs[d].title} ({docs[d].published or 'no date'})"
+
+
+def list_section(qa: QA) -> None:
+    """What is ingested, and re-ingest or delete chosen documents."""
+    docs = {d.doc_id: d for d in qa.documents()}
+    st.subheader(f"Ingested ({len(docs)})")
+    if not docs:
+        st.info("Nothing is ingested yet: add files above, or run `qa ingest seeds/`.")
+        return
+    st.dataframe(
+        [{"title": d.title, "published": d.published, "section": d.section, "chunks": d.chunks,
+          "ingested": d.ingested_at.replace("T", " "), "source": d.source, "id": d.doc_id}
+         for d in docs.values()],
+        hide_index=True,
+    )  # fmt: skip
+    chosen = st.multiselect("Choose documents", list(docs), format_func=_label(docs))
+    left, right = st.columns(2)
+    left.button("Re-ingest", disabled=not chosen, icon=":material/refresh:",
+                help="Read the files again and update what changed",
+                on_click=_guarded(_reingest), args=(qa, chosen))  # fmt: skip
+    with right.popover("Delete", disabled=not chosen, icon=":material/delete:"):
+        st.write(f"Remove {len(chosen)} document(s) and their chunks? "
+                 "Uploaded files are deleted too; other files stay on disk.")  # fmt: skip
+        st.button("Delete for good", type="primary", on_click=_guarded(_delete),
+                  args=(qa, chosen))  # fmt: skip
+
+
+def main() -> None:
+    st.title("Documents")
+    qa = open_qa()
+    if qa is None:
+        return
+    show_outcome()
+    upload_section(qa)
+    list_section(qa)
+
+
+main()

@@ -1,0 +1,65 @@
+"""What the pages share: the model and store, loaded once per process, and small helpers."""
+
+from __future__ import annotations
+
+import html
+import os
+
+import streamlit as st
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+from qa import QA, QAError, Settings
+from qa.embeddings import LocalEmbeddings
+from qa.feedback import FeedbackLog
+
+__all__ = ["corpus_stats", "escape_md", "feedback_log", "load_embeddings", "load_qa", "open_qa"]
+
+
+@st.cache_resource(show_spinner="Loading the embedding model…")
+def load_embeddings(batch_size: int) -> LocalEmbeddings:
+    """The packaged embedding model, once per process, shared by every page and session."""
+    return LocalEmbeddings(batch_size=batch_size)
+
+
+@st.cache_resource(show_spinner="Opening the document store…")
+def load_qa(settings: Settings) -> QA:
+    """One `QA` per settings and process; the store is created empty if it does not exist yet,
+    so that documents can be uploaded into it."""
+    return QA.from_settings(
+        settings, embeddings=load_embeddings(settings.embed_batch_size), create=True
+    )
+
+
+@st.cache_resource
+def feedback_log(settings: Settings) -> FeedbackLog:
+    """The vote log (one per process, so that concurrent votes append whole lines)."""
+    return FeedbackLog(settings.feedback_file)
+
+
+def open_qa() -> QA | None:
+    """The configured `QA`, or None after showing the error in the page."""
+    try:
+        return load_qa(Settings.from_env())
+    except QAError as exc:
+        st.error(str(exc))
+        return None
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def corpus_stats(_qa: QA, key: str) -> tuple[int, int, str]:
+    """Documents, chunks and the last ingest time of the store of `_qa` (`key` names it; cached
+    for 30 s, `corpus_stats.clear()` after a change)."""
+    docs = _qa.documents()
+    last = max((d.ingested_at for d in docs), default="")
+    return len(docs), sum(d.chunks for d in docs), last.replace("T", " ").replace("+00:00", " UTC")
+
+
+def escape_md(text: str) -> str:
+    """Show text as text: escape Markdown and HTML specials (character by character, so pieces
+    of a streamed text can be escaped one at a time)."""
+    text = html.escape(text, quote=False)
+    for ch in "\\`*_{}[]()#+-.!|~>$":
+        text = text.replace(ch, "\\" + ch)
+    return text
