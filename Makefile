@@ -5,7 +5,7 @@ PORT   ?= 8501
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run install ingest test lint browser bench clean
+.PHONY: run install ingest test lint browser bench screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -29,6 +29,11 @@ browser:
 
 test: lint browser
 	$(PY) -m pytest
+
+# The README's screenshots, made by the real-browser tests.
+screenshots: install browser
+	$(PY) -m pytest -q tests/ui/test_browser.py
+	cp artifacts/chat.png artifacts/documents.png docs/
 
 bench: install
 	$(PY) bench/bench_core.py

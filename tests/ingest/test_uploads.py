@@ -56,7 +56,7 @@ def test_save_upload_stays_in_its_folder(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("data", "reason"),
     [(b"x" * 2000, "too large"), (b"", "empty file"), (b"\x00\x01PK", "binary file"),
-     (b"  \n--\n", "no letters or digits")],  # fmt: skip
+     (b"  \n--\n", "no letters or digits")],
 )
 def test_bad_uploads_leave_nothing_behind(tmp_path: Path, data: bytes, reason: str) -> None:
     with pytest.raises(IngestError, match=reason):
@@ -102,7 +102,7 @@ def test_reingest_of_a_vanished_file_says_what_to_do(tmp_path, store, embeddings
     add_uploads([("gone.md", NOTE)], store, embeddings.count_tokens, settings)
     (settings.uploads / "gone.md").unlink()
     report = reingest_documents(store, embeddings.count_tokens, settings,
-                                list(store.doc_states()) + ["nope"])  # fmt: skip
+                                [*store.doc_states(), "nope"])  # fmt: skip
     reasons = [s.reason for s in report.skipped]
     assert reasons == ["the file no longer exists: delete the document",
                        "no such document in the store"]  # fmt: skip

@@ -1,9 +1,8 @@
-"""The chat page in a real headless Chromium (Debian's), driven by Playwright."""
+"""The app in a real headless Chromium (Debian's), driven by Playwright against `streamlit run`."""
 
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -11,10 +10,12 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, SEED_FILE
+from tests.conftest import ROOT
+from tests.ui.conftest import ingest_seeds
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -26,6 +27,8 @@ XSS = (
     'never run in the page. The image tag <img src=x onerror="window.__xss = 2"> must never '
     "run either.\n"
 )
+ZORBLAT = ("# Zorblat festival report\n\nThe Zorblat festival takes place in Quito every March. "
+           "It drew forty thousand visitors this year.\n")  # fmt: skip
 
 
 def _free_port() -> int:
@@ -36,19 +39,13 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`streamlit run ui/app.py` on a free port, over a store holding the seed article."""
     if not CHROMIUM.exists():
         if os.environ.get("CI"):
             pytest.fail("Debian's chromium is missing: `make browser` installs it")
         pytest.skip("Debian's chromium is not installed (`make browser`)")
-    from qa.cli import main
-
     tmp = tmp_path_factory.mktemp("browser")
-    corpus = tmp / "corpus"
-    corpus.mkdir()
-    shutil.copy(SEED_FILE, corpus / SEED_FILE.name)
-    (corpus / "security-note.txt").write_text(XSS, encoding="utf-8")
-    store = tmp / "store"
-    assert main(["ingest", "--no-progress", "--persist-dir", str(store), str(corpus)]) == 0
+    store = ingest_seeds(tmp / "store")
     port = _free_port()
     env = {**os.environ, "QA_PERSIST_DIR": str(store), "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen(
@@ -75,36 +72,88 @@ def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         proc.wait(timeout=30)
 
 
-def _ask(page, question: str, count: int) -> None:  # type: ignore[no-untyped-def]
-    page.fill("textarea", question)
-    page.keyboard.press("Enter")
-    page.wait_for_function(
-        f"document.querySelectorAll('[data-testid=\"stChatMessage\"]').length >= {count}"
-        " && !document.querySelector('[data-testid=\"stSpinner\"]')",
-        timeout=120_000,
-    )
-
-
-def test_ask_and_see_the_highlighted_source_and_no_script_runs(url: str) -> None:
+@pytest.fixture(scope="module")
+def browser(url: str) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1100, "height": 1200})
-        page.goto(url, timeout=120_000)
-        page.wait_for_selector("textarea", timeout=120_000)
-        _ask(page, "Where will the summit take place?", 2)
-        page.wait_for_selector("mark", timeout=120_000)
-        assert "Singapore" in page.inner_text("mark")
-        assert "[1]" in page.inner_text('[data-testid="stChatMessage"] >> nth=1')
-        page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
 
-        _ask(page, "Which script tag must never run in the page?", 4)
-        page.wait_for_timeout(1000)
-        text = page.inner_text("body")
-        assert "window.__xss" in text  # the payload is shown as text...
-        assert page.evaluate("typeof window.__xss") == "undefined"  # ...and never ran
-        assert page.locator("img[src=x]").count() == 0
-        page.screenshot(path=str(ARTIFACTS / "xss.png"), full_page=True)
-        browser.close()
+
+def _open(browser: Any, url: str) -> Any:
+    page = browser.new_page(viewport={"width": 1100, "height": 1200})
+    page.goto(url, timeout=120_000)
+    page.wait_for_selector("textarea", timeout=120_000)
+    return page
+
+
+def _ask(page: Any, question: str, count: int) -> str:
+    """Ask in the chat and wait for the answer (the `count`-th message); returns its text."""
+    page.fill("textarea", question)
+    page.keyboard.press("Enter")
+    return _answer(page, count)
+
+
+# An answer is complete when its message shows the vote buttons (or an error).
+_DONE = """n => { const m = document.querySelectorAll('[data-testid="stChatMessage"]');
+    return m.length >= n && m[n - 1].querySelector(
+        '[data-testid="stButtonGroup"], [data-testid="stFeedback"], [data-testid="stAlert"]'); }"""
+
+
+def _answer(page: Any, count: int) -> str:
+    """Wait for the `count`-th chat message to be a complete answer; returns its text."""
+    page.wait_for_function(_DONE, arg=count, timeout=120_000)
+    return str(page.inner_text(f'[data-testid="stChatMessage"] >> nth={count - 1}'))
+
+
+def test_ask_and_see_the_answer_and_highlighted_source(browser: Any, url: str) -> None:
+    page = _open(browser, url)
+    answer = _ask(page, "Where will the summit take place?", 2)
+    assert "Singapore" in answer and "[1]" in answer
+    assert "Singapore" in page.inner_text("mark")  # the quoted sentence, highlighted
+    assert "2025-10-29" in page.inner_text('[data-testid="stExpander"] >> nth=0')
+    page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
+    page.close()
+
+
+def test_upload_then_ask_and_no_script_runs(browser: Any, url: str, tmp_path: Path) -> None:
+    note = tmp_path / "zorblat-festival.md"
+    note.write_text(ZORBLAT, encoding="utf-8")
+    xss = tmp_path / "security-note.txt"
+    xss.write_text(XSS, encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1100, "height": 1200})
+    page.goto(f"{url}/documents", timeout=120_000)
+    page.wait_for_selector("input[type=file]", state="attached", timeout=120_000)
+    page.set_input_files("input[type=file]", [str(note), str(xss)])
+    page.get_by_role("button", name="Add and ingest").click()
+    page.wait_for_selector("text=Uploaded 2 files: 2 added", timeout=120_000)
+    page.wait_for_selector('[data-testid="stDataFrame"]', timeout=60_000)
+    assert page.locator('[data-testid="stProgress"]').count() == 0  # gone once done
+    page.screenshot(path=str(ARTIFACTS / "documents.png"), full_page=True)
+
+    page.get_by_role("link", name="Ask about them in the chat").click()
+    page.wait_for_selector("textarea", timeout=120_000)
+    answer = _ask(page, "Where does the Zorblat festival take place?", 2)
+    assert "Quito" in answer and "Quito" in page.inner_text("mark >> nth=-1")
+
+    answer = _ask(page, "Which script tag must never run in the page?", 4)
+    assert "window.__xss" in answer  # the payload is shown as text...
+    page.wait_for_timeout(1000)
+    assert page.evaluate("typeof window.__xss") == "undefined"  # ...and never ran
+    assert page.locator("img[src=x]").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "xss.png"), full_page=True)
+    page.close()
+
+
+def test_two_tabs_at_once(browser: Any, url: str) -> None:
+    first, second = _open(browser, url), _open(browser, url)
+    for page, q in ((first, "Who is Bonnie Glaser?"), (second, "When was the article published?")):
+        page.fill("textarea", q)
+        page.keyboard.press("Enter")  # both questions are in flight together
+    assert "Glaser" in _answer(first, 2)
+    assert "2025" in _answer(second, 2) or "don't answer" in _answer(second, 2)
+    first.close()
+    second.close()

@@ -64,7 +64,7 @@ def test_empty_store_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_sidebar_follow_up_and_new_chat(at: AppTest) -> None:
-    assert any("1 documents" in c.value for c in at.sidebar.caption)
+    assert any("1 document · " in c.value for c in at.sidebar.caption)
     at.chat_input[0].set_value("What is the U.S. president planning to discuss with Xi?").run()
     at.chat_input[0].set_value("What does he want from Beijing?").run()
     assert not at.exception

@@ -23,14 +23,16 @@ def _documents(own_store: Path) -> AppTest:
 
 def test_upload_then_ask_about_it(own_store: Path) -> None:
     at = _documents(own_store)
-    at.file_uploader[0].set_value([("../../zorblat notes.md", NOTE, "text/markdown"),
-                                   ("photo.txt", b"\x89PNG\x00\x00", "text/plain")]).run()  # fmt: skip
+    files = [("../../zorblat notes.md", NOTE, "text/markdown"),
+             ("photo.txt", b"\x89PNG\x00\x00", "text/plain")]  # fmt: skip
+    at.file_uploader[0].set_value(files).run()
     at.button[0].click().run()
     assert not at.exception
     assert at.success[0].value.startswith("Uploaded 2 files: 1 added")
     assert "photo.txt" in at.warning[0].value and "binary file" in at.warning[0].value
     saved = own_store.parent / "uploads" / "zorblat notes.md"
-    assert saved.read_bytes() == NOTE and not (own_store.parent.parent / "zorblat notes.md").exists()
+    assert saved.read_bytes() == NOTE  # saved under its plain name, inside the upload folder
+    assert not (own_store.parent.parent / "zorblat notes.md").exists()
     assert "Zorblat festival report (no date)" in at.multiselect[0].options
     assert not at.file_uploader[0].value  # a fresh uploader for the next files
 

@@ -110,6 +110,10 @@ def stream_answer(pieces: Iterator[str | Answer]) -> Answer:
     return done[-1]
 
 
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def main() -> None:
     st.title("Ask the documents")
     st.caption("Answers come only from the ingested documents, each claim with its source.")
@@ -120,7 +124,8 @@ def main() -> None:
     n_docs, n_chunks, last = corpus_stats(qa, repr(settings))
     with st.sidebar:
         st.subheader("Documents")
-        st.caption(f"{n_docs} documents · {n_chunks} chunks · collection `{settings.collection}`")
+        st.caption(f"{_n(n_docs, 'document')} · {_n(n_chunks, 'chunk')} · "
+                   f"collection `{settings.collection}`")  # fmt: skip
         if last:
             st.caption(f"last ingest {last}")
         st.page_link(DOCUMENTS_PAGE, label="Add or remove documents", icon=":material/upload_file:")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import streamlit as st
 
@@ -12,15 +14,19 @@ from qa import QA, DocumentInfo, QAError
 from ui.resources import corpus_stats, open_qa
 
 
-def _progress() -> Callable[[int, int], None]:
-    """A Streamlit progress bar for `on_progress(done, total)`."""
+@contextmanager
+def _progress() -> Iterator[Callable[[int, int], None]]:
+    """A Streamlit progress bar for `on_progress(done, total)`, removed when the work ends."""
     bar = st.progress(0.0, text="Reading the files…")
 
     def update(done: int, total: int) -> None:
         if total:
             bar.progress(done / total, text=f"Embedding: {done} of {total} chunks")
 
-    return update
+    try:
+        yield update
+    finally:
+        bar.empty()
 
 
 def _done(what: str, report: IngestReport | str) -> None:
@@ -52,16 +58,18 @@ def show_outcome() -> None:
 def _add(qa: QA, key: str) -> None:
     """Button callback: save and ingest the files of uploader `key`, then clear it."""
     data = [(f.name, f.getvalue()) for f in st.session_state.get(key) or ()]
-    report = add_uploads(data, qa.store, qa.embeddings.count_tokens, qa.settings,
-                         on_progress=_progress())  # fmt: skip
+    with _progress() as update:
+        report = add_uploads(data, qa.store, qa.embeddings.count_tokens, qa.settings,
+                             on_progress=update)  # fmt: skip
     st.session_state["uploader_n"] += 1  # a fresh, empty uploader
     _done(f"Uploaded {len(data)} file{'' if len(data) == 1 else 's'}", report)
 
 
 def _reingest(qa: QA, doc_ids: list[str]) -> None:
     """Button callback: read these documents' files again."""
-    report = reingest_documents(qa.store, qa.embeddings.count_tokens, qa.settings, doc_ids,
-                                on_progress=_progress())  # fmt: skip
+    with _progress() as update:
+        report = reingest_documents(qa.store, qa.embeddings.count_tokens, qa.settings, doc_ids,
+                                    on_progress=update)  # fmt: skip
     _done("Re-ingested", report)
 
 
@@ -91,7 +99,7 @@ def upload_section(qa: QA) -> None:
     key = f"uploader-{st.session_state.setdefault('uploader_n', 0)}"
     files = st.file_uploader(
         "Text, Markdown or HTML files", type=list(UPLOAD_TYPES), accept_multiple_files=True,
-        key=key,
+        key=key, max_upload_size=max(1, math.ceil(settings.max_file_mb)),
         help=f"Up to {settings.max_file_mb:g} MB each; a file of the same name replaces the "
         "earlier upload.",
     )  # fmt: skip
