@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
@@ -24,6 +25,20 @@ if TYPE_CHECKING:
 __all__ = ["ChunkStore", "DocState", "open_client", "require_collection"]
 
 _PAGE = 5000
+
+
+@contextmanager
+def _reachable() -> Iterator[None]:
+    """Turn a Chroma server that stopped answering into `StoreUnavailableError`."""
+    import httpx
+
+    try:
+        yield
+    except httpx.TransportError as exc:
+        raise StoreUnavailableError(
+            f"the Chroma server stopped answering ({exc or type(exc).__name__}); start it again "
+            "with `chroma run --path DIR --host HOST --port PORT`, or unset QA_CHROMA_URL"
+        ) from None
 
 
 def _chroma_settings() -> Any:
@@ -149,12 +164,14 @@ class ChunkStore:
 
     def count(self) -> int:
         """Number of chunks stored."""
-        return int(self.vectorstore._collection.count())
+        with _reachable():
+            return int(self.vectorstore._collection.count())
 
     def _metadatas(self) -> Iterable[tuple[str, dict[str, Any]]]:
         offset = 0
         while True:
-            page = self.vectorstore.get(include=["metadatas"], limit=_PAGE, offset=offset)
+            with _reachable():
+                page = self.vectorstore.get(include=["metadatas"], limit=_PAGE, offset=offset)
             ids = page["ids"]
             yield from zip(ids, page["metadatas"], strict=True)
             if len(ids) < _PAGE:
@@ -212,30 +229,33 @@ class ChunkStore:
         document whose chunks were only partly written is seen as incomplete and re-ingested.
         """
         if chunks:
-            self.vectorstore.add_texts(
-                texts=[c.text for c in chunks],
-                metadatas=[
-                    _meta(c, n, ingested_at) for c, n in zip(chunks, doc_chunks, strict=True)
-                ],
-                ids=[c.chunk_id for c in chunks],
-            )
+            metadatas = [_meta(c, n, ingested_at) for c, n in zip(chunks, doc_chunks, strict=True)]
+            with _reachable():
+                self.vectorstore.add_texts(
+                    texts=[c.text for c in chunks],
+                    metadatas=metadatas,
+                    ids=[c.chunk_id for c in chunks],
+                )
 
     def delete(self, chunk_ids: Sequence[str]) -> None:
         """Remove chunks by id."""
         for i in range(0, len(chunk_ids), _PAGE):
-            self.vectorstore.delete(ids=list(chunk_ids[i : i + _PAGE]))
+            with _reachable():
+                self.vectorstore.delete(ids=list(chunk_ids[i : i + _PAGE]))
 
     def delete_document(self, doc_id: str) -> int:
         """Remove every chunk of a document; returns how many were removed."""
-        ids = self.vectorstore.get(where={"doc_id": doc_id}, include=[])["ids"]
+        with _reachable():
+            ids = self.vectorstore.get(where={"doc_id": doc_id}, include=[])["ids"]
         self.delete(ids)
         return len(ids)
 
     def search(self, vector: Sequence[float], k: int) -> list[Passage]:
         """The `k` chunks closest to `vector`, with cosine similarity, best first."""
-        hits = self.vectorstore.similarity_search_by_vector_with_relevance_scores(
-            list(vector), k=k
-        )
+        with _reachable():
+            hits = self.vectorstore.similarity_search_by_vector_with_relevance_scores(
+                list(vector), k=k
+            )
         # langchain_chroma returns the raw cosine distance here; similarity is 1 - distance.
         return [
             Passage(_chunk(str(doc.id), doc.page_content, doc.metadata), 1.0 - float(dist))

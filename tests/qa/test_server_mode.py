@@ -23,6 +23,16 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+_SERVERS: dict[str, subprocess.Popen[bytes]] = {}
+
+
+def _stop(url: str) -> None:
+    """Stop the `chroma run` of the `chroma_url` fixture mid-test."""
+    proc = _SERVERS[url]
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
 @pytest.fixture
 def chroma_url(tmp_path: Path) -> Iterator[str]:
     exe = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
@@ -43,8 +53,11 @@ def chroma_url(tmp_path: Path) -> Iterator[str]:
                 time.sleep(0.2)
         else:
             pytest.fail("chroma run did not start within 60 s")
-        yield f"http://127.0.0.1:{port}"
+        url = f"http://127.0.0.1:{port}"
+        _SERVERS[url] = proc
+        yield url
     finally:
+        _SERVERS.pop(f"http://127.0.0.1:{port}", None)
         proc.terminate()
         proc.wait(timeout=30)
 
@@ -65,3 +78,21 @@ def test_ingest_and_ask_through_a_server(chroma_url: str, embeddings, tmp_path: 
     answer = qa.ask("Where will the summit take place?")
     assert answer.status == "answered" and "Singapore" in answer.citations[0].quote
     assert not (tmp_path / "unused").exists()  # nothing went to a local store
+
+
+def test_a_server_that_stops_is_one_clear_error(chroma_url: str, embeddings, tmp_path: Path):
+    from ingest.pipeline import ingest_paths
+    from qa import QA, ChunkStore, Settings, StoreUnavailableError, open_client
+
+    settings = Settings(chroma_url=chroma_url, persist_dir=tmp_path / "unused")
+    store = ChunkStore.open(open_client(settings, create=True), settings.collection, embeddings,
+                            create=True)  # fmt: skip
+    ingest_paths([SEEDS], store, embeddings.count_tokens, settings, progress=False)
+    qa = QA.from_settings(settings, embeddings=embeddings)
+    _stop(chroma_url)
+    with pytest.raises(StoreUnavailableError, match="stopped answering"):
+        qa.ask("Where will the summit take place?")
+    with pytest.raises(StoreUnavailableError):
+        qa.documents()
+    with pytest.raises(StoreUnavailableError):
+        ingest_paths([SEEDS], store, embeddings.count_tokens, settings, progress=False)

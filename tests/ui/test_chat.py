@@ -63,6 +63,18 @@ def test_empty_store_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert not at.chat_input
 
 
+def test_a_chroma_server_that_is_down_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port where nothing listens
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("QA_CHROMA_URL", f"http://127.0.0.1:{port}")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert "Chroma server" in at.error[0].value and str(port) in at.error[0].value
+
+
 def test_sidebar_follow_up_and_new_chat(at: AppTest) -> None:
     assert any("1 document · " in c.value for c in at.sidebar.caption)
     at.chat_input[0].set_value("What is the U.S. president planning to discuss with Xi?").run()

@@ -121,7 +121,11 @@ def main() -> None:
     if qa is None:
         return
     settings = st.session_state["qa_settings"] = qa.settings
-    n_docs, n_chunks, last = corpus_stats(qa, repr(settings))
+    try:
+        n_docs, n_chunks, last = corpus_stats(qa, repr(settings))
+    except QAError as exc:  # e.g. the Chroma server stopped
+        st.error(str(exc))
+        return
     with st.sidebar:
         st.subheader("Documents")
         st.caption(f"{_n(n_docs, 'document')} · {_n(n_chunks, 'chunk')} · "

@@ -143,8 +143,11 @@ def main() -> None:
     if qa is None:
         return
     show_outcome()
-    upload_section(qa)
-    list_section(qa)
+    try:
+        upload_section(qa)
+        list_section(qa)
+    except QAError as exc:  # e.g. the Chroma server stopped
+        st.error(str(exc))
 
 
 main()
