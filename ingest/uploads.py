@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 UPLOAD_TYPES = tuple(s.lstrip(".") for s in SUPPORTED_SUFFIXES)
-_MAX_STEM = 100
+_MAX_STEM_BYTES = 200  # file systems allow 255 bytes per name; leave room for the suffix
 _UNSAFE = re.compile(r"[^\w.\- ]+")  # \w is Unicode-aware: letters of any script stay
 
 
@@ -35,8 +35,8 @@ def safe_filename(name: str) -> str:
     """A plain file name for an uploaded `name`: no folders, no hidden or odd characters.
 
     Folder parts (`../`, `C:\\`) are dropped, characters other than letters, digits, `.`, `_`,
-    `-` and space become `_`, leading dots and dashes go, and the stem is cut to 100 characters.
-    Raises `IngestError` unless the name ends in a supported suffix.
+    `-` and space become `_`, leading dots and dashes go, and the stem is cut to 200 bytes of
+    UTF-8. Raises `IngestError` unless the name ends in a supported suffix.
     """
     base = unicodedata.normalize("NFC", str(name)).replace("\0", "")
     base = re.split(r"[\\/]", base)[-1].strip()
@@ -47,7 +47,8 @@ def safe_filename(name: str) -> str:
             f"{name!r} is not a supported file: upload {', '.join(SUPPORTED_SUFFIXES)} files"
         )
     stem = _UNSAFE.sub("_", stem)
-    stem = re.sub(r"[ _]{2,}", "_", stem).strip(" ._-")[:_MAX_STEM].rstrip(" .")
+    stem = re.sub(r"[ _]{2,}", "_", stem).strip(" ._-")
+    stem = stem.encode()[:_MAX_STEM_BYTES].decode(errors="ignore").rstrip(" .")
     return (stem or "upload") + suffix
 
 
@@ -64,28 +65,30 @@ def save_upload(name: str, data: bytes, folder: Path, *, max_bytes: int) -> Path
             f"{name!r} is too large ({human_size(len(data))} > limit {human_size(max_bytes)}; "
             "set QA_MAX_FILE_MB)"
         )
-    folder = Path(folder)
     try:
+        folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
+        folder = folder.resolve()
+        target = folder / filename
+        if target.is_symlink() or (target.exists() and not target.is_file()):
+            raise IngestError(f"{name!r}: {target} is not a plain file; remove it first")
+        fd, tmp = tempfile.mkstemp(prefix=".upload-", suffix=target.suffix, dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            try:
+                load_file(Path(tmp), max_bytes=max_bytes)
+            except SkipFile as exc:
+                raise IngestError(f"{name!r} was not added: {exc.reason}") from None
+            os.replace(tmp, target)  # replaces a symlink itself, never what it points at
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
     except OSError as exc:
         raise IngestError(
-            f"cannot create the upload folder {folder}: {exc.strerror}; set QA_UPLOAD_DIR"
+            f"cannot save {name!r} in {folder}: {exc.strerror or exc} (check the disk, or set "
+            "QA_UPLOAD_DIR)"
         ) from None
-    target = (folder / filename).resolve()
-    if target.parent != folder.resolve():  # cannot happen after safe_filename; be sure anyway
-        raise IngestError(f"{name!r} would be saved outside {folder}")
-    fd, tmp = tempfile.mkstemp(prefix=".upload-", suffix=target.suffix, dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        try:
-            load_file(Path(tmp), max_bytes=max_bytes)
-        except SkipFile as exc:
-            raise IngestError(f"{name!r} was not added: {exc.reason}") from None
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return target
 
 
@@ -105,8 +108,13 @@ def add_uploads(
     saved: list[Path] = []
     rejected: list[Skipped] = []
     limit = settings.max_file_bytes
+    names: dict[str, str] = {}  # safe name -> the upload that took it
     for name, data in files:
         try:
+            safe = safe_filename(name)
+            if safe in names:
+                raise IngestError(f"same file name as {names[safe]!r} ({safe}); rename one")
+            names[safe] = name
             saved.append(save_upload(name, data, settings.uploads, max_bytes=limit))
         except IngestError as exc:
             rejected.append(Skipped(name, str(exc)))
@@ -133,7 +141,12 @@ def remove_document(store: ChunkStore, doc_id: str, settings: Settings) -> int:
         raise IngestError(f"no document {doc_id!r} in collection {store.name!r}")
     removed = store.delete_document(doc_id)
     if state.source and _is_upload(state.source, settings):
-        Path(state.source).unlink(missing_ok=True)
+        try:
+            Path(state.source).unlink(missing_ok=True)
+        except OSError as exc:
+            raise IngestError(
+                f"removed the chunks of {state.source}, but not the file: {exc.strerror}"
+            ) from None
     return removed
 
 

@@ -115,6 +115,23 @@ class Answer:
         """True when the documents answered the question."""
         return self.status == "answered"
 
+    def quote_in_passage(self, citation: Citation) -> tuple[str, str, str]:
+        """`(before, quote, after)`: the cited passage split around its quote, by offsets.
+
+        For a citation whose passage is not among `passages`, the quote is found in its text
+        (or, failing that, shown after the whole passage).
+        """
+        start, end, text = citation.start, citation.end, citation.text
+        for p in self.passages:
+            c = p.chunk
+            if c.chunk_id == citation.chunk_id and c.start <= start <= end <= c.end:
+                a, b = start - c.start, end - c.start
+                return text[:a], text[a:b], text[b:]
+        before, found, after = citation.text.partition(citation.quote)
+        if not found:
+            return citation.text + " ", citation.quote, ""
+        return before, found, after
+
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON shape printed by `qa ask --json`."""
         return {

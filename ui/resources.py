@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 import os
+import re
+import threading
 
 import streamlit as st
 
@@ -14,7 +16,17 @@ from qa import QA, QAError, Settings
 from qa.embeddings import LocalEmbeddings
 from qa.feedback import FeedbackLog
 
-__all__ = ["corpus_stats", "escape_md", "feedback_log", "load_embeddings", "load_qa", "open_qa"]
+_AUTOLINK = re.compile(r"(?i)\b(https?|ftp|www)(?=://|\.)")
+
+__all__ = [
+    "corpus_stats",
+    "escape_md",
+    "feedback_log",
+    "load_embeddings",
+    "load_qa",
+    "open_qa",
+    "store_lock",
+]
 
 
 @st.cache_resource(show_spinner="Loading the embedding model…")
@@ -38,12 +50,18 @@ def feedback_log(settings: Settings) -> FeedbackLog:
     return FeedbackLog(settings.feedback_file)
 
 
+@st.cache_resource
+def store_lock(settings: Settings) -> threading.Lock:
+    """Held while a page changes the store, so that two tabs never ingest or delete at once."""
+    return threading.Lock()
+
+
 def open_qa() -> QA | None:
     """The configured `QA`, or None after showing the error in the page."""
     try:
         return load_qa(Settings.from_env())
     except QAError as exc:
-        st.error(str(exc))
+        st.error(escape_md(str(exc)))
         return None
 
 
@@ -57,9 +75,14 @@ def corpus_stats(_qa: QA, key: str) -> tuple[int, int, str]:
 
 
 def escape_md(text: str) -> str:
-    """Show text as text: escape Markdown and HTML specials (character by character, so pieces
-    of a streamed text can be escaped one at a time)."""
+    """Show text as text: escape Markdown and HTML specials and the `:` of emoji shortcodes.
+
+    Streamlit also turns bare URLs and e-mail addresses into links, escaped or not; an
+    invisible word joiner (U+2060) after `http`, `https`, `ftp` or `www` and before `@` stops
+    that. Works on whole words, so the pieces of a streamed text can be escaped one at a time.
+    """
+    text = _AUTOLINK.sub("\\1\u2060", text).replace("@", "\u2060@")
     text = html.escape(text, quote=False)
-    for ch in "\\`*_{}[]()#+-.!|~>$":
+    for ch in "\\`*_{}[]()#+-.!|~>$:":
         text = text.replace(ch, "\\" + ch)
     return text

@@ -31,7 +31,8 @@ NOTE = b"# Zorblat report\n\nThe Zorblat festival takes place in Quito every Mar
         ("Brief über Köln.md", "Brief über Köln.md"),
         ("nul\0byte.txt", "nulbyte.txt"),
         ("....txt", "upload.txt"),
-        ("x" * 300 + ".htm", "x" * 100 + ".htm"),
+        ("x" * 300 + ".htm", "x" * 200 + ".htm"),
+        ("中" * 100 + ".txt", "中" * 66 + ".txt"),  # 200 bytes of UTF-8, whole characters
     ],
 )
 def test_safe_filename(name: str, expected: str) -> None:
@@ -53,6 +54,22 @@ def test_save_upload_stays_in_its_folder(tmp_path: Path) -> None:
     assert path.read_bytes().endswith(b"More.\n") and len(list(folder.iterdir())) == 1
 
 
+def test_long_non_ascii_names_fit_the_file_system(tmp_path: Path) -> None:
+    path = save_upload("中" * 200 + ".txt", NOTE, tmp_path, max_bytes=1000)
+    assert path.read_bytes() == NOTE and len(path.name.encode()) <= 255
+
+
+def test_a_symlink_in_the_upload_folder_is_not_followed(tmp_path: Path) -> None:
+    folder = tmp_path / "uploads"
+    folder.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    (folder / "note.txt").symlink_to(victim)
+    with pytest.raises(IngestError, match="not a plain file"):
+        save_upload("note.txt", NOTE, folder, max_bytes=1000)
+    assert victim.read_text() == "keep me\n"
+
+
 @pytest.mark.parametrize(
     ("data", "reason"),
     [(b"x" * 2000, "too large"), (b"", "empty file"), (b"\x00\x01PK", "binary file"),
@@ -72,10 +89,12 @@ def test_upload_reingest_and_delete(tmp_path: Path, store, embeddings, settings)
 
     ingest_paths([elsewhere], store, embeddings.count_tokens, settings, progress=False)
     calls: list[tuple[int, int]] = []
-    report = add_uploads([("zorblat.md", NOTE), ("bad.bin", b"\x00")], store,
-                         embeddings.count_tokens, settings,
+    uploads = [("zorblat.md", NOTE), ("bad.bin", b"\x00"), ("sub/zorblat.md", b"Other.\n")]
+    report = add_uploads(uploads, store, embeddings.count_tokens, settings,
                          on_progress=lambda d, t: calls.append((d, t)))  # fmt: skip
-    assert report.added == 1 and [s.path for s in report.skipped] == ["bad.bin"]
+    assert report.added == 1
+    assert [s.path for s in report.skipped] == ["bad.bin", "sub/zorblat.md"]
+    assert "same file name as 'zorblat.md'" in report.skipped[1].reason
     assert calls[0] == (0, 1) and calls[-1] == (1, 1)
     docs = {d.title: d for d in store.documents()}
     upload = docs["Zorblat report"]

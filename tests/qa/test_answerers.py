@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from langchain_core.embeddings import Embeddings
 
@@ -77,3 +79,14 @@ def test_answer_type_comes_from_the_current_question_of_a_follow_up() -> None:
     trailed = answerer.score_sentences("Why meet? Where will they meet?", [Passage(place, 0.5)])
     # No place in the sentence: penalised only when "where" is the current question.
     assert led[0].score == pytest.approx(trailed[0].score - 0.5)
+
+
+def test_quote_in_passage_splits_by_offsets() -> None:
+    a = ExtractiveAnswerer(BagOfWords(), min_score=0.1).answer(
+        "Where will the summit meet?", "Where will the summit meet?", [_passage()]
+    )
+    before, quote, after = a.quote_in_passage(a.citations[0])
+    assert (before, quote) == ("It may rain today. ", "The summit will meet in Singapore.")
+    assert before + quote + after == TEXT
+    orphan = dataclasses.replace(a, passages=())  # placed by its text instead
+    assert orphan.quote_in_passage(a.citations[0]) == (before, quote, after)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import pytest
 
@@ -51,8 +52,11 @@ class _Streaming:
 
 
 def test_answer_step_streams_what_the_answerer_streams() -> None:
-    state = {"question": "q?", "query": "q?", "passages": [], "t0": 0.0, "t1": 0.0}
-    pieces = list(AnswerStep(_Streaming()).stream(state))
+    now = time.perf_counter()
+    state = {"question": "q?", "query": "q?", "passages": [], "t0": now, "t1": now}
+    stream = AnswerStep(_Streaming()).stream(state)
+    assert next(stream) == "Singa"  # a piece arrives before the answer is finished
+    pieces = ["Singa", *stream]
     assert pieces[:2] == ["Singa", "pore [1]"]
     assert isinstance(pieces[2], Answer) and pieces[2].timings.total_ms > 0
     assert AnswerStep(_Streaming()).invoke(state).text == "Singapore [1]"

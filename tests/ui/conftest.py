@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -31,3 +32,8 @@ def own_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     store = ingest_seeds(tmp_path / "store")
     monkeypatch.setenv("QA_PERSIST_DIR", str(store))
     return store
+
+
+def shown(markdown: str) -> str:
+    """What the reader sees of Markdown escaped by `ui.resources.escape_md`."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")

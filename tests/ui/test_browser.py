@@ -19,6 +19,7 @@ from tests.ui.conftest import ingest_seeds
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 CHROMIUM = Path("/usr/bin/chromium")
+SUMMIT = "Where will the summit take place?"
 ARTIFACTS = ROOT / "artifacts"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update"]  # fmt: skip
@@ -27,6 +28,10 @@ XSS = (
     'never run in the page. The image tag <img src=x onerror="window.__xss = 2"> must never '
     "run either.\n"
 )
+# Markdown that would load pictures and make links if document text were read as Markdown.
+INJECT = ("# Parade ![t](http://127.0.0.1:9/title.png) notes\n\n"
+          "The Vorpal parade starts at noon in Lima.\n\n"
+          "More ![p](http://127.0.0.1:9/para.png) and [a link](http://127.0.0.1:9/link) here.\n")
 ZORBLAT = ("# Zorblat festival report\n\nThe Zorblat festival takes place in Quito every March. "
            "It drew forty thousand visitors this year.\n")  # fmt: skip
 
@@ -111,7 +116,7 @@ def _answer(page: Any, count: int) -> str:
 
 def test_ask_and_see_the_answer_and_highlighted_source(browser: Any, url: str) -> None:
     page = _open(browser, url)
-    answer = _ask(page, "Where will the summit take place?", 2)
+    answer = _ask(page, SUMMIT, 2)
     assert "Singapore" in answer and "[1]" in answer
     assert "Singapore" in page.inner_text("mark")  # the quoted sentence, highlighted
     assert "2025-10-29" in page.inner_text('[data-testid="stExpander"] >> nth=0')
@@ -124,12 +129,16 @@ def test_upload_then_ask_and_no_script_runs(browser: Any, url: str, tmp_path: Pa
     note.write_text(ZORBLAT, encoding="utf-8")
     xss = tmp_path / "security-note.txt"
     xss.write_text(XSS, encoding="utf-8")
+    inject = tmp_path / "parade.md"
+    inject.write_text(INJECT, encoding="utf-8")
     page = browser.new_page(viewport={"width": 1100, "height": 1200})
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url) if ":9/" in r.url else None)
     page.goto(f"{url}/documents", timeout=120_000)
     page.wait_for_selector("input[type=file]", state="attached", timeout=120_000)
-    page.set_input_files("input[type=file]", [str(note), str(xss)])
+    page.set_input_files("input[type=file]", [str(note), str(xss), str(inject)])
     page.get_by_role("button", name="Add and ingest").click()
-    page.wait_for_selector("text=Uploaded 2 files: 2 added", timeout=120_000)
+    page.wait_for_selector("text=Uploaded 3 files: 3 added", timeout=120_000)
     page.wait_for_selector('[data-testid="stDataFrame"]', timeout=60_000)
     assert page.locator('[data-testid="stProgress"]').count() == 0  # gone once done
     page.screenshot(path=str(ARTIFACTS / "documents.png"), full_page=True)
@@ -144,16 +153,25 @@ def test_upload_then_ask_and_no_script_runs(browser: Any, url: str, tmp_path: Pa
     page.wait_for_timeout(1000)
     assert page.evaluate("typeof window.__xss") == "undefined"  # ...and never ran
     assert page.locator("img[src=x]").count() == 0
+
+    answer = _ask(page, "When does the Vorpal parade start?", 6)
+    assert "noon" in answer
+    shown = page.inner_text('[data-testid="stChatMessage"] >> nth=5')
+    assert "![t](http://127.0.0.1:9/title.png)" in shown  # title, shown as text
+    assert "[a link](http://127.0.0.1:9/link)" in shown  # second paragraph, shown as text
+    assert page.locator("img[src*='127.0.0.1:9'], a[href*='127.0.0.1:9']").count() == 0
+    assert fetched == []  # no picture of the document was loaded
     page.screenshot(path=str(ARTIFACTS / "xss.png"), full_page=True)
     page.close()
 
 
 def test_two_tabs_at_once(browser: Any, url: str) -> None:
     first, second = _open(browser, url), _open(browser, url)
-    for page, q in ((first, "Who is Bonnie Glaser?"), (second, "When was the article published?")):
+    for page, q in ((first, "Who is Bonnie Glaser?"), (second, SUMMIT)):
         page.fill("textarea", q)
         page.keyboard.press("Enter")  # both questions are in flight together
-    assert "Glaser" in _answer(first, 2)
-    assert "2025" in _answer(second, 2) or "don't answer" in _answer(second, 2)
+    assert "Glaser" in _answer(first, 2) and "Singapore" in _answer(second, 2)
+    assert SUMMIT not in first.inner_text("body")  # each tab has its own conversation
+    assert "Who is Bonnie Glaser?" not in second.inner_text("body")
     first.close()
     second.close()

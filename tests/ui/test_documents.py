@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.ui.conftest import APP
+from tests.ui.conftest import APP, shown
 
 pytestmark = pytest.mark.slow
 NOTE = (b"# Zorblat festival report\n\nThe Zorblat festival takes place in Quito every March. "
@@ -28,8 +28,8 @@ def test_upload_then_ask_about_it(own_store: Path) -> None:
     at.file_uploader[0].set_value(files).run()
     at.button[0].click().run()
     assert not at.exception
-    assert at.success[0].value.startswith("Uploaded 2 files: 1 added")
-    assert "photo.txt" in at.warning[0].value and "binary file" in at.warning[0].value
+    assert shown(at.success[0].value).startswith("Uploaded 2 files: 1 added")
+    assert shown(at.warning[0].value) == "photo.txt: 'photo.txt' was not added: binary file"
     saved = own_store.parent / "uploads" / "zorblat notes.md"
     assert saved.read_bytes() == NOTE  # saved under its plain name, inside the upload folder
     assert not (own_store.parent.parent / "zorblat notes.md").exists()
@@ -44,6 +44,13 @@ def test_upload_then_ask_about_it(own_store: Path) -> None:
     assert answer.answered and "Quito" in answer.citations[0].quote
     assert answer.citations[0].source == str(saved.resolve())
 
+    at.switch_page("pages/documents.py").run()  # delete the upload: its file goes too
+    label = "Zorblat festival report (no date)"
+    at.multiselect[0].select(label).run()
+    next(b for b in at.button if b.label == "Delete for good").click().run()
+    assert not at.exception and shown(at.success[0].value).startswith("Deleted: 1 document(s)")
+    assert not saved.exists() and label not in at.multiselect[0].options
+
 
 def test_list_reingest_and_delete(own_store: Path) -> None:
     at = _documents(own_store)
@@ -57,15 +64,15 @@ def test_list_reingest_and_delete(own_store: Path) -> None:
     reingest = next(b for b in at.button if b.label == "Re-ingest")
     reingest.click().run()
     assert not at.exception
-    assert "Re-ingested: 0 added, 0 updated, 1 unchanged" in at.success[0].value
+    assert "Re-ingested: 0 added, 0 updated, 1 unchanged" in shown(at.success[0].value)
 
     assert len(at.multiselect[0].value) == 1  # still chosen
     next(b for b in at.button if b.label == "Delete for good").click().run()
     assert not at.exception
-    assert at.success[0].value.startswith("Deleted: 1 document(s)")
+    assert shown(at.success[0].value).startswith("Deleted: 1 document(s)")
     assert "Nothing is ingested yet" in at.info[0].value
     from tests.conftest import SEED_FILE
 
     assert SEED_FILE.exists()  # a file ingested from seeds/ stays on disk
     at.switch_page("pages/chat.py").run()
-    assert "Nothing is ingested yet" in at.warning[0].value
+    assert "Nothing is ingested yet" in shown(at.warning[0].value)

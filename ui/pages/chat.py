@@ -4,93 +4,78 @@ from __future__ import annotations
 
 import html
 import itertools
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import streamlit as st
 
 from qa import Answer, QAError
+from qa.feedback import FeedbackLog
+from ui.messages import Message
 from ui.resources import corpus_stats, escape_md, feedback_log, open_qa
 
 VOTES = {0: "down", 1: "up"}  # st.feedback("thumbs") values
 DOCUMENTS_PAGE = "pages/documents.py"
 
 
-@dataclass(frozen=True)
-class Message:
-    """One chat turn kept in `st.session_state.messages`."""
-
-    role: str  # "user" or "assistant"
-    text: str
-    answer: Answer | None = None
-    error: bool = False
-    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
-
-
-def render_answer(answer: Answer, show_scores: bool = False) -> None:
-    """The answer, then its numbered sources with the quoted sentence highlighted."""
-    if answer.query and answer.query != answer.question:
-        st.caption(f"searched for: {answer.query}")
-    if answer.status == "not_found":
-        st.info(answer.text, icon=":material/search_off:")
-        return
-    st.markdown(escape_md(answer.text))
+def render_sources(answer: Answer, show_scores: bool = False) -> None:
+    """The numbered sources of an answer, each passage with its quoted sentence highlighted."""
     if show_scores:
         st.caption(f"answer score {answer.score:.2f}")
     for c in answer.citations:
         date = f" · {c.published}" if c.published else ""
-        with st.expander(f"[{c.n}] {c.title}{date}", expanded=c.n == 1):
+        with st.expander(f"\\[{c.n}\\] {escape_md(c.title)}{escape_md(date)}", expanded=c.n == 1):
             score = f" · passage score {c.score:.2f}" if show_scores else ""
-            st.caption(f"{c.source} · characters {c.start}–{c.end}{score}")
-            before, after = _around(answer, c.chunk_id, c.start, c.end, c.text, c.quote)
+            st.caption(escape_md(f"{c.source} · characters {c.start}–{c.end}{score}"))
+            before, quote, after = answer.quote_in_passage(c)
             st.markdown(
-                f"<div>{html.escape(before)}<mark>{html.escape(c.quote)}</mark>"
-                f"{html.escape(after)}</div>",
-                unsafe_allow_html=True,  # every piece of document text is escaped above
+                # One line of escaped HTML: no blank line can end the HTML block and let the
+                # rest of the passage be read as Markdown.
+                f"<div>{_as_html(before)}<mark>{_as_html(quote)}</mark>{_as_html(after)}</div>",
+                unsafe_allow_html=True,  # every piece of document text is escaped
             )
 
 
-def _around(
-    answer: Answer, chunk_id: str, start: int, end: int, text: str, quote: str
-) -> tuple[str, str]:
-    """The passage text before and after the quote, placed by its offsets."""
-    for p in answer.passages:
-        if p.chunk.chunk_id == chunk_id and p.chunk.start <= start <= end <= p.chunk.end:
-            a, b = start - p.chunk.start, end - p.chunk.start
-            return text[:a], text[b:]
-    before, _, after = text.partition(quote)
-    return before, after
+def _as_html(text: str) -> str:
+    return html.escape(text).replace("\n", "<br>")
 
 
+def render_query(answer: Answer) -> None:
+    """The query that was searched for, when it is not the question itself (a follow-up)."""
+    if answer.query and answer.query != answer.question:
+        st.caption(escape_md(f"searched for: {answer.query}"))
 
-def _vote(message: Message) -> None:
+
+def render_answer(answer: Answer, show_scores: bool = False) -> None:
+    """The answer, then its numbered sources (a not-found reply looks different)."""
+    render_query(answer)
+    if answer.status == "not_found":
+        st.info(escape_md(answer.text), icon=":material/search_off:")
+        return
+    st.markdown(escape_md(answer.text))
+    render_sources(answer, show_scores)
+
+
+def _vote(log: FeedbackLog, message: Message) -> None:
     """Append the thumbs vote on `message` to the feedback log."""
     value = st.session_state.get(f"vote-{message.id}")
-    settings = st.session_state["qa_settings"]
     try:
-        feedback_log(settings).record(message.answer, VOTES.get(value), turn=message.id)
+        log.record(message.answer, VOTES.get(value), turn=message.id)  # type: ignore[arg-type]
     except QAError as exc:
-        st.toast(str(exc), icon=":material/error:")
+        st.toast(escape_md(str(exc)), icon=":material/error:")
     else:
         st.toast("Thanks: your vote is saved." if value is not None else "Vote taken back.")
 
 
-def render_message(m: Message, show_scores: bool) -> None:
-    """One turn of the history."""
-    if m.answer is not None:
-        render_answer(m.answer, show_scores)
-        st.feedback("thumbs", key=f"vote-{m.id}", on_change=_vote, args=(m,))
-    elif m.error:
-        st.error(m.text)
-    else:
-        st.text(m.text)
+def render_votes(m: Message, log: FeedbackLog) -> None:
+    """Thumbs up and down under an answer."""
+    st.feedback("thumbs", key=f"vote-{m.id}", on_change=_vote, args=(log, m))
 
 
-def stream_answer(pieces: Iterator[str | Answer]) -> Answer:
-    """Show the answer text as it streams in; returns the finished `Answer`.
+def stream_answer(pieces: Iterator[str | Answer], show_scores: bool = False) -> Answer:
+    """Show the answer text as the answerer writes it; returns the finished `Answer`.
 
-    The first piece comes once retrieval is done, under a spinner; `QAError`s propagate.
+    The first piece comes once retrieval is done, under a spinner; `QAError`s propagate. The
+    streamed text stays; a not-found reply is then replaced by its distinct look.
     """
     with st.spinner("Searching the documents…"):
         first = next(pieces)
@@ -103,11 +88,18 @@ def stream_answer(pieces: Iterator[str | Answer]) -> Answer:
             else:
                 yield escape_md(piece)
 
-    slot = st.empty()
-    with slot.container():
+    query_slot, answer_slot = st.empty(), st.empty()
+    with answer_slot.container():
         st.write_stream(text())
-    slot.empty()  # replaced by the full answer with its sources
-    return done[-1]
+    answer = done[-1]
+    if answer.status == "not_found":
+        with answer_slot.container():
+            render_answer(answer)
+    else:
+        with query_slot.container():
+            render_query(answer)
+        render_sources(answer, show_scores)
+    return answer
 
 
 def _n(count: int, noun: str) -> str:
@@ -120,11 +112,12 @@ def main() -> None:
     qa = open_qa()
     if qa is None:
         return
-    settings = st.session_state["qa_settings"] = qa.settings
+    settings = qa.settings
+    log = feedback_log(settings)
     try:
         n_docs, n_chunks, last = corpus_stats(qa, repr(settings))
     except QAError as exc:  # e.g. the Chroma server stopped
-        st.error(str(exc))
+        st.error(escape_md(str(exc)))
         return
     with st.sidebar:
         st.subheader("Documents")
@@ -134,36 +127,44 @@ def main() -> None:
             st.caption(f"last ingest {last}")
         st.page_link(DOCUMENTS_PAGE, label="Add or remove documents", icon=":material/upload_file:")
         st.subheader("Settings")
-        k = st.slider("passages to search", 1, 10, min(settings.top_k, 10))
+        k = st.slider("passages to search", 1, 50, settings.top_k)
         show_scores = st.toggle("show scores", value=False)
         if st.button("New chat", icon=":material/add_comment:"):
             st.session_state["messages"] = []
     if n_docs == 0:
         where = settings.chroma_url or settings.persist_dir
-        st.warning(f"Nothing is ingested yet in {where} (collection `{settings.collection}`).")
+        msg = f"Nothing is ingested yet in {where} (collection {settings.collection})."
+        st.warning(escape_md(msg))
         st.markdown("Add documents on the Documents page, or run `qa ingest seeds/`.")
         return
 
     messages: list[Message] = st.session_state.setdefault("messages", [])
     for m in messages:
         with st.chat_message(m.role):
-            render_message(m, show_scores)
+            if m.answer is not None:
+                render_answer(m.answer, show_scores)
+                render_votes(m, log)
+            elif m.error:
+                st.error(escape_md(m.text))
+            else:
+                st.text(m.text)
 
     if prompt := st.chat_input("Ask a question about the documents"):
-        messages.append(Message("user", prompt))
         with st.chat_message("user"):
             st.text(prompt)
         history = [m.answer for m in messages if m.answer is not None]
         with st.chat_message("assistant"):
             try:
-                answer = stream_answer(iter(qa.stream(prompt, history, k=k)))
+                answer = stream_answer(iter(qa.stream(prompt, history, k=k)), show_scores)
             except QAError as exc:
-                messages.append(Message("assistant", str(exc), error=True))
-                st.error(str(exc))
+                reply = Message("assistant", str(exc), error=True)
+                st.error(escape_md(str(exc)))
             else:
-                message = Message("assistant", answer.text, answer=answer)
-                messages.append(message)
-                render_message(message, show_scores)
+                reply = Message("assistant", answer.text, answer=answer)
+                render_votes(reply, log)
+        # Both turns are kept only once the answer is complete: a run cut short by a new
+        # question leaves no unanswered turn behind.
+        messages.extend([Message("user", prompt), reply])
 
 
 main()

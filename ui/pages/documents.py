@@ -11,7 +11,7 @@ import streamlit as st
 from ingest.pipeline import IngestReport
 from ingest.uploads import UPLOAD_TYPES, add_uploads, reingest_documents, remove_document
 from qa import QA, DocumentInfo, QAError
-from ui.resources import corpus_stats, open_qa
+from ui.resources import corpus_stats, escape_md, open_qa, store_lock
 
 
 @contextmanager
@@ -42,15 +42,15 @@ def show_outcome() -> None:
         return
     what, report = outcome
     if what == "error":
-        st.error(report)
+        st.error(escape_md(report))
         return
     if isinstance(report, str):
-        st.success(f"{what}: {report}")
+        st.success(escape_md(f"{what}: {report}"))
         return
     done = report.added + report.updated + report.unchanged + report.removed
     (st.success if done else st.warning)(f"{what}: {report.summary()}")
     for s in report.skipped:
-        st.warning(f"{s.path}: {s.reason}")
+        st.warning(escape_md(f"{s.path}: {s.reason}"))
     if report.added or report.updated:
         st.page_link("pages/chat.py", label="Ask about them in the chat", icon=":material/chat:")
 
@@ -58,7 +58,7 @@ def show_outcome() -> None:
 def _add(qa: QA, key: str) -> None:
     """Button callback: save and ingest the files of uploader `key`, then clear it."""
     data = [(f.name, f.getvalue()) for f in st.session_state.get(key) or ()]
-    with _progress() as update:
+    with store_lock(qa.settings), _progress() as update:
         report = add_uploads(data, qa.store, qa.embeddings.count_tokens, qa.settings,
                              on_progress=update)  # fmt: skip
     st.session_state["uploader_n"] += 1  # a fresh, empty uploader
@@ -67,7 +67,7 @@ def _add(qa: QA, key: str) -> None:
 
 def _reingest(qa: QA, doc_ids: list[str]) -> None:
     """Button callback: read these documents' files again."""
-    with _progress() as update:
+    with store_lock(qa.settings), _progress() as update:
         report = reingest_documents(qa.store, qa.embeddings.count_tokens, qa.settings, doc_ids,
                                     on_progress=update)  # fmt: skip
     _done("Re-ingested", report)
@@ -75,9 +75,14 @@ def _reingest(qa: QA, doc_ids: list[str]) -> None:
 
 def _delete(qa: QA, doc_ids: list[str]) -> None:
     """Button callback: remove these documents (and uploaded files)."""
-    doc_ids = list(dict.fromkeys(doc_ids))
-    removed = sum(remove_document(qa.store, d, qa.settings) for d in doc_ids)
-    _done("Deleted", f"{len(doc_ids)} document(s), {removed} chunks")
+    with store_lock(qa.settings):
+        present = qa.store.doc_states().keys()  # another tab may have removed some already
+        gone = [d for d in dict.fromkeys(doc_ids) if d in present]
+        try:
+            removed = sum(remove_document(qa.store, d, qa.settings) for d in gone)
+        finally:
+            corpus_stats.clear()
+    _done("Deleted", f"{len(gone)} document(s), {removed} chunks")
 
 
 def _guarded(action: Callable[..., None]) -> Callable[..., None]:
