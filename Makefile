@@ -5,7 +5,7 @@ PORT   ?= 8501
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run install ingest test lint browser bench screenshots clean
+.PHONY: run install install-llm ingest test lint browser bench screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -13,7 +13,15 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
+# The llm extra (llama-cpp-python builds from source, about 7 minutes): for `make test`, and
+# for written answers (QA_LLM); `make run` does not need it.
+$(VENV)/.installed-llm: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[test,llm]'
+	touch $@
+
 install: $(VENV)/.installed
+
+install-llm: $(VENV)/.installed-llm
 
 ingest: install
 	$(VENV)/bin/qa ingest seeds/
@@ -27,7 +35,7 @@ lint: install
 browser:
 	bash scripts/ensure-chromium.sh
 
-test: lint browser
+test: lint browser install-llm
 	$(PY) -m pytest
 
 # The README's screenshots, made by the real-browser tests.

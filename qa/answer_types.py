@@ -9,7 +9,7 @@ import re
 
 from qa.text import STOPWORDS, normalize, stem
 
-__all__ = ["answer_type", "supplies"]
+__all__ = ["answer_type", "short_answer", "supplies"]
 
 # Answer types a question asks for, and cues that a sentence can supply one. Used as soft
 # evidence only: a sentence without the cue may still answer.
@@ -71,3 +71,66 @@ def supplies(kind: str | None, sentence: str, question_words: set[str]) -> bool:
         names = (stem(w.lower()) for w in _CAPITALISED.findall(text)[1:])
         return any(w not in question_words and w not in STOPWORDS for w in names)
     return True
+
+
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_SHORT = {
+    "date": re.compile(
+        rf"\b{_MONTH}\s+\d{{1,2}}(?:,?\s+\d{{4}})?|\b\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?|"
+        rf"\b{_MONTH}\s+\d{{4}}|\b(?:1\d{{3}}|20\d{{2}})s?\b", re.IGNORECASE),
+    "number": re.compile(
+        r"(?:[$€£]\s?)?\b\d[\d,.]*(?:\s*(?:%|percent|per cent|million|billion|thousand|"
+        r"trillion))?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+        r"twenty|thirty|forty|fifty|hundred|dozen)(?:[\s-]+(?:hundred|thousand|million|"
+        r"billion))*\b", re.IGNORECASE),
+}  # fmt: skip
+_SHORT["time"] = re.compile(
+    _SHORT["date"].pattern + r"|\b(?:next|last|this)\s+(?:week|month|year|spring|summer|"
+    r"autumn|fall|winter)\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"today|yesterday|tomorrow)\b", re.IGNORECASE)  # fmt: skip
+_SHORT["duration"] = re.compile(
+    _SHORT["number"].pattern + r"(?:\s+(?:days?|weeks?|months?|years?|hours?|minutes?|"
+    r"decades?|centuries))?", re.IGNORECASE)  # fmt: skip
+_NAME = re.compile(r"(?<![\w'’])[A-Z][\w'’.\-]*(?:(?:\s+|\s+(?:of|de|la|van|von|al|bin)\s+)"
+                   r"[A-Z][\w'’.\-]*)*")  # fmt: skip
+_YEAR = re.compile(r"\b(?:1\d{3}|20\d{2})\b")
+# "Who is Bonnie Glaser?" asks for a description, not a name.
+_DEFINITION = re.compile(
+    r"\W*(?i:who|what)\s+(?i:is|was|are|were)\s+[A-Z][\w'’\-]*(\s+[A-Z]\S*)*\W*$"
+)
+_PLACE_CUE = re.compile(r"\b(?:in|at|to|from|near|inside|outside|across)\s+(?:the\s+)?$",
+                        re.IGNORECASE)  # fmt: skip
+
+
+def short_answer(question: str, sentence: str) -> str | None:
+    """A short answer phrase of `sentence`, verbatim, for a question that asks for one.
+
+    A date, time, number or duration is the first such span; a person or place is the first
+    run of capitalised words that the question does not already name (for a place, one after
+    "in", "at", "to", "from"... first). None when the question asks for no such kind or the
+    sentence holds none.
+    """
+    kind = answer_type(question)
+    if kind is None or _DEFINITION.match(question):
+        return None
+    if kind in ("time", "date") and re.search(r"\byear\b", question, re.IGNORECASE):
+        m = _YEAR.search(sentence)
+        if m:
+            return m.group()
+    if kind in _SHORT:
+        m = _SHORT[kind].search(sentence)
+        return m.group().strip(" ,.") if m else None
+    q_words = {stem(w.lower()) for w in re.findall(r"[\w'’]+", normalize(question))}
+    names = []
+    for m in _NAME.finditer(sentence):
+        words = [w for w in m.group().split() if stem(normalize(w).lower().strip(".")) not in
+                 q_words | STOPWORDS]  # fmt: skip
+        if not words or (m.start() == 0 and len(m.group().split()) == 1):
+            continue  # the question's own names, or a sentence's capitalised first word
+        names.append(m)
+    if not names:
+        return None
+    if kind == "place":
+        cued = [m for m in names if _PLACE_CUE.search(sentence[: m.start()])]
+        names = cued or names
+    return names[0].group().rstrip(".")

@@ -13,14 +13,35 @@ from typing import Protocol, runtime_checkable
 
 from langchain_core.embeddings import Embeddings
 
-from qa.answer_types import answer_type, supplies
+from qa.answer_types import answer_type, short_answer, supplies
 from qa.text import content_words, sentence_spans
 from qa.types import Answer, Citation, Passage
 
-__all__ = ["NOT_FOUND_TEXT", "Answerer", "ExtractiveAnswerer", "ScoredSentence"]
+__all__ = [
+    "NOT_FOUND_TEXT",
+    "Answerer",
+    "ExtractiveAnswerer",
+    "ScoredSentence",
+    "passage_sentences",
+]
 
 NOT_FOUND_TEXT = "The documents don't answer this question."
 _MAX_GAP = 8  # characters of whitespace between two neighbouring sentences
+
+
+def passage_sentences(passages: Sequence[Passage]) -> list[tuple[int, int, int, str]]:
+    """Each distinct sentence of `passages` (overlapping chunks repeat some) as
+    `(passage index, start, end, text)`, with offsets in the source document."""
+    seen: set[tuple[str, int, int]] = set()
+    out = []
+    for i, p in enumerate(passages):
+        c = p.chunk
+        for s, e in sentence_spans(c.text):
+            key = (c.doc_id, c.start + s, c.start + e)
+            if key not in seen:
+                seen.add(key)
+                out.append((i, c.start + s, c.start + e, c.text[s:e]))
+    return out
 
 
 @runtime_checkable
@@ -99,15 +120,7 @@ class ExtractiveAnswerer:
 
     def score_sentences(self, query: str, passages: Sequence[Passage]) -> list[ScoredSentence]:
         """Every distinct sentence of `passages`, best first."""
-        seen: set[tuple[str, int, int]] = set()
-        cands: list[tuple[Passage, int, int, str]] = []
-        for p in passages:
-            c = p.chunk
-            for s, e in sentence_spans(c.text):
-                key = (c.doc_id, c.start + s, c.start + e)
-                if key not in seen:
-                    seen.add(key)
-                    cands.append((p, c.start + s, c.start + e, c.text[s:e]))
+        cands = [(passages[i], s, e, t) for i, s, e, t in passage_sentences(passages)]
         if not cands:
             return []
         q_vec = self.embeddings.embed_query(query)
@@ -168,7 +181,8 @@ class ExtractiveAnswerer:
                           query=query, passages=tuple(passages), score=best)  # fmt: skip
         citations = []
         parts = []
-        for n, s in enumerate(self._pick(query, ranked), start=1):
+        picked = self._pick(query, ranked)
+        for n, s in enumerate(picked, start=1):
             c = s.passage.chunk
             citation = Citation(
                 n=n, doc_id=c.doc_id, source=c.source, title=c.title, published=c.published,
@@ -180,4 +194,5 @@ class ExtractiveAnswerer:
         return Answer(
             question=question, text=" ".join(parts), status="answered",
             citations=tuple(citations), query=query, passages=tuple(passages), score=best,
+            short=short_answer(question, picked[0].text),
         )  # fmt: skip

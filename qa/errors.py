@@ -10,6 +10,7 @@ __all__ = [
     "CollectionNotFoundError",
     "ConfigError",
     "IngestError",
+    "LLMError",
     "QAError",
     "QuestionError",
     "StoreNotFoundError",
@@ -43,3 +44,7 @@ class StoreUnavailableError(QAError):
 
 class IngestError(QAError):
     """An ingest run cannot start, e.g. because a path given does not exist."""
+
+
+class LLMError(QAError):
+    """The language model failed: its server is down or timed out, or generation failed."""

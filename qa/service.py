@@ -14,7 +14,20 @@ from qa.settings import Settings
 from qa.store import ChunkStore, open_client, require_collection
 from qa.types import Answer, DocumentInfo
 
-__all__ = ["QA"]
+__all__ = ["QA", "default_answerer"]
+
+
+def default_answerer(settings: Settings, embeddings: Embeddings) -> Answerer:
+    """The extractive answerer, or with `settings.llm` set, the LLM answerer over that model."""
+    extractive = ExtractiveAnswerer(embeddings, min_score=settings.min_score)
+    if not settings.llm:
+        return extractive
+    from qa.llm import make_chat_model, parse_llm_spec
+    from qa.llm_answerer import LLMAnswerer
+
+    model = make_chat_model(parse_llm_spec(settings.llm), settings)
+    return LLMAnswerer(model, embeddings, min_score=settings.min_score,
+                       min_support=settings.min_support, extractive=extractive)  # fmt: skip
 
 
 class QA:
@@ -36,9 +49,7 @@ class QA:
         self.store = store
         self.embeddings = embeddings
         self.retriever = ChunkRetriever(store=store, embeddings=embeddings, k=self.settings.top_k)
-        self.answerer = answerer or ExtractiveAnswerer(
-            embeddings, min_score=self.settings.min_score
-        )
+        self.answerer = answerer or default_answerer(self.settings, embeddings)
         self.chain: Runnable[str | QAInput, Answer] = build_chain(
             self.retriever, self.answerer, max_question_chars=self.settings.max_question_chars
         )

@@ -44,6 +44,11 @@ class Settings:
     eval_dir: Path = Path("eval-report")
     upload_dir: Path | None = None  # default: `uploads/` beside `persist_dir`
     feedback_path: Path | None = None  # default: `feedback.jsonl` beside `persist_dir`
+    llm: str | None = None  # e.g. llamacpp:/path/model.gguf; unset: the extractive answerer
+    llm_timeout: float = 60.0  # seconds for an OpenAI-compatible server to answer
+    llm_max_tokens: int = 256
+    llm_api_key: str | None = field(default=None, repr=False)
+    min_support: float = 0.5  # claims of written answers below this are unsupported
 
     def __post_init__(self) -> None:
         if not _COLLECTION_RE.match(self.collection):
@@ -73,6 +78,14 @@ class Settings:
             raise ConfigError(
                 f"embed_batch_size must be between 1 and 1024, got {self.embed_batch_size}"
             )
+        if not math.isfinite(self.llm_timeout) or self.llm_timeout <= 0:
+            raise ConfigError(f"llm_timeout must be a positive number of seconds, got "
+                              f"{self.llm_timeout}")  # fmt: skip
+        if not 1 <= self.llm_max_tokens <= 8192:
+            raise ConfigError(f"llm_max_tokens must be between 1 and 8192, got "
+                              f"{self.llm_max_tokens}")  # fmt: skip
+        if not 0.0 <= self.min_support <= 1.0:
+            raise ConfigError(f"min_support must be between 0 and 1, got {self.min_support}")
         if not math.isfinite(self.max_file_mb) or self.max_file_mb <= 0:
             raise ConfigError(f"max_file_mb must be positive, got {self.max_file_mb}")
 

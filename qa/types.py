@@ -16,7 +16,8 @@ __all__ = [
     "Timings",
 ]
 
-Status = Literal["answered", "not_found"]
+# "partial": a written answer of which some sentences are not supported by the passages.
+Status = Literal["answered", "partial", "not_found"]
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,10 @@ class Answer:
     `text` carries inline `[n]` markers that refer to `citations` by their `n`. `query` is the
     text used for retrieval (the question itself, or a rewrite that folds in earlier turns).
     `passages` are all retrieved chunks, cited or not, best first. `score` is the answerer's
-    confidence, compared with `Settings.min_score` to decide whether to abstain.
+    confidence, compared with `Settings.min_score` to decide whether to abstain. In a written
+    (LLM) answer a sentence that no passage backs is followed by `[unsupported]` and `status`
+    is `partial`. `short` is a short answer phrase (a name, place, date or number) when the
+    question asks for one and the answer holds one.
     """
 
     question: str
@@ -109,11 +113,12 @@ class Answer:
     passages: tuple[Passage, ...] = ()
     timings: Timings = field(default_factory=Timings)
     score: float = 0.0
+    short: str | None = None
 
     @property
     def answered(self) -> bool:
-        """True when the documents answered the question."""
-        return self.status == "answered"
+        """True when the documents answered the question (wholly, or in part: `partial`)."""
+        return self.status != "not_found"
 
     def quote_in_passage(self, citation: Citation) -> tuple[str, str, str]:
         """`(before, quote, after)`: the cited passage split around its quote, by offsets.
@@ -140,6 +145,7 @@ class Answer:
             "status": self.status,
             "query": self.query,
             "score": self.score,
+            "short": self.short,
             "citations": [c.to_dict() for c in self.citations],
             "timings": asdict(self.timings),
         }

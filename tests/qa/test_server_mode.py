@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import SEEDS
+from tests.servers import free_port, serving
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 _SERVERS: dict[str, subprocess.Popen[bytes]] = {}
@@ -36,30 +29,14 @@ def _stop(url: str) -> None:
 @pytest.fixture
 def chroma_url(tmp_path: Path) -> Iterator[str]:
     exe = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
-    port = _free_port()
-    proc = subprocess.Popen(
-        [exe, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port",
-         str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                assert proc.poll() is None, "chroma run exited"
-                time.sleep(0.2)
-        else:
-            pytest.fail("chroma run did not start within 60 s")
-        url = f"http://127.0.0.1:{port}"
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    cmd = [exe, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port",
+           str(port)]  # fmt: skip
+    with serving(cmd, f"{url}/api/v2/heartbeat", timeout=60) as proc:
         _SERVERS[url] = proc
         yield url
-    finally:
-        _SERVERS.pop(f"http://127.0.0.1:{port}", None)
-        proc.terminate()
-        proc.wait(timeout=30)
+        _SERVERS.pop(url, None)
 
 
 def test_ingest_and_ask_through_a_server(chroma_url: str, embeddings, tmp_path: Path) -> None:

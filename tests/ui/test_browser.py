@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT
+from tests.servers import free_port, serving
 from tests.ui.conftest import ingest_seeds
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -36,12 +33,6 @@ ZORBLAT = ("# Zorblat festival report\n\nThe Zorblat festival takes place in Qui
            "It drew forty thousand visitors this year.\n")  # fmt: skip
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`streamlit run ui/app.py` on a free port, over a store holding the seed article."""
@@ -51,30 +42,14 @@ def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.skip("Debian's chromium is not installed (`make browser`)")
     tmp = tmp_path_factory.mktemp("browser")
     store = ingest_seeds(tmp / "store")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "QA_PERSIST_DIR": str(store), "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "ui" / "app.py"),
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).close()
-                break
-            except OSError:
-                assert proc.poll() is None, "streamlit run exited"
-                if time.monotonic() > deadline:
-                    pytest.fail("streamlit did not start within 90 s")
-                time.sleep(0.5)
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "ui" / "app.py"),
+           "--server.port", str(port), "--server.address", "127.0.0.1",
+           "--server.headless", "true", "--browser.gatherUsageStats", "false"]  # fmt: skip
+    with serving(cmd, f"{base}/_stcore/health", timeout=90, env=env, cwd=ROOT):
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from qa.feedback import read_feedback
+from tests.servers import free_port
 from tests.ui.conftest import APP, shown
 
 pytestmark = pytest.mark.slow
@@ -65,11 +66,7 @@ def test_empty_store_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_a_chroma_server_that_is_down_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    import socket
-
-    with socket.socket() as s:  # a port where nothing listens
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()  # nothing listens there
     monkeypatch.setenv("QA_CHROMA_URL", f"http://127.0.0.1:{port}")
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception

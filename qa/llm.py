@@ -1,0 +1,173 @@
+"""Language models for the LLM answerer, chosen by one setting (`QA_LLM`, `--llm`).
+
+    llamacpp:/path/to/model.gguf                 a local GGUF file (the `llm` extra)
+    openai:http://127.0.0.1:8080/v1#model-name   any OpenAI-compatible server
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlparse
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import ConfigDict, PrivateAttr
+
+from qa.errors import ConfigError, LLMError
+from qa.settings import Settings
+
+__all__ = ["LLMSpec", "LlamaCppChat", "as_llm_error", "make_chat_model", "parse_llm_spec"]
+
+_EXAMPLES = "e.g. llamacpp:/path/model.gguf or openai:http://127.0.0.1:8080/v1#model-name"
+_ROLES = {"system": "system", "human": "user", "ai": "assistant"}
+
+
+@dataclass(frozen=True)
+class LLMSpec:
+    """A parsed `QA_LLM` value: which kind of model, its file or URL, and the model name."""
+
+    kind: Literal["llamacpp", "openai"]
+    target: str
+    model: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.target}" + (f"#{self.model}" if self.model else "")
+
+
+def parse_llm_spec(spec: str) -> LLMSpec:
+    """Parse `llamacpp:PATH` or `openai:URL[#MODEL]`; `ConfigError` names what is wrong."""
+    kind, sep, rest = spec.strip().partition(":")
+    if not sep or not rest:
+        raise ConfigError(f"QA_LLM={spec!r} is not a model spec: {_EXAMPLES}")
+    if kind == "llamacpp":
+        path = Path(rest).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"QA_LLM: no GGUF model file at {path}; give the path of a .gguf")
+        return LLMSpec("llamacpp", str(path.resolve()))
+    if kind == "openai":
+        url, _, model = rest.partition("#")
+        parsed = urlparse(url)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ConfigError(f"QA_LLM: {url!r} is not an http(s) URL; {_EXAMPLES}")
+        return LLMSpec("openai", url.rstrip("/"), model)
+    raise ConfigError(f"QA_LLM={spec!r}: unknown kind {kind!r}; {_EXAMPLES}")
+
+
+class LlamaCppChat(BaseChatModel):
+    """A LangChain chat model over `llama_cpp.Llama`: a local GGUF file on the CPU.
+
+    A thin wrapper of our own: langchain_community's `ChatLlamaCpp` lives in a package that is
+    being retired. The model loads on first use; one generation runs at a time per instance.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    model_path: str
+    n_ctx: int = 4096
+    max_tokens: int = 256
+    temperature: float = 0.0
+    seed: int = 0
+    _llama: Any = PrivateAttr(default=None)
+    _lock: Any = PrivateAttr(default_factory=threading.Lock)
+
+    @property
+    def _llm_type(self) -> str:
+        return "llama-cpp"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model_path": self.model_path, "max_tokens": self.max_tokens}
+
+    def _client(self) -> Any:
+        if self._llama is None:
+            try:
+                from llama_cpp import Llama
+            except ImportError:
+                raise ConfigError(
+                    "QA_LLM=llamacpp:… needs llama-cpp-python: pip install -e '.[llm]'"
+                ) from None
+            self._llama = Llama(model_path=self.model_path, n_ctx=self.n_ctx, seed=self.seed,
+                                verbose=False)  # fmt: skip
+        return self._llama
+
+    def _request(self, messages: list[BaseMessage], stop: list[str] | None) -> dict[str, Any]:
+        return {
+            "messages": [
+                {"role": _ROLES.get(m.type, "user"), "content": m.text} for m in messages
+            ],
+            "max_tokens": self.max_tokens,
+            "temperature": self.temperature,
+            "stop": stop,
+        }
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        with self._lock:
+            out = self._client().create_chat_completion(**self._request(messages, stop))
+        text = out["choices"][0]["message"].get("content") or ""
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        with self._lock:
+            chunks = self._client().create_chat_completion(
+                **self._request(messages, stop), stream=True
+            )
+            for chunk in chunks:
+                text = chunk["choices"][0]["delta"].get("content") or ""
+                if not text:
+                    continue
+                gen = ChatGenerationChunk(message=AIMessageChunk(content=text))
+                if run_manager is not None:
+                    run_manager.on_llm_new_token(text, chunk=gen)
+                yield gen
+
+
+def make_chat_model(spec: LLMSpec, settings: Settings) -> BaseChatModel:
+    """The chat model of `spec`, with the token limit and timeout of `settings`."""
+    if spec.kind == "llamacpp":
+        return LlamaCppChat(model_path=spec.target, max_tokens=settings.llm_max_tokens)
+    try:
+        from langchain_openai import ChatOpenAI
+    except ImportError:
+        raise ConfigError(
+            "QA_LLM=openai:… needs langchain-openai: pip install -e '.[llm]'"
+        ) from None
+    return ChatOpenAI(
+        base_url=spec.target,
+        model=spec.model or "default",
+        api_key=settings.llm_api_key or "not-needed",  # type: ignore[arg-type]
+        timeout=settings.llm_timeout,
+        max_retries=0,
+        temperature=0.0,
+        max_tokens=settings.llm_max_tokens,  # type: ignore[call-arg]
+    )
+
+
+def as_llm_error(exc: Exception, chat_model: BaseChatModel) -> LLMError:
+    """One clear line for a failure of `chat_model`: server down, timeout, anything else."""
+    url = getattr(chat_model, "openai_api_base", None) or getattr(chat_model, "model_path", "")
+    name = type(exc).__name__
+    if "Timeout" in name:
+        return LLMError(f"the language model at {url} did not answer in time ({name}); raise "
+                        "QA_LLM_TIMEOUT, or use a smaller model")  # fmt: skip
+    if "Connection" in name or isinstance(exc, ConnectionError):
+        return LLMError(f"cannot reach the language model server at {url} ({exc}); start it, or "
+                        "fix or unset QA_LLM")  # fmt: skip
+    return LLMError(f"the language model at {url} failed: {name}: {exc}")
