@@ -18,13 +18,14 @@ __all__ = ["main"]
 
 EPILOG = """\
 configuration: every option also has an environment variable (QA_PERSIST_DIR, QA_CHROMA_URL,
-QA_COLLECTION, QA_TOP_K, QA_MIN_SCORE, ...); see the README's configuration table.
+QA_COLLECTION, QA_TOP_K, QA_MIN_SCORE, QA_LLM, ...); see the README's configuration table.
 
 examples:
   qa ingest seeds/                      ingest the seed article (re-running adds nothing)
   qa ask "Where will the summit take place?"
   qa ask --json "Who is Bonnie Glaser?"
   qa ask --history "Who is Ukraine's president?" "What does he insist on?"
+  qa ask --llm llamacpp:model.gguf --stream "Where will the summit take place?"
   qa docs                               list what is ingested
   qa eval tests/data/seed_questions.jsonl --docs seeds/ --baseline
 """
@@ -54,6 +55,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="an earlier question of the conversation, oldest first; repeatable")
     ask.add_argument("--k", type=int, metavar="N", help="passages to retrieve (env QA_TOP_K)")
     ask.add_argument("--json", action="store_true", help="print the answer as one JSON object")
+    ask.add_argument("--llm", metavar="SPEC", help="write the answer with a language model: "
+                     "llamacpp:PATH.gguf or openai:URL#MODEL (env QA_LLM)")
+    ask.add_argument("--stream", action="store_true",
+                     help="print the answer as it is written, then the checked answer")
 
     ing = sub.add_parser("ingest", parents=[store], help="load, chunk and embed documents",
                          description="Ingest .txt, .md and .html files and folders (recursively). "
@@ -80,6 +85,8 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--calibrate", action="store_true",
                     help="answer with no threshold, then sweep it and print the best value")
     ev.add_argument("--limit", type=int, metavar="N", help="only the first N questions")
+    ev.add_argument("--llm", metavar="SPEC", help="also answer with this language model "
+                    "(llamacpp:PATH.gguf or openai:URL#MODEL), side by side")
     ev.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     docs = sub.add_parser("docs", parents=[store], help="list the ingested documents",
@@ -98,14 +105,30 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _cmd_ask(args: argparse.Namespace) -> int:
     from qa.chain import validate_question
     from qa.service import QA
+    from qa.types import Answer
 
     settings = _settings(args)
+    if args.llm:
+        settings = settings.with_(llm=args.llm)
     validate_question(args.question, settings.max_question_chars)  # fail before loading models
-    answer = QA.from_settings(settings).ask(args.question, args.history)
+    qa = QA.from_settings(settings)
+    if args.stream and not args.json:
+        answer = None
+        for piece in qa.stream(args.question, args.history):
+            if isinstance(piece, Answer):
+                answer = piece
+            else:
+                print(piece, end="", flush=True)
+        assert answer is not None
+        print("\n\nchecked answer:" if answer.text.strip() else "")
+    else:
+        answer = qa.ask(args.question, args.history)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return 0
     print(answer.text)
+    if answer.short:
+        print(f"(short answer: {answer.short})")
     if answer.query != answer.question:
         print(f"\n(searched for: {answer.query})")
     for c in answer.citations:
@@ -155,7 +178,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     if args.calibrate:
         settings = settings.with_(min_score=0.0)
     docs = load_corpus(args.docs) if args.docs else None
-    run = run_eval(args.questions, settings, docs=docs, baseline=args.baseline,
+    run = run_eval(args.questions, settings, docs=docs, baseline=args.baseline, llm=args.llm,
                    limit=args.limit, progress=False if args.no_progress else None)  # fmt: skip
     paths = write_report(run, args.out or settings.eval_dir)
     print(summary_table(run.systems))

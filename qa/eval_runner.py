@@ -104,10 +104,16 @@ def run_eval(
     docs: Sequence[SourceDocument] | None = None,
     embeddings: Any = None,
     baseline: bool = False,
+    llm: str | None = None,
     limit: int | None = None,
     progress: bool | None = None,
 ) -> EvalRun:
-    """Evaluate `QA` on a question set; with `docs`, in a temporary store holding just them."""
+    """Evaluate `QA` on a question set; with `docs`, in a temporary store holding just them.
+
+    The first system answers as `settings` say (extractive unless `settings.llm`); with `llm`
+    the same questions also go through that LLM answerer, on the same store; with `baseline`
+    through the stock LangChain recipe.
+    """
     from datetime import UTC, datetime
 
     from ingest.pipeline import ingest_documents
@@ -135,6 +141,15 @@ def run_eval(
         sources = _sources_of_store(qa)
     ours = _ask_all(qa, questions, sources, progress, "cited-qa")
     systems = [SystemRun("cited-qa", tuple(ours), summarize(ours), ingest_s, n_chunks, n_docs)]
+    if llm:
+        from qa.llm import parse_llm_spec
+
+        spec = parse_llm_spec(llm)
+        model = Path(spec.target).name if spec.kind == "llamacpp" else spec.model or spec.target
+        name = f"cited-qa + {model}"
+        with_llm = QA(qa.store, embeddings, settings=settings.with_(llm=llm))
+        scored = _ask_all(with_llm, questions, sources, progress, "with LLM")
+        systems.append(SystemRun(name, tuple(scored), summarize(scored), 0.0, n_chunks, n_docs))
     if baseline:
         from qa.baseline import BaselineQA
 
@@ -150,5 +165,6 @@ def run_eval(
         scored = _ask_all(base, questions, sources, progress, "baseline")
         systems.append(SystemRun("LangChain recipe", tuple(scored), summarize(scored), base_s,
                                  base.n_chunks, len(corpus)))  # fmt: skip
-    return EvalRun(str(questions_path), tuple(systems),
-                   {"top_k": settings.top_k, "min_score": settings.min_score}, started)  # fmt: skip
+    used = {"top_k": settings.top_k, "min_score": settings.min_score,
+            "min_support": settings.min_support, "llm": llm or settings.llm}  # fmt: skip
+    return EvalRun(str(questions_path), tuple(systems), used, started)

@@ -19,6 +19,8 @@ ROWS = [
     ("contains_answer", "answer contains a gold answer", True),
     ("exact_match", "exact match", True),
     ("token_f1", "token F1", False),
+    ("short_f1", "token F1 of the short answer", False),
+    ("supported_share", "answer sentences backed by their citation", True),
     ("answer_words_median", "answer words (median)", False),
     ("citation_validity", "citations verbatim at their offsets", True),
     ("citation_precision", "citation precision", True),

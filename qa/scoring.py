@@ -20,7 +20,9 @@ from qa.types import Answer
 
 __all__ = ["Scored", "score_answer", "summarize"]
 
-_MARKER = re.compile(r"\s*\[\d+\]")
+_MARKER = re.compile(r"\s*\[(\d+|unsupported)\]")
+_SENTENCE_END = re.compile(r"\[(?:\d+|unsupported)\](?=\s|$)")  # each sentence ends in one
+_SUPPORTED = re.compile(r"\[\d+\](?=\s|$)")
 
 
 @dataclass(frozen=True)
@@ -47,13 +49,17 @@ class Scored:
     citation_recall: float | None
     score: float
     latency_ms: float
+    short: str | None
+    short_f1: float  # token F1 of `Answer.short` against the gold answers
+    sentences: int  # sentences of the answer, and how many cite a passage that backs them
+    supported_sentences: int
 
     @property
     def right(self) -> bool:
         """Answerable and answered from the right place; or unanswerable and declined."""
         if not self.answerable:
             return self.status == "not_found"
-        return self.status == "answered" and self.first_citation_relevant and (
+        return self.status != "not_found" and self.first_citation_relevant and (
             self.contains or not self.expected
         )
 
@@ -98,7 +104,7 @@ def score_answer(
     else:
         recall_k = float(any(hits))
         cite_recall = float(any(cite_hits)) if answer.citations else None
-    text = _MARKER.sub("", answer.text) if answer.status == "answered" else ""
+    text = _MARKER.sub("", answer.text) if answer.status != "not_found" else ""
     first = answer.citations[0] if answer.citations else None
     return Scored(
         id=q.id, question=q.question, answerable=q.answerable, status=answer.status,
@@ -115,6 +121,10 @@ def score_answer(
         ),
         citation_precision=sum(cite_hits) / len(cite_hits) if cite_hits else None,
         citation_recall=cite_recall, score=answer.score, latency_ms=latency_ms,
+        short=answer.short,
+        short_f1=token_f1(answer.short, q.answers) if q.answers and answer.short else 0.0,
+        sentences=len(_SENTENCE_END.findall(answer.text)) if text else 0,
+        supported_sentences=len(_SUPPORTED.findall(answer.text)) if text else 0,
     )  # fmt: skip
 
 
@@ -125,7 +135,7 @@ def _mean(values: Sequence[float]) -> float:
 def summarize(results: Sequence[Scored]) -> dict[str, float]:
     """Aggregate figures; answer and retrieval figures are over answerable questions."""
     ans = [r for r in results if r.answerable]
-    answered = [r for r in ans if r.status == "answered"]
+    answered = [r for r in ans if r.status != "not_found"]
     ab = abstention([r.status == "not_found" for r in results], [r.answerable for r in results])
     precisions = [r.citation_precision for r in results if r.citation_precision is not None]
     recalls = [r.citation_recall for r in ans if r.citation_recall is not None]
@@ -149,6 +159,9 @@ def summarize(results: Sequence[Scored]) -> dict[str, float]:
         "abstain_recall": ab.recall,
         "abstain_f1": ab.f1,
         "wrongly_declined": ab.wrongly_declined,
+        "short_f1": _mean([r.short_f1 for r in ans]),
+        "supported_share": (sum(r.supported_sentences for r in answered)
+                            / (sum(r.sentences for r in answered) or 1)),
         "right": _mean([r.right for r in results]),
         "latency_p50_ms": percentile(latencies, 50),
         "latency_p95_ms": percentile(latencies, 95),

@@ -10,6 +10,7 @@ import streamlit as st
 
 from qa import Answer, QAError
 from qa.feedback import FeedbackLog
+from qa.llm_answerer import UNSUPPORTED
 from ui.messages import Message
 from ui.resources import corpus_stats, escape_md, feedback_log, open_qa
 
@@ -51,8 +52,16 @@ def render_answer(answer: Answer, show_scores: bool = False) -> None:
     if answer.status == "not_found":
         st.info(escape_md(answer.text), icon=":material/search_off:")
         return
-    st.markdown(escape_md(answer.text))
+    render_text(answer)
     render_sources(answer, show_scores)
+
+
+def render_text(answer: Answer) -> None:
+    """The answer text; sentences no passage backs carry an orange "unsupported" badge."""
+    text = escape_md(answer.text).replace(escape_md(UNSUPPORTED), ":orange-badge[unsupported]")
+    st.markdown(text)
+    if answer.status == "partial":
+        st.caption("Sentences marked unsupported are not backed by the documents.")
 
 
 def _vote(log: FeedbackLog, message: Message) -> None:
@@ -80,12 +89,14 @@ def stream_answer(pieces: Iterator[str | Answer], show_scores: bool = False) -> 
     with st.spinner("Searching the documents…"):
         first = next(pieces)
     done: list[Answer] = []
+    streamed: list[str] = []
 
     def text() -> Iterator[str]:
         for piece in itertools.chain([first], pieces):
             if isinstance(piece, Answer):
                 done.append(piece)
             else:
+                streamed.append(piece)
                 yield escape_md(piece)
 
     query_slot, answer_slot = st.empty(), st.empty()
@@ -95,10 +106,13 @@ def stream_answer(pieces: Iterator[str | Answer], show_scores: bool = False) -> 
     if answer.status == "not_found":
         with answer_slot.container():
             render_answer(answer)
-    else:
-        with query_slot.container():
-            render_query(answer)
-        render_sources(answer, show_scores)
+        return answer
+    if "".join(streamed) != answer.text:  # a written answer, now checked: show the checked text
+        with answer_slot.container():
+            render_text(answer)
+    with query_slot.container():
+        render_query(answer)
+    render_sources(answer, show_scores)
     return answer
 
 
@@ -127,6 +141,8 @@ def main() -> None:
             st.caption(f"last ingest {last}")
         st.page_link(DOCUMENTS_PAGE, label="Add or remove documents", icon=":material/upload_file:")
         st.subheader("Settings")
+        st.caption(escape_md(f"answers written by {settings.llm}, each sentence checked"
+                             if settings.llm else "answers quoted from the documents"))  # fmt: skip
         k = st.slider("passages to search", 1, 50, settings.top_k)
         show_scores = st.toggle("show scores", value=False)
         if st.button("New chat", icon=":material/add_comment:"):

@@ -24,8 +24,8 @@ def show_report(folder: Path) -> None:
     for key, label, share in ROWS:
         row = {"metric": label}
         for system in data["systems"]:
-            v = system["summary"][key]
-            row[system["name"]] = f"{v:.1%}" if share else f"{v:.3g}"
+            v = system["summary"].get(key)  # None: a report from before the metric existed
+            row[system["name"]] = "—" if v is None else f"{v:.1%}" if share else f"{v:.3g}"
         rows.append(row)
     st.dataframe(rows, hide_index=True)
     for png in ("metrics.png", "scores.png", "latency.png"):
