@@ -11,7 +11,7 @@ from typing import Any, TypedDict
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
 from qa.answerers import Answerer
-from qa.conversation import condense_query
+from qa.conversation import QueryRewriter, condense_query
 from qa.errors import ConfigError, QuestionError
 from qa.retrieval import ChunkRetriever, document_to_passage
 from qa.types import Answer, Timings
@@ -117,10 +117,15 @@ class AnswerStep(Runnable[dict[str, Any], Answer]):
 
 
 def build_chain(
-    retriever: ChunkRetriever, answerer: Answerer, *, max_question_chars: int = 1000
+    retriever: ChunkRetriever,
+    answerer: Answerer,
+    *,
+    max_question_chars: int = 1000,
+    rewrite: QueryRewriter = condense_query,
 ) -> Runnable[str | QAInput, Answer]:
     """`prepare | retrieve | answer`, returning a typed `Answer` with timings.
 
+    `rewrite(question, history)` makes the retrieval query (default: `condense_query`).
     `chain.stream(...)` yields the answer text in pieces (`str`), then the `Answer`.
     """
 
@@ -133,7 +138,7 @@ def build_chain(
             raise ConfigError(f"k must be a whole number from 1 to 50, got {k!r}")
         return {
             "question": question,
-            "query": condense_query(question, history),
+            "query": rewrite(question, history),
             "k": k,
             "t0": time.perf_counter(),
         }

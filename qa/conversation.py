@@ -1,13 +1,22 @@
-"""Follow-up questions without an LLM: fold the previous question into the retrieval query."""
+"""Follow-up questions: without an LLM, fold the previous question into the retrieval query;
+with one, have it rewrite the follow-up as a stand-alone question."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from qa.text import content_words, normalize
 
-__all__ = ["condense_query", "is_follow_up"]
+__all__ = ["LLMRewriter", "QueryRewriter", "condense_query", "is_follow_up"]
+
+QueryRewriter = Callable[[str, Sequence[str]], str]
+REWRITE_PROMPT = (
+    "Rewrite the user's last question as one stand-alone question that can be understood "
+    "without the conversation: replace pronouns with the names they stand for. Reply with the "
+    "question only."
+)
 
 # Words that point back at something said before ("he", "that deal", "there", "what about ...").
 _ANAPHORA = re.compile(
@@ -35,3 +44,40 @@ def condense_query(question: str, history: Sequence[str]) -> str:
         return question.strip()
     context = earlier[-2:] if is_follow_up(earlier[-1]) else earlier[-1:]
     return " ".join([question.strip(), *context])
+
+
+class LLMRewriter:
+    """Rewrites a follow-up question into a stand-alone one with a chat model.
+
+    Only follow-ups (see `is_follow_up`) are sent to the model. A reply that is not a question
+    (ending in "?"), that drops most of the question's own content words, or that is over
+    `max_chars` falls back to `condense_query`, as does a model error: small models often
+    answer instead of rewriting, and retrieval never fails because of the rewrite.
+    """
+
+    def __init__(self, chat_model: Any, *, max_chars: int = 300) -> None:
+        self.chat_model = chat_model
+        self.max_chars = max_chars
+
+    def __call__(self, question: str, history: Sequence[str]) -> str:
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        fallback = condense_query(question, history)
+        if fallback == question.strip():
+            return fallback  # not a follow-up, or nothing to lean on
+        turns = "\n".join(f"Earlier question: {h.strip()}" for h in history[-2:] if h.strip())
+        try:
+            reply = self.chat_model.invoke([
+                SystemMessage(REWRITE_PROMPT),
+                HumanMessage(f"{turns}\nLast question: {question.strip()}"),
+            ]).text  # fmt: skip
+        except Exception:  # the answer step reports model failures; retrieval goes on
+            return fallback
+        lines = [x.strip() for x in reply.strip().splitlines() if x.strip()]
+        rewritten = lines[0].removeprefix("Last question:").strip().strip('"') if lines else ""
+        own = set(content_words(question))
+        kept = own & set(content_words(rewritten))
+        if (not rewritten.endswith("?") or len(rewritten) > self.max_chars
+                or len(kept) < len(own) / 2):  # fmt: skip
+            return fallback
+        return rewritten

@@ -9,6 +9,7 @@ from langchain_core.runnables import Runnable
 
 from qa.answerers import Answerer, ExtractiveAnswerer
 from qa.chain import QAInput, build_chain
+from qa.conversation import LLMRewriter, condense_query
 from qa.retrieval import ChunkRetriever
 from qa.settings import Settings
 from qa.store import ChunkStore, open_client, require_collection
@@ -50,9 +51,11 @@ class QA:
         self.embeddings = embeddings
         self.retriever = ChunkRetriever(store=store, embeddings=embeddings, k=self.settings.top_k)
         self.answerer = answerer or default_answerer(self.settings, embeddings)
+        model = getattr(self.answerer, "chat_model", None)  # an LLM answerer's model
         self.chain: Runnable[str | QAInput, Answer] = build_chain(
-            self.retriever, self.answerer, max_question_chars=self.settings.max_question_chars
-        )
+            self.retriever, self.answerer, max_question_chars=self.settings.max_question_chars,
+            rewrite=LLMRewriter(model) if model is not None else condense_query,
+        )  # fmt: skip
 
     @classmethod
     def from_settings(

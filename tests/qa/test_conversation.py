@@ -39,3 +39,43 @@ def test_a_chain_of_follow_ups_keeps_two_earlier_questions_at_most() -> None:
     got = condense_query("And why does he want it?", history)
     assert got == "And why does he want it? Who is Trump? What does he want?"
     assert "Glaser" not in got
+
+
+class _Scripted:
+    """A chat model stand-in that replies from a script and counts its calls."""
+
+    def __init__(self, *replies: str) -> None:
+        self.replies = list(replies)
+        self.calls = 0
+
+    def invoke(self, messages):  # type: ignore[no-untyped-def]
+        from langchain_core.messages import AIMessage
+
+        self.calls += 1
+        return AIMessage(self.replies.pop(0))
+
+
+def test_llm_rewriter_makes_follow_ups_stand_alone() -> None:
+    from qa.conversation import LLMRewriter
+
+    model = _Scripted("What does Donald Trump want from Beijing?")
+    rewrite = LLMRewriter(model)
+    history = ["What is the U.S. president planning to discuss with Xi?"]
+    assert rewrite("What does he want from Beijing?", history) == (
+        "What does Donald Trump want from Beijing?"
+    )
+    assert rewrite("Who is Bonnie Glaser?", history) == "Who is Bonnie Glaser?"
+    assert model.calls == 1  # a stand-alone question is not sent to the model
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["", "   \n", "?!", "x" * 400 + "?", "The summit will take place on July 22 at the South Pole.",
+     "Who is the president of Ukraine?"],  # an answer, not a rewrite; the question's words lost
+)  # fmt: skip
+def test_llm_rewriter_falls_back_on_a_useless_reply(reply: str) -> None:
+    from qa.conversation import LLMRewriter
+
+    history = ["Who is Ukraine's president?"]
+    got = LLMRewriter(_Scripted(reply))("What does he insist on?", history)
+    assert got == condense_query("What does he insist on?", history)

