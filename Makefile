@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml
 # The llm extra (llama-cpp-python builds from source, about 7 minutes): for `make test`, and
 # for written answers (QA_LLM); `make run` does not need it.
 $(VENV)/.installed-llm: $(VENV)/.installed
-	$(PY) -m pip install --quiet -e '.[test,llm]'
+	$(PY) -m pip install --quiet -e '.[test,llm,test-llm]'
 	touch $@
 
 install: $(VENV)/.installed

@@ -14,7 +14,7 @@ from typing import Protocol, runtime_checkable
 from langchain_core.embeddings import Embeddings
 
 from qa.answer_types import answer_type, short_answer, supplies
-from qa.text import content_words, sentence_spans
+from qa.text import INSTRUCTION, content_words, sentence_spans
 from qa.types import Answer, Citation, Passage
 
 __all__ = [
@@ -31,14 +31,18 @@ _MAX_GAP = 8  # characters of whitespace between two neighbouring sentences
 
 def passage_sentences(passages: Sequence[Passage]) -> list[tuple[int, int, int, str]]:
     """Each distinct sentence of `passages` (overlapping chunks repeat some) as
-    `(passage index, start, end, text)`, with offsets in the source document."""
+    `(passage index, start, end, text)`, with offsets in the source document.
+
+    Sentences that address an AI assistant ("ignore previous instructions ...") are left out:
+    they are not evidence of anything.
+    """
     seen: set[tuple[str, int, int]] = set()
     out = []
     for i, p in enumerate(passages):
         c = p.chunk
         for s, e in sentence_spans(c.text):
             key = (c.doc_id, c.start + s, c.start + e)
-            if key not in seen:
+            if key not in seen and not INSTRUCTION.search(c.text[s:e]):
                 seen.add(key)
                 out.append((i, c.start + s, c.start + e, c.text[s:e]))
     return out

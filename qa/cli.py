@@ -112,21 +112,28 @@ def _cmd_ask(args: argparse.Namespace) -> int:
         settings = settings.with_(llm=args.llm)
     validate_question(args.question, settings.max_question_chars)  # fail before loading models
     qa = QA.from_settings(settings)
+    streamed: list[str] = []
     if args.stream and not args.json:
         answer = None
-        for piece in qa.stream(args.question, args.history):
-            if isinstance(piece, Answer):
-                answer = piece
-            else:
-                print(piece, end="", flush=True)
+        try:
+            for piece in qa.stream(args.question, args.history):
+                if isinstance(piece, Answer):
+                    answer = piece
+                else:
+                    streamed.append(piece)
+                    print(piece, end="", flush=True)
+        finally:
+            if streamed:
+                print()  # an error after some words starts on a line of its own
         assert answer is not None
-        print("\n\nchecked answer:" if answer.text.strip() else "")
     else:
         answer = qa.ask(args.question, args.history)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return 0
-    print(answer.text)
+    if "".join(streamed) != answer.text:  # written, then checked: show the checked answer
+        print("\nchecked answer:\n" if streamed else "", end="")
+        print(answer.text)
     if answer.short:
         print(f"(short answer: {answer.short})")
     if answer.query != answer.question:

@@ -71,8 +71,13 @@ class LLMRewriter:
                 SystemMessage(REWRITE_PROMPT),
                 HumanMessage(f"{turns}\nLast question: {question.strip()}"),
             ]).text  # fmt: skip
-        except Exception:  # the answer step reports model failures; retrieval goes on
-            return fallback
+        except Exception as exc:
+            name = type(exc).__name__
+            if "Timeout" in name or "Connection" in name or isinstance(exc, ConnectionError):
+                from qa.llm import as_llm_error
+
+                raise as_llm_error(exc, self.chat_model) from None  # don't wait for it twice
+            return fallback  # any other failure: retrieval goes on without the rewrite
         lines = [x.strip() for x in reply.strip().splitlines() if x.strip()]
         rewritten = lines[0].removeprefix("Last question:").strip().strip('"') if lines else ""
         own = set(content_words(question))

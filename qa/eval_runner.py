@@ -97,6 +97,15 @@ def _ask_all(asker: Asker, questions: Sequence[EvalQuestion], sources: dict[str,
     return results
 
 
+def _system_name(llm: str | None) -> str:
+    if not llm:
+        return "cited-qa"
+    from qa.llm import parse_llm_spec
+
+    spec = parse_llm_spec(llm)
+    return f"cited-qa + {Path(spec.target).name if spec.kind == 'llamacpp' else spec.model}"
+
+
 def run_eval(
     questions_path: Path,
     settings: Settings,
@@ -139,17 +148,16 @@ def run_eval(
     else:
         qa = QA.from_settings(settings, embeddings=embeddings)
         sources = _sources_of_store(qa)
-    ours = _ask_all(qa, questions, sources, progress, "cited-qa")
-    systems = [SystemRun("cited-qa", tuple(ours), summarize(ours), ingest_s, n_chunks, n_docs)]
+    if llm:  # the first column is then the extractive answerer, whatever QA_LLM says
+        qa = QA(qa.store, embeddings, settings=settings.with_(llm=None))
+    first = _system_name(qa.settings.llm)
+    ours = _ask_all(qa, questions, sources, progress, first)
+    systems = [SystemRun(first, tuple(ours), summarize(ours), ingest_s, n_chunks, n_docs)]
     if llm:
-        from qa.llm import parse_llm_spec
-
-        spec = parse_llm_spec(llm)
-        model = Path(spec.target).name if spec.kind == "llamacpp" else spec.model or spec.target
-        name = f"cited-qa + {model}"
         with_llm = QA(qa.store, embeddings, settings=settings.with_(llm=llm))
         scored = _ask_all(with_llm, questions, sources, progress, "with LLM")
-        systems.append(SystemRun(name, tuple(scored), summarize(scored), 0.0, n_chunks, n_docs))
+        systems.append(SystemRun(_system_name(llm), tuple(scored), summarize(scored), 0.0,
+                                 n_chunks, n_docs))  # fmt: skip
     if baseline:
         from qa.baseline import BaselineQA
 

@@ -19,13 +19,15 @@ from qa.answerers import passage_sentences
 from qa.text import content_words, normalize, sentence_spans
 from qa.types import Passage
 
-__all__ = ["Claim", "Support", "check_claims", "split_claims"]
+__all__ = ["Claim", "Support", "check_claims", "consistent", "split_claims"]
 
 log = logging.getLogger(__name__)
-_MARKER = re.compile(r"\s*\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
-_LEADING = re.compile(r"^(?:\s*\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\])+")
-
-
+_NUMS = r"\d{1,3}(?:\s*(?:[,;\u2013-]|and)\s*\d{1,3})*"
+# [1], [1, 2], [1-3], [Passage 2], (1); numbers only up to 3 digits, so "(2020)" is text.
+_MARKER = re.compile(rf"[\[(](?:(?i:passages?|sources?)\s*)?({_NUMS})[\])]")
+_HELD = re.compile("\ue000([^\ue001]*)\ue001")  # a marker, held in place while splitting
+_LEADING = re.compile("^(?:\\s*\ue000[^\ue001]*\ue001)+")
+_LIST_ITEM = re.compile(r"(?m)^[ \t]*(?:[-*\u2022]|\d{1,2}[.)])[ \t]+")
 @dataclass(frozen=True)
 class Claim:
     """One sentence of a written answer, its markers removed; `cited` are passage numbers."""
@@ -48,24 +50,41 @@ class Support:
 
 
 def _numbers(group: str) -> list[int]:
-    return [int(x) for x in re.split(r"\s*[,;]\s*", group.strip())]
+    out: list[int] = []
+    for part in re.split(r"\s*(?:[,;]|and)\s*", group.strip()):
+        lo, _, hi = re.sub(r"\s", "", part).replace("\u2013", "-").partition("-")
+        if lo and hi and int(lo) <= int(hi) <= int(lo) + 20:
+            out.extend(range(int(lo), int(hi) + 1))
+        elif lo:
+            out.append(int(lo))
+    return out
+
+
+def _clean(sentence: str) -> str:
+    """A sentence without its markers, with the spaces and commas they leave tidied away."""
+    text = " ".join(_HELD.sub(" ", sentence).split())
+    text = re.sub(r"\s+([,.;:!?])", r"\1", text)
+    return re.sub(r"[,;:]+(?=[.!?]|$)", "", text).strip()
 
 
 def split_claims(text: str, n_passages: int) -> list[Claim]:
-    """The sentences of `text` with the passage numbers their `[n]` markers cite.
+    """The sentences of `text` with the passage numbers their markers cite.
 
-    A marker that opens a sentence ("... big. [1] It ...") belongs to the sentence before it.
-    Numbers outside 1..`n_passages` are dropped and logged, never shown.
+    Markers may be `[1]`, `[1, 2]`, `[1-3]`, `[Passage 2]` or `(1)`, before or after the full
+    stop; one that opens a sentence ("... big. [1] It ...") belongs to the sentence before it.
+    List bullets and numbers are dropped. Numbers outside 1..`n_passages` are dropped and
+    logged, never shown.
     """
+    held = _MARKER.sub(lambda m: f" \ue000{m.group(1)}\ue001 ", _LIST_ITEM.sub("", text))
     claims: list[tuple[str, list[int]]] = []
-    for s, e in sentence_spans(text):
-        sentence = text[s:e]
+    for s, e in sentence_spans(held):
+        sentence = held[s:e]
         lead = _LEADING.match(sentence)
         if lead and claims:
-            claims[-1][1].extend(n for g in _MARKER.findall(lead.group()) for n in _numbers(g))
+            claims[-1][1].extend(n for g in _HELD.findall(lead.group()) for n in _numbers(g))
             sentence = sentence[lead.end() :]
-        cited = [n for g in _MARKER.findall(sentence) for n in _numbers(g)]
-        sentence = " ".join(_MARKER.sub("", sentence).split())
+        cited = [n for g in _HELD.findall(sentence) for n in _numbers(g)]
+        sentence = _clean(sentence)
         if any(ch.isalnum() for ch in sentence):
             claims.append((sentence, cited))
         elif claims:
@@ -97,7 +116,9 @@ def check_claims(
     """The best supporting sentence of each claim, with its support score.
 
     support = `semantic_weight` × cosine(claim, sentence) + (1 − `semantic_weight`) × the share
-    of the claim's content words found in the sentence.
+    of the claim's content words found in the sentence. A claim is supported when its support
+    reaches `min_support` and it is `consistent` with its quote. Sentences that address the
+    model (`INSTRUCTION`) never support anything.
     """
     cands = passage_sentences(passages)
     if not claims:
@@ -123,6 +144,29 @@ def check_claims(
             continue
         score, j = best
         pi, start, end, text = cands[j]
-        out.append(Support(claim, passages[pi], start, end, text, round(score, 4),
-                           score >= min_support))  # fmt: skip
+        ok = score >= min_support and consistent(claim.text, text, passages[pi].chunk.text)
+        out.append(Support(claim, passages[pi], start, end, text, round(score, 4), ok))
     return out
+
+
+_NEGATION = {"not", "no", "never", "neither", "nor", "none", "nobody", "nothing", "without",
+             "cannot", "n't"}  # fmt: skip
+_FIGURE = re.compile(r"\d(?:[\d,.]*\d)?")
+_PROPER = re.compile(r"(?<=\s)[A-Z][\w'’\-]*")
+
+
+def _negated(text: str) -> bool:
+    words = re.findall(r"[a-z']+", normalize(text).lower().replace("n't", " n't"))
+    return any(w in _NEGATION for w in words)
+
+
+def consistent(claim: str, quote: str, passage: str) -> bool:
+    """What word overlap can miss: the claim's figures are in the quote, it is negated only if
+    the quote is, and its names (capitalised words after the first) are in the passage."""
+    q_norm = normalize(quote).replace(",", "")
+    if any(f.replace(",", "") not in q_norm for f in _FIGURE.findall(normalize(claim))):
+        return False
+    if _negated(claim) != _negated(quote):
+        return False
+    p_norm = normalize(passage).lower()
+    return all(name.lower().strip("'’") in p_norm for name in _PROPER.findall(normalize(claim)))

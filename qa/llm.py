@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +57,8 @@ def parse_llm_spec(spec: str) -> LLMSpec:
         parsed = urlparse(url)
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise ConfigError(f"QA_LLM: {url!r} is not an http(s) URL; {_EXAMPLES}")
+        if not model.strip():
+            raise ConfigError(f"QA_LLM={spec!r} names no model: add #MODEL-NAME after the URL")
         return LLMSpec("openai", url.rstrip("/"), model)
     raise ConfigError(f"QA_LLM={spec!r}: unknown kind {kind!r}; {_EXAMPLES}")
 
@@ -73,6 +77,8 @@ class LlamaCppChat(BaseChatModel):
     max_tokens: int = 256
     temperature: float = 0.0
     seed: int = 0
+    timeout: float = 120.0  # seconds to wait for the model (busy with another question) and
+    # to write one answer
     _llama: Any = PrivateAttr(default=None)
     _lock: Any = PrivateAttr(default_factory=threading.Lock)
 
@@ -106,6 +112,13 @@ class LlamaCppChat(BaseChatModel):
             "stop": stop,
         }
 
+    def _acquire(self) -> float:
+        """Take the model (one generation at a time); returns the deadline of this answer."""
+        if not self._lock.acquire(timeout=self.timeout):
+            raise LLMError(f"the model {Path(self.model_path).name} stayed busy with other "
+                           f"questions for {self.timeout:g} s; try again")  # fmt: skip
+        return time.monotonic() + self.timeout
+
     def _generate(
         self,
         messages: list[BaseMessage],
@@ -113,9 +126,7 @@ class LlamaCppChat(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        with self._lock:
-            out = self._client().create_chat_completion(**self._request(messages, stop))
-        text = out["choices"][0]["message"].get("content") or ""
+        text = "".join(c.text for c in self._stream(messages, stop, run_manager, **kwargs))
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
 
     def _stream(
@@ -125,11 +136,16 @@ class LlamaCppChat(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        with self._lock:
+        deadline = self._acquire()
+        try:
             chunks = self._client().create_chat_completion(
                 **self._request(messages, stop), stream=True
             )
             for chunk in chunks:
+                if time.monotonic() > deadline:
+                    raise LLMError(f"the model {Path(self.model_path).name} did not finish in "
+                                   f"{self.timeout:g} s; raise QA_LLM_TIMEOUT or lower "
+                                   "QA_LLM_MAX_TOKENS")  # fmt: skip
                 text = chunk["choices"][0]["delta"].get("content") or ""
                 if not text:
                     continue
@@ -137,12 +153,20 @@ class LlamaCppChat(BaseChatModel):
                 if run_manager is not None:
                     run_manager.on_llm_new_token(text, chunk=gen)
                 yield gen
+        except ValueError as exc:  # llama.cpp: the prompt does not fit the context window
+            raise LLMError(f"the model {Path(self.model_path).name} refused the prompt: {exc} "
+                           "(lower QA_TOP_K or raise QA_LLM_CONTEXT)") from None  # fmt: skip
+        finally:
+            self._lock.release()
 
 
 def make_chat_model(spec: LLMSpec, settings: Settings) -> BaseChatModel:
     """The chat model of `spec`, with the token limit and timeout of `settings`."""
     if spec.kind == "llamacpp":
-        return LlamaCppChat(model_path=spec.target, max_tokens=settings.llm_max_tokens)
+        if importlib.util.find_spec("llama_cpp") is None:
+            raise ConfigError("QA_LLM=llamacpp:… needs llama-cpp-python: pip install -e '.[llm]'")
+        return LlamaCppChat(model_path=spec.target, max_tokens=settings.llm_max_tokens,
+                            n_ctx=settings.llm_context, timeout=settings.llm_timeout)  # fmt: skip
     try:
         from langchain_openai import ChatOpenAI
     except ImportError:
@@ -151,7 +175,7 @@ def make_chat_model(spec: LLMSpec, settings: Settings) -> BaseChatModel:
         ) from None
     return ChatOpenAI(
         base_url=spec.target,
-        model=spec.model or "default",
+        model=spec.model,
         api_key=settings.llm_api_key or "not-needed",  # type: ignore[arg-type]
         timeout=settings.llm_timeout,
         max_retries=0,

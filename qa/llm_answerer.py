@@ -3,6 +3,9 @@ passage it cites, and only what the passages back is shown as supported."""
 
 from __future__ import annotations
 
+import html
+import logging
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
@@ -15,7 +18,10 @@ from qa.answerers import NOT_FOUND_TEXT, ExtractiveAnswerer, ScoredSentence
 from qa.errors import QAError
 from qa.grounding import Support, check_claims, split_claims
 from qa.llm import as_llm_error
+from qa.text import INSTRUCTION, sentence_spans
 from qa.types import Answer, Citation, Passage
+
+log = logging.getLogger(__name__)
 
 __all__ = ["SYSTEM_PROMPT", "UNSUPPORTED", "LLMAnswerer", "build_messages"]
 
@@ -30,16 +36,35 @@ SYSTEM_PROMPT = (
 )
 
 
-def build_messages(question: str, passages: Sequence[Passage]) -> list[BaseMessage]:
-    """The system prompt, then the numbered passages and the question as the user's message."""
+_TAG = re.compile(r"<\s*/?\s*passage", re.IGNORECASE)
+REMOVED = "[text addressed to the assistant removed]"
+
+
+def _as_data(text: str) -> str:
+    """Passage text that cannot close its tag, with sentences that give orders taken out."""
+    for s, e in reversed(sentence_spans(text)):
+        if INSTRUCTION.search(text[s:e]):
+            text = text[:s] + REMOVED + text[e:]
+    return _TAG.sub("‹passage", text)
+
+
+def build_messages(
+    question: str, passages: Sequence[Passage], query: str | None = None
+) -> list[BaseMessage]:
+    """The system prompt, then the numbered passages and the question as the user's message.
+
+    `query`, when it differs from the question (a follow-up made stand-alone), is added as
+    the question in context.
+    """
     blocks = []
     for n, p in enumerate(passages, start=1):
         c = p.chunk
         date = f", {c.published}" if c.published else ""
-        text = c.text.replace("<passage", "‹passage").replace("</passage", "‹/passage")
-        blocks.append(f'<passage n="{n}" title="{c.title}{date}">\n{text}\n</passage>')
+        title = html.escape(_TAG.sub("‹passage", f"{c.title}{date}"), quote=True)
+        blocks.append(f'<passage n="{n}" title="{title}">\n{_as_data(c.text)}\n</passage>')
+    context = f"\nThe question in context: {query}" if query and query != question else ""
     user = (
-        "Passages:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question}\n"
+        "Passages:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question}{context}\n"
         f"Answer from the passages, with [n] after each sentence, or reply {NOT_FOUND_REPLY}."
     )
     return [SystemMessage(SYSTEM_PROMPT), HumanMessage(user)]
@@ -50,12 +75,13 @@ class LLMAnswerer:
 
     The extractive answerer's sentence scores decide first: below `min_score` it declines
     without asking the model, and only passages holding a relevant sentence are shown to the
-    model. Each sentence of the reply is then checked (`qa.grounding`): it is supported when a
-    sentence of a passage it cites backs it (support ≥ `min_support`) and that sentence is about
-    the question (its extractive score ≥ `min_score` − `relevance_margin`), which also keeps a
-    passage that tries to give orders from steering the answer. Unsupported sentences are kept
-    but marked `[unsupported]`; `status` is `answered`, `partial` or `not_found`. When none
-    of the model's sentences is backed, the answer falls back to the extractive one.
+    model (best first, up to `max_prompt_chars`), with sentences that address the model taken
+    out. Each sentence of the reply is then checked (`qa.grounding`): it is supported when a
+    sentence of a passage it cites backs it (support ≥ `min_support`, figures, negation and
+    names consistent). A backed sentence whose quote is off the question (extractive score
+    below `min_score` − `relevance_margin`) is left out; an unsupported one is kept but marked
+    `[unsupported]`. `status` is `answered`, `partial` or `not_found`; when none of the
+    model's sentences is backed, the answer falls back to the extractive one.
     """
 
     def __init__(
@@ -67,6 +93,7 @@ class LLMAnswerer:
         min_support: float = 0.5,
         relevance_margin: float = 0.15,
         extractive: ExtractiveAnswerer | None = None,
+        max_prompt_chars: int = 10_000,
     ) -> None:
         self.chat_model = chat_model
         self.embeddings = embeddings
@@ -74,6 +101,7 @@ class LLMAnswerer:
         self.min_support = min_support
         self.relevance_margin = relevance_margin
         self.extractive = extractive or ExtractiveAnswerer(embeddings, min_score=min_score)
+        self.max_prompt_chars = max_prompt_chars
 
     def answer(self, question: str, query: str, passages: Sequence[Passage]) -> Answer:
         """The checked answer (the last item of `stream`)."""
@@ -96,7 +124,7 @@ class LLMAnswerer:
         shown = self._relevant_passages(ranked, passages)
         parts: list[str] = []
         try:
-            for chunk in self.chat_model.stream(build_messages(question, shown)):
+            for chunk in self.chat_model.stream(build_messages(question, shown, query)):
                 piece = chunk.text
                 if piece:
                     parts.append(piece)
@@ -113,7 +141,13 @@ class LLMAnswerer:
         floor = self.min_score - self.relevance_margin
         keep = {s.passage.chunk.chunk_id for s in ranked if s.score >= floor}
         keep.add(ranked[0].passage.chunk.chunk_id)
-        return [p for p in passages if p.chunk.chunk_id in keep]
+        shown, size = [], 0
+        for p in passages:  # best first, within the model's context window
+            if p.chunk.chunk_id in keep and (not shown or size + len(p.chunk.text)
+                                             <= self.max_prompt_chars):  # fmt: skip
+                shown.append(p)
+                size += len(p.chunk.text)
+        return shown
 
     def check(
         self,
@@ -123,7 +157,7 @@ class LLMAnswerer:
         ranked: Sequence[ScoredSentence],
     ) -> Answer:
         """The `Answer` for the model's `reply`: claims checked, citations numbered anew."""
-        if not reply.strip() or NOT_FOUND_REPLY in reply.upper():
+        if re.sub(r"[^A-Z]+", " ", reply.upper()).strip() in ("", NOT_FOUND_REPLY):
             return declined
         claims = split_claims(reply, len(shown))
         supports = check_claims(claims, shown, self.embeddings, min_support=self.min_support)
@@ -134,7 +168,11 @@ class LLMAnswerer:
         short = None
         for sup in supports:
             key = (sup.passage.chunk.doc_id, sup.start, sup.end) if sup.passage else None
-            if key is None or not sup.supported or relevance.get(key, 0.0) < floor:
+            if key is not None and sup.supported and relevance.get(key, 0.0) < floor:
+                log.info("dropped a sentence backed by a passage off the question: %r",
+                         sup.claim.text)  # fmt: skip
+                continue
+            if key is None or not sup.supported:
                 parts.append(f"{sup.claim.text} {UNSUPPORTED}")
                 continue
             if key not in citations:
@@ -158,5 +196,5 @@ def _citation(n: int, sup: Support) -> Citation:
     return Citation(
         n=n, doc_id=c.doc_id, source=c.source, title=c.title, published=c.published,
         chunk_id=c.chunk_id, text=c.text, quote=sup.quote, start=sup.start, end=sup.end,
-        score=round(sup.passage.score, 4),
+        score=round(sup.passage.score, 4), support=sup.score,
     )  # fmt: skip

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from qa.answer_types import answer_type
 from qa.evaluation import EvalQuestion
 from qa.metrics import (
     abstention,
@@ -51,6 +52,7 @@ class Scored:
     latency_ms: float
     short: str | None
     short_f1: float  # token F1 of `Answer.short` against the gold answers
+    asks_short: bool  # the question asks for a name, place, date or number
     sentences: int  # sentences of the answer, and how many cite a passage that backs them
     supported_sentences: int
 
@@ -121,7 +123,7 @@ def score_answer(
         ),
         citation_precision=sum(cite_hits) / len(cite_hits) if cite_hits else None,
         citation_recall=cite_recall, score=answer.score, latency_ms=latency_ms,
-        short=answer.short,
+        short=answer.short, asks_short=answer_type(q.question) is not None,
         short_f1=token_f1(answer.short, q.answers) if q.answers and answer.short else 0.0,
         sentences=len(_SENTENCE_END.findall(answer.text)) if text else 0,
         supported_sentences=len(_SUPPORTED.findall(answer.text)) if text else 0,
@@ -159,7 +161,7 @@ def summarize(results: Sequence[Scored]) -> dict[str, float]:
         "abstain_recall": ab.recall,
         "abstain_f1": ab.f1,
         "wrongly_declined": ab.wrongly_declined,
-        "short_f1": _mean([r.short_f1 for r in ans]),
+        "short_f1": _mean([r.short_f1 for r in ans if r.asks_short]),
         "supported_share": (sum(r.supported_sentences for r in answered)
                             / (sum(r.sentences for r in answered) or 1)),
         "right": _mean([r.right for r in results]),

@@ -27,8 +27,11 @@ def default_answerer(settings: Settings, embeddings: Embeddings) -> Answerer:
     from qa.llm_answerer import LLMAnswerer
 
     model = make_chat_model(parse_llm_spec(settings.llm), settings)
+    # About 3 characters a token; room for the instructions and the answer.
+    prompt_chars = max(2000, (settings.llm_context - settings.llm_max_tokens - 500) * 3)
     return LLMAnswerer(model, embeddings, min_score=settings.min_score,
-                       min_support=settings.min_support, extractive=extractive)  # fmt: skip
+                       min_support=settings.min_support, extractive=extractive,
+                       max_prompt_chars=prompt_chars)  # fmt: skip
 
 
 class QA:

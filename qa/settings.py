@@ -45,8 +45,9 @@ class Settings:
     upload_dir: Path | None = None  # default: `uploads/` beside `persist_dir`
     feedback_path: Path | None = None  # default: `feedback.jsonl` beside `persist_dir`
     llm: str | None = None  # e.g. llamacpp:/path/model.gguf; unset: the extractive answerer
-    llm_timeout: float = 60.0  # seconds for an OpenAI-compatible server to answer
+    llm_timeout: float = 60.0  # seconds for the model to answer
     llm_max_tokens: int = 256
+    llm_context: int = 4096  # llamacpp: the context window in tokens
     llm_api_key: str | None = field(default=None, repr=False)
     min_support: float = 0.5  # claims of written answers below this are unsupported
 
@@ -84,6 +85,9 @@ class Settings:
         if not 1 <= self.llm_max_tokens <= 8192:
             raise ConfigError(f"llm_max_tokens must be between 1 and 8192, got "
                               f"{self.llm_max_tokens}")  # fmt: skip
+        if not 512 <= self.llm_context <= 131072:
+            raise ConfigError(f"llm_context must be between 512 and 131072 tokens, got "
+                              f"{self.llm_context}")  # fmt: skip
         if not 0.0 <= self.min_support <= 1.0:
             raise ConfigError(f"min_support must be between 0 and 1, got {self.min_support}")
         if not math.isfinite(self.max_file_mb) or self.max_file_mb <= 0:

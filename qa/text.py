@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
-__all__ = ["STOPWORDS", "content_words", "normalize", "sentence_spans", "stem"]
+__all__ = ["INSTRUCTION", "STOPWORDS", "content_words", "normalize", "sentence_spans", "stem"]
 
 _QUOTES = str.maketrans(
     {
@@ -134,3 +134,14 @@ def content_words(text: str) -> list[str]:
         if w and w not in STOPWORDS:
             out.append(stem(w))
     return out
+
+
+# Sentences that address the model rather than inform ("ignore previous instructions", "you
+# are now ..."): not evidence of anything: left out of answers, support and prompts.
+INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b.{0,40}\b(?:instructions?|prompts?)\b|"
+    r"\byou are (?:now|an?|the)\b.{0,30}\b(?:assistant|language model|ai|chatbot)\b|"
+    r"^\W*(?:system|assistant)\s*:|\bnew instructions\b|"
+    r"\b(?:reply|answer|respond)\s+(?:only\s+)?with\b.{0,40}\b(?:single|only|one) word\b",
+    re.IGNORECASE,
+)

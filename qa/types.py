@@ -77,6 +77,7 @@ class Citation:
     start: int
     end: int
     score: float
+    support: float | None = None  # written answers: how well the quote backs its sentence
 
     def to_dict(self) -> dict[str, Any]:
         """The citation as a JSON-ready dict."""
