@@ -18,6 +18,7 @@ from qa.answerers import NOT_FOUND_TEXT, ExtractiveAnswerer, ScoredSentence
 from qa.errors import QAError
 from qa.grounding import Support, check_claims, split_claims
 from qa.llm import as_llm_error
+from qa.settings import DEFAULT_MIN_SUPPORT
 from qa.text import INSTRUCTION, sentence_spans
 from qa.types import Answer, Citation, Passage
 
@@ -90,7 +91,7 @@ class LLMAnswerer:
         embeddings: Embeddings,
         *,
         min_score: float,
-        min_support: float = 0.5,
+        min_support: float = DEFAULT_MIN_SUPPORT,
         relevance_margin: float = 0.15,
         extractive: ExtractiveAnswerer | None = None,
         max_prompt_chars: int = 10_000,

@@ -12,11 +12,12 @@ from typing import Any
 
 from qa.errors import ConfigError
 
-__all__ = ["DEFAULT_MIN_SCORE", "Settings", "default_persist_dir"]
+__all__ = ["DEFAULT_MIN_SCORE", "DEFAULT_MIN_SUPPORT", "Settings", "default_persist_dir"]
 
 # Abstention threshold on the answer score: the best balanced accuracy of `bench/calibrate.py`
 # on external labelled questions (see the README, "Abstaining").
 DEFAULT_MIN_SCORE = 0.52
+DEFAULT_MIN_SUPPORT = 0.40
 
 _COLLECTION_RE = re.compile(r"^[a-zA-Z0-9._-]{3,512}$")
 
@@ -49,7 +50,9 @@ class Settings:
     llm_max_tokens: int = 256
     llm_context: int = 4096  # llamacpp: the context window in tokens
     llm_api_key: str | None = field(default=None, repr=False)
-    min_support: float = 0.5  # claims of written answers below this are unsupported
+    # Sentences of written answers whose support is below this are unsupported; chosen with
+    # bench/calibrate_support.py (see the README, "Written answers from a language model").
+    min_support: float = DEFAULT_MIN_SUPPORT
 
     def __post_init__(self) -> None:
         if not _COLLECTION_RE.match(self.collection):
