@@ -106,7 +106,7 @@ class ExtractiveAnswerer:
         self._cache: OrderedDict[str, list[float]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def _embed(self, texts: list[str]) -> list[list[float]]:
+    def sentence_vectors(self, texts: list[str]) -> list[list[float]]:
         """Sentence vectors, cached (LRU): the same chunks come back for related questions."""
         unique = list(dict.fromkeys(texts))
         with self._lock:
@@ -128,7 +128,7 @@ class ExtractiveAnswerer:
         if not cands:
             return []
         q_vec = self.embeddings.embed_query(query)
-        s_vecs = self._embed([t for *_, t in cands])
+        s_vecs = self.sentence_vectors([t for *_, t in cands])
         sems = [max(0.0, sum(a * b for a, b in zip(q_vec, v, strict=True))) for v in s_vecs]
         sets = [set(content_words(t)) for *_, t in cands]
         df = Counter(w for ws in sets for w in ws)

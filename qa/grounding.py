@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from langchain_core.embeddings import Embeddings
@@ -112,21 +112,22 @@ def check_claims(
     *,
     min_support: float,
     semantic_weight: float = 0.5,
+    sentence_vectors: Callable[[list[str]], list[list[float]]] | None = None,
 ) -> list[Support]:
     """The best supporting sentence of each claim, with its support score.
 
     support = `semantic_weight` × cosine(claim, sentence) + (1 − `semantic_weight`) × the share
     of the claim's content words found in the sentence. A claim is supported when its support
     reaches `min_support` and it is `consistent` with its quote. Sentences that address the
-    model (`INSTRUCTION`) never support anything.
+    model (`INSTRUCTION`) never support anything. `sentence_vectors` embeds the passages'
+    sentences (default `embeddings.embed_documents`; the LLM answerer passes the extractive
+    answerer's cache, which already holds them).
     """
     cands = passage_sentences(passages)
     if not claims:
         return []
-    vecs = embeddings.embed_documents(
-        [normalize(c.text) for c in claims] + [normalize(t) for *_, t in cands]
-    )
-    claim_vecs, cand_vecs = vecs[: len(claims)], vecs[len(claims) :]
+    claim_vecs = embeddings.embed_documents([c.text for c in claims])
+    cand_vecs = (sentence_vectors or embeddings.embed_documents)([t for *_, t in cands])
     out = []
     for claim, cv in zip(claims, claim_vecs, strict=True):
         allowed = {n - 1 for n in claim.cited} or set(range(len(passages)))

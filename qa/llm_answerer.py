@@ -161,7 +161,8 @@ class LLMAnswerer:
         if re.sub(r"[^A-Z]+", " ", reply.upper()).strip() in ("", NOT_FOUND_REPLY):
             return declined
         claims = split_claims(reply, len(shown))
-        supports = check_claims(claims, shown, self.embeddings, min_support=self.min_support)
+        supports = check_claims(claims, shown, self.embeddings, min_support=self.min_support,
+                                sentence_vectors=self.extractive.sentence_vectors)  # fmt: skip
         relevance = {(s.passage.chunk.doc_id, s.start, s.end): s.score for s in ranked}
         floor = self.min_score - self.relevance_margin
         citations: dict[tuple[str, int, int], Citation] = {}
