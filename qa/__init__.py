@@ -17,6 +17,8 @@ from qa.errors import (
     StoreNotFoundError,
     StoreUnavailableError,
 )
+from qa.feedback import FeedbackLog
+from qa.llm_answerer import LLMAnswerer
 from qa.retrieval import ChunkRetriever
 from qa.service import QA
 from qa.settings import Settings
@@ -36,7 +38,9 @@ __all__ = [
     "ConfigError",
     "DocumentInfo",
     "ExtractiveAnswerer",
+    "FeedbackLog",
     "IngestError",
+    "LLMAnswerer",
     "LLMError",
     "Passage",
     "QAError",
