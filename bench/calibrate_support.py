@@ -64,7 +64,7 @@ def main() -> int:
         ranked = answerer.extractive.score_sentences(answer.query, answer.passages)
         if not ranked or ranked[0].score < settings.min_score:
             continue  # declined before the model was asked
-        shown = answerer._relevant_passages(ranked, answer.passages)  # what the model saw
+        shown = answerer.prompt_passages(ranked, answer.passages)  # what the model saw
         claims = split_claims(reply, len(shown))
         for sup in check_claims(claims, shown, embeddings, min_support=0.0):
             samples.append((sup.score, sup.supported, contains_answer(sup.claim.text, q.answers)))

@@ -178,7 +178,16 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, query: str, passages: Sequence[Passage]) -> Answer:
         """The best sentences with `[n]` markers, or a not-found answer when evidence is weak."""
-        ranked = self.score_sentences(query, passages)
+        return self.from_ranked(question, query, passages, self.score_sentences(query, passages))
+
+    def from_ranked(
+        self,
+        question: str,
+        query: str,
+        passages: Sequence[Passage],
+        ranked: list[ScoredSentence],
+    ) -> Answer:
+        """`answer`, given the sentences `score_sentences` ranked (so callers score once)."""
         best = round(ranked[0].score, 4) if ranked else 0.0
         if not ranked or ranked[0].score < self.min_score:
             return Answer(question=question, text=NOT_FOUND_TEXT, status="not_found",

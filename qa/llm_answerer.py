@@ -115,14 +115,12 @@ class LLMAnswerer:
     ) -> Iterator[str | Answer]:
         """The model's text as it is written, then the checked `Answer`."""
         ranked = self.extractive.score_sentences(query, passages)
-        best = round(ranked[0].score, 4) if ranked else 0.0
-        declined = Answer(question=question, text=NOT_FOUND_TEXT, status="not_found",
-                          query=query, passages=tuple(passages), score=best)  # fmt: skip
-        if not ranked or ranked[0].score < self.min_score:
-            yield NOT_FOUND_TEXT
-            yield declined
+        extractive = self.extractive.from_ranked(question, query, passages, ranked)
+        if extractive.status == "not_found":  # too little evidence to ask the model
+            yield extractive.text
+            yield extractive
             return
-        shown = self._relevant_passages(ranked, passages)
+        shown = self.prompt_passages(ranked, passages)
         parts: list[str] = []
         try:
             for chunk in self.chat_model.stream(build_messages(question, shown, query)):
@@ -134,12 +132,17 @@ class LLMAnswerer:
             raise
         except Exception as exc:
             raise as_llm_error(exc, self.chat_model) from None
-        yield self.check("".join(parts), declined, shown, ranked)
+        yield self.check("".join(parts), extractive, shown, ranked)
 
-    def _relevant_passages(
+    @property
+    def _relevance_floor(self) -> float:
+        return self.min_score - self.relevance_margin
+
+    def prompt_passages(
         self, ranked: list[ScoredSentence], passages: Sequence[Passage]
     ) -> list[Passage]:
-        floor = self.min_score - self.relevance_margin
+        """The passages shown to the model: those holding a sentence about the question."""
+        floor = self._relevance_floor
         keep = {s.passage.chunk.chunk_id for s in ranked if s.score >= floor}
         keep.add(ranked[0].passage.chunk.chunk_id)
         shown, size = [], 0
@@ -153,18 +156,23 @@ class LLMAnswerer:
     def check(
         self,
         reply: str,
-        declined: Answer,
+        extractive: Answer,
         shown: Sequence[Passage],
         ranked: Sequence[ScoredSentence],
     ) -> Answer:
-        """The `Answer` for the model's `reply`: claims checked, citations numbered anew."""
+        """The `Answer` for the model's `reply`: claims checked, citations numbered anew.
+
+        `extractive` is the extractive answer to the same question: the fallback when nothing
+        the model wrote is backed, and the base (question, query, passages, score) otherwise.
+        """
         if re.sub(r"[^A-Z]+", " ", reply.upper()).strip() in ("", NOT_FOUND_REPLY):
-            return declined
+            return replace(extractive, text=NOT_FOUND_TEXT, status="not_found", citations=(),
+                           short=None)  # fmt: skip
         claims = split_claims(reply, len(shown))
         supports = check_claims(claims, shown, self.embeddings, min_support=self.min_support,
                                 sentence_vectors=self.extractive.sentence_vectors)  # fmt: skip
         relevance = {(s.passage.chunk.doc_id, s.start, s.end): s.score for s in ranked}
-        floor = self.min_score - self.relevance_margin
+        floor = self._relevance_floor
         citations: dict[tuple[str, int, int], Citation] = {}
         parts = []
         short = None
@@ -180,15 +188,14 @@ class LLMAnswerer:
             if key not in citations:
                 citations[key] = _citation(len(citations) + 1, sup)
             if short is None:  # from the model's words, else from the quote that backs them
-                short = short_answer(declined.question, sup.claim.text) or short_answer(
-                    declined.question, sup.quote
+                short = short_answer(extractive.question, sup.claim.text) or short_answer(
+                    extractive.question, sup.quote
                 )
             parts.append(f"{sup.claim.text} [{citations[key].n}]")
         if not citations:  # nothing the model wrote is backed: fall back to quoting
-            return self.extractive.answer(declined.question, declined.query, declined.passages)
-        status = "answered" if len(parts) == sum(f"{UNSUPPORTED}" not in p for p in parts) \
-            else "partial"  # fmt: skip
-        return replace(declined, text=" ".join(parts), status=status,
+            return extractive
+        status = "partial" if any(UNSUPPORTED in p for p in parts) else "answered"
+        return replace(extractive, text=" ".join(parts), status=status,
                        citations=tuple(citations.values()), short=short)  # fmt: skip
 
 
