@@ -72,10 +72,9 @@ class LLMRewriter:
                 HumanMessage(f"{turns}\nLast question: {question.strip()}"),
             ]).text  # fmt: skip
         except Exception as exc:
-            name = type(exc).__name__
-            if "Timeout" in name or "Connection" in name or isinstance(exc, ConnectionError):
-                from qa.llm import as_llm_error
+            from qa.llm import as_llm_error, server_failed
 
+            if server_failed(exc):
                 raise as_llm_error(exc, self.chat_model) from None  # don't wait for it twice
             return fallback  # any other failure: retrieval goes on without the rewrite
         lines = [x.strip() for x in reply.strip().splitlines() if x.strip()]

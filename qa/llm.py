@@ -24,7 +24,14 @@ from pydantic import ConfigDict, PrivateAttr
 from qa.errors import ConfigError, LLMError
 from qa.settings import Settings
 
-__all__ = ["LLMSpec", "LlamaCppChat", "as_llm_error", "make_chat_model", "parse_llm_spec"]
+__all__ = [
+    "LLMSpec",
+    "LlamaCppChat",
+    "as_llm_error",
+    "make_chat_model",
+    "parse_llm_spec",
+    "server_failed",
+]
 
 _EXAMPLES = "e.g. llamacpp:/path/model.gguf or openai:http://127.0.0.1:8080/v1#model-name"
 _ROLES = {"system": "system", "human": "user", "ai": "assistant"}
@@ -184,14 +191,27 @@ def make_chat_model(spec: LLMSpec, settings: Settings) -> BaseChatModel:
     )
 
 
+def _timed_out(exc: Exception) -> bool:
+    return "Timeout" in type(exc).__name__
+
+
+def _unreachable(exc: Exception) -> bool:
+    return "Connection" in type(exc).__name__ or isinstance(exc, ConnectionError)
+
+
+def server_failed(exc: Exception) -> bool:
+    """Whether `exc` says the model's server is down or timed out (not a bad reply)."""
+    return _timed_out(exc) or _unreachable(exc)
+
+
 def as_llm_error(exc: Exception, chat_model: BaseChatModel) -> LLMError:
     """One clear line for a failure of `chat_model`: server down, timeout, anything else."""
     url = getattr(chat_model, "openai_api_base", None) or getattr(chat_model, "model_path", "")
     name = type(exc).__name__
-    if "Timeout" in name:
+    if _timed_out(exc):
         return LLMError(f"the language model at {url} did not answer in time ({name}); raise "
                         "QA_LLM_TIMEOUT, or use a smaller model")  # fmt: skip
-    if "Connection" in name or isinstance(exc, ConnectionError):
+    if _unreachable(exc):
         return LLMError(f"cannot reach the language model server at {url} ({exc}); start it, or "
                         "fix or unset QA_LLM")  # fmt: skip
     return LLMError(f"the language model at {url} failed: {name}: {exc}")
