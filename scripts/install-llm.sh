@@ -24,7 +24,7 @@ NATIVE_FLAGS="-DGGML_NATIVE=ON"
 
 case "$LLAMA_NATIVE" in
   0 | "") flags=$PORTABLE_FLAGS; kind=portable ;;
-  1) flags=$NATIVE_FLAGS; kind="native-$(grep -m1 -E '^(model name|flags)' /proc/cpuinfo | cksum | cut -d' ' -f1)" ;;
+  1) flags=$NATIVE_FLAGS; kind="native-$(grep -m1 '^flags' /proc/cpuinfo | cksum | cut -d' ' -f1)" ;;
   *) echo "LLAMA_NATIVE=$LLAMA_NATIVE: use 0 (portable, the default) or 1 (native build)" >&2; exit 2 ;;
 esac
 
