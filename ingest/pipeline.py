@@ -173,6 +173,8 @@ def ingest_documents(
         if doc_id in gone_files or (prune is not None and prune(states[doc_id].source)):
             store.delete(states[doc_id].chunk_ids)
             removed += 1
+    if todo or stale or removed:
+        store.refresh_lexical()  # the BM25 index, in the same step (unchanged: left as it was)
     return IngestReport(
         added=added, updated=updated, unchanged=unchanged, removed=removed,
         skipped=tuple(skipped), chunks_embedded=len(todo),

@@ -158,7 +158,8 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         print(f"skipped {s.path}: {s.reason}", file=sys.stderr)
     client = open_client(settings, create=True)
     embeddings = LocalEmbeddings(batch_size=settings.embed_batch_size)
-    store = ChunkStore.open(client, settings.collection, embeddings, create=True)
+    store = ChunkStore.open(client, settings.collection, embeddings, create=True,
+                            lexical_dir=settings.lexical_dir)  # fmt: skip
     # --reset keeps the collection (a running UI holds it open) and removes, after this run,
     # every document it did not ingest; a failed run leaves the old documents in place.
     prune = (lambda _source: True) if args.reset else gone_under(args.paths) if args.prune else None

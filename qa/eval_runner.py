@@ -138,7 +138,7 @@ def run_eval(
         tmp = Path(tempfile.mkdtemp(prefix="qa-eval-"))
         settings = settings.with_(persist_dir=tmp, chroma_url=None, collection="eval")
         store = ChunkStore.open(open_client(settings, create=True), "eval", embeddings,
-                                create=True)  # fmt: skip
+                                create=True, lexical_dir=settings.lexical_dir)  # fmt: skip
         t0 = time.perf_counter()
         report = ingest_documents(docs, store, embeddings.count_tokens, settings,
                                   progress=progress)  # fmt: skip
@@ -168,11 +168,19 @@ def run_eval(
             persist_dir=Path(tempfile.mkdtemp(prefix="qa-eval-base-")), chroma_url=None
         ), create=True)  # fmt: skip
         t0 = time.perf_counter()
-        base = BaselineQA(client, embeddings, corpus, k=settings.top_k)
+        base = BaselineQA(client, embeddings, corpus)  # the stock recipe: top 4
         base_s = time.perf_counter() - t0
         scored = _ask_all(base, questions, sources, progress, "baseline")
         systems.append(SystemRun("LangChain recipe", tuple(scored), summarize(scored), base_s,
                                  base.n_chunks, len(corpus)))  # fmt: skip
-    used = {"top_k": settings.top_k, "min_score": settings.min_score,
-            "min_support": settings.min_support, "llm": llm or settings.llm}  # fmt: skip
+    from qa.ranker import RankerModel
+
+    model = RankerModel.load()
+    used = {
+        "top_k": settings.top_k, "retrieval": settings.retrieval,
+        "min_score": model.answer_at if settings.min_score is None else settings.min_score,
+        "decline_score": (model.decline_below if settings.decline_score is None
+                          else settings.decline_score),
+        "min_support": settings.min_support, "llm": llm or settings.llm,
+    }  # fmt: skip
     return EvalRun(str(questions_path), tuple(systems), used, started)

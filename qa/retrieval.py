@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
@@ -17,11 +17,15 @@ from qa.types import Chunk, Passage
 __all__ = ["ChunkRetriever", "document_to_passage", "passage_to_document"]
 
 
+_RANKING = ("dense_rank", "lexical_rank", "lexical", "fused")
+
+
 def passage_to_document(passage: Passage) -> Document:
-    """A LangChain `Document` carrying the chunk's provenance and its score in metadata."""
+    """A LangChain `Document` carrying the chunk's provenance and its scores in metadata."""
     meta = asdict(passage.chunk)
     text = meta.pop("text")
     meta["score"] = passage.score
+    meta.update({key: getattr(passage, key) for key in _RANKING})
     return Document(page_content=text, metadata=meta, id=passage.chunk.chunk_id)
 
 
@@ -29,21 +33,27 @@ def document_to_passage(doc: Document) -> Passage:
     """The inverse of `passage_to_document`."""
     meta = dict(doc.metadata)
     score = float(meta.pop("score"))
-    return Passage(Chunk(text=doc.page_content, **meta), score)
+    ranking = {key: meta.pop(key) for key in _RANKING if key in meta}
+    return Passage(Chunk(text=doc.page_content, **meta), score, **ranking)
 
 
 class ChunkRetriever(BaseRetriever):
-    """The `k` chunks nearest to the query by cosine similarity of MiniLM embeddings."""
+    """The `k` best chunks for the query: by reciprocal rank fusion of BM25 and the cosine
+    similarity of MiniLM embeddings (`hybrid`, the default), or by cosine alone (`dense`)."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     store: ChunkStore
     embeddings: Embeddings
-    k: int = 4
+    k: int = 6
+    mode: Literal["hybrid", "dense"] = "hybrid"
 
     def search(self, query: str, k: int | None = None) -> list[Passage]:
         """Passages for `query`, best first."""
-        return self.store.search(self.embeddings.embed_query(query), k or self.k)
+        vector = self.embeddings.embed_query(query)
+        if self.mode == "dense":
+            return self.store.search(vector, k or self.k)
+        return self.store.hybrid_search(query, vector, k or self.k)
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any

@@ -20,7 +20,9 @@ __all__ = ["QA", "default_answerer"]
 
 def default_answerer(settings: Settings, embeddings: Embeddings) -> Answerer:
     """The extractive answerer, or with `settings.llm` set, the LLM answerer over that model."""
-    extractive = ExtractiveAnswerer(embeddings, min_score=settings.min_score)
+    extractive = ExtractiveAnswerer(
+        embeddings, answer_at=settings.min_score, decline_below=settings.decline_score
+    )
     if not settings.llm:
         return extractive
     from qa.llm import make_chat_model, parse_llm_spec
@@ -29,9 +31,8 @@ def default_answerer(settings: Settings, embeddings: Embeddings) -> Answerer:
     model = make_chat_model(parse_llm_spec(settings.llm), settings)
     # About 3 characters a token; room for the instructions and the answer.
     prompt_chars = max(2000, (settings.llm_context - settings.llm_max_tokens - 500) * 3)
-    return LLMAnswerer(model, embeddings, min_score=settings.min_score,
-                       min_support=settings.min_support, extractive=extractive,
-                       max_prompt_chars=prompt_chars)  # fmt: skip
+    return LLMAnswerer(model, embeddings, min_support=settings.min_support,
+                       extractive=extractive, max_prompt_chars=prompt_chars)  # fmt: skip
 
 
 class QA:
@@ -52,7 +53,10 @@ class QA:
         self.settings = settings or Settings()
         self.store = store
         self.embeddings = embeddings
-        self.retriever = ChunkRetriever(store=store, embeddings=embeddings, k=self.settings.top_k)
+        self.retriever = ChunkRetriever(
+            store=store, embeddings=embeddings, k=self.settings.top_k,
+            mode=self.settings.retrieval,
+        )  # fmt: skip
         self.answerer = answerer or default_answerer(self.settings, embeddings)
         model = getattr(self.answerer, "chat_model", None)  # an LLM answerer's model
         self.chain: Runnable[str | QAInput, Answer] = build_chain(
@@ -80,7 +84,8 @@ class QA:
             require_collection(client, settings.collection)  # fail fast, before the model loads
         if embeddings is None:
             embeddings = LocalEmbeddings(batch_size=settings.embed_batch_size)
-        store = ChunkStore.open(client, settings.collection, embeddings, create=create)
+        store = ChunkStore.open(client, settings.collection, embeddings, create=create,
+                                lexical_dir=settings.lexical_dir)  # fmt: skip
         return cls(store, embeddings, settings=settings)
 
     def ask(

@@ -12,11 +12,8 @@ from typing import Any
 
 from qa.errors import ConfigError
 
-__all__ = ["DEFAULT_MIN_SCORE", "DEFAULT_MIN_SUPPORT", "Settings", "default_persist_dir"]
+__all__ = ["DEFAULT_MIN_SUPPORT", "Settings", "default_persist_dir"]
 
-# Abstention threshold on the answer score: the best balanced accuracy of `bench/calibrate.py`
-# on external labelled questions (see the README, "Abstaining").
-DEFAULT_MIN_SCORE = 0.52
 DEFAULT_MIN_SUPPORT = 0.40
 
 _COLLECTION_RE = re.compile(r"^[a-zA-Z0-9._-]{3,512}$")
@@ -35,8 +32,13 @@ class Settings:
     persist_dir: Path = field(default_factory=default_persist_dir)
     chroma_url: str | None = None
     collection: str = "cited-qa"
-    top_k: int = 4
-    min_score: float = DEFAULT_MIN_SCORE
+    top_k: int = 6  # chosen for HotpotQA's recall@k with hybrid retrieval (see the README)
+    retrieval: str = "hybrid"  # or "dense": cosine similarity alone
+    # The answer's confidence at or above which it answers, and below which it declines
+    # (between the two: `uncertain`); None: the values fitted with the ranker (qa/ranker.json,
+    # see the README, "Abstaining").
+    min_score: float | None = None
+    decline_score: float | None = None
     max_question_chars: int = 1000
     chunk_tokens: int = 200
     chunk_overlap_tokens: int = 48
@@ -62,8 +64,18 @@ class Settings:
             )
         if self.top_k < 1 or self.top_k > 50:
             raise ConfigError(f"top_k must be between 1 and 50, got {self.top_k}")
-        if not 0.0 <= self.min_score <= 1.0:
-            raise ConfigError(f"min_score must be between 0 and 1, got {self.min_score}")
+        if self.retrieval not in ("hybrid", "dense"):
+            raise ConfigError(
+                f"retrieval must be 'hybrid' or 'dense', got {self.retrieval!r}; fix or unset "
+                "QA_RETRIEVAL"
+            )
+        for name in ("min_score", "decline_score"):
+            value = getattr(self, name)
+            if value is not None and not 0.0 <= value <= 1.0:
+                raise ConfigError(
+                    f"{name} must be between 0 and 1, got {value}; fix or unset "
+                    f"QA_{name.upper()}"
+                )
         if self.max_question_chars < 1:
             raise ConfigError(
                 f"max_question_chars must be positive, got {self.max_question_chars}"
@@ -105,6 +117,19 @@ class Settings:
     def uploads(self) -> Path:
         """Where the chat UI keeps uploaded files: `upload_dir`, or `uploads/` beside the store."""
         return self.upload_dir or self.persist_dir.parent / "uploads"
+
+    @property
+    def lexical_dir(self) -> Path:
+        """Where the BM25 index of the collection is kept: beside a local store
+        (`<persist_dir>.lexical/<collection>`); for a Chroma server, in `lexical/<server>/
+        <collection>` beside where a local store would be."""
+        if self.chroma_url:
+            from urllib.parse import urlparse
+
+            url = urlparse(self.chroma_url)
+            server = re.sub(r"[^A-Za-z0-9._-]", "_", f"{url.hostname}_{url.port or ''}")
+            return self.persist_dir.parent / "lexical" / server / self.collection
+        return self.persist_dir.with_name(self.persist_dir.name + ".lexical") / self.collection
 
     @property
     def feedback_file(self) -> Path:

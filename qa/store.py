@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
@@ -16,6 +18,7 @@ from qa.errors import (
     StoreNotFoundError,
     StoreUnavailableError,
 )
+from qa.lexical import LexicalIndex
 from qa.settings import Settings
 from qa.types import Chunk, DocumentInfo, Passage
 
@@ -25,6 +28,9 @@ if TYPE_CHECKING:
 __all__ = ["ChunkStore", "DocState", "open_client", "require_collection"]
 
 _PAGE = 5000
+# Collection metadata key whose value every write changes: how other processes' lexical
+# indexes learn that the collection changed.
+_VERSION_KEY = "cited_qa_version"
 
 
 @contextmanager
@@ -135,37 +141,70 @@ def _chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
 
 
 class ChunkStore:
-    """A Chroma collection of chunks (cosine space), wrapped in `langchain_chroma.Chroma`."""
+    """A Chroma collection of chunks (cosine space), wrapped in `langchain_chroma.Chroma`, with
+    a BM25 index of the same chunks beside it (`qa.lexical.LexicalIndex`) for hybrid search."""
 
-    def __init__(self, vectorstore: Any) -> None:
+    def __init__(
+        self, vectorstore: Any, client: ClientAPI, name: str, lexical: LexicalIndex | None = None
+    ) -> None:
         self.vectorstore = vectorstore
+        self.client = client
+        self._name = name
+        self.lexical = lexical or LexicalIndex()
 
     @classmethod
     def open(
-        cls, client: ClientAPI, name: str, embeddings: Embeddings, *, create: bool = False
+        cls,
+        client: ClientAPI,
+        name: str,
+        embeddings: Embeddings,
+        *,
+        create: bool = False,
+        lexical_dir: Path | None = None,
     ) -> ChunkStore:
-        """Open collection `name` of `client`; with `create=True` make it if it is missing."""
+        """Open collection `name` of `client`; with `create=True` make it if it is missing.
+
+        `lexical_dir` is where the BM25 index is saved between processes (None: rebuilt from
+        the collection by each process, on its first search).
+        """
         from langchain_chroma import Chroma
 
         if not create:
             require_collection(client, name)
-        vs = Chroma(
-            client=client,
-            collection_name=name,
-            embedding_function=embeddings,
-            collection_configuration={"hnsw": {"space": "cosine"}},
-        )
-        return cls(vs)
+        with _reachable():
+            vs = Chroma(
+                client=client,
+                collection_name=name,
+                embedding_function=embeddings,
+                collection_configuration={"hnsw": {"space": "cosine"}},
+            )
+        return cls(vs, client, name, LexicalIndex(lexical_dir))
 
     @property
     def name(self) -> str:
         """The collection name."""
-        return str(self.vectorstore._collection.name)
+        return self._name
+
+    def _collection(self) -> Any:
+        """The chromadb collection, fetched anew so that its metadata is current."""
+        with _reachable():
+            return self.client.get_collection(self._name, embedding_function=None)
 
     def count(self) -> int:
         """Number of chunks stored."""
         with _reachable():
-            return int(self.vectorstore._collection.count())
+            return int(self._collection().count())
+
+    def version(self) -> str:
+        """A value that changes with every write to the collection, by any process."""
+        return str((self._collection().metadata or {}).get(_VERSION_KEY, ""))
+
+    def _changed(self) -> None:
+        collection = self._collection()
+        meta = dict(collection.metadata or {})
+        meta[_VERSION_KEY] = uuid.uuid4().hex
+        with _reachable():
+            collection.modify(metadata=meta)
 
     def _metadatas(self) -> Iterable[tuple[str, dict[str, Any]]]:
         offset = 0
@@ -236,12 +275,15 @@ class ChunkStore:
                     metadatas=metadatas,
                     ids=[c.chunk_id for c in chunks],
                 )
+            self._changed()
 
     def delete(self, chunk_ids: Sequence[str]) -> None:
         """Remove chunks by id."""
         for i in range(0, len(chunk_ids), _PAGE):
             with _reachable():
                 self.vectorstore.delete(ids=list(chunk_ids[i : i + _PAGE]))
+        if chunk_ids:
+            self._changed()
 
     def delete_document(self, doc_id: str) -> int:
         """Remove every chunk of a document; returns how many were removed."""
@@ -252,15 +294,110 @@ class ChunkStore:
 
     def search(self, vector: Sequence[float], k: int) -> list[Passage]:
         """The `k` chunks closest to `vector`, with cosine similarity, best first."""
+        collection = self._collection()
         with _reachable():
-            hits = self.vectorstore.similarity_search_by_vector_with_relevance_scores(
-                list(vector), k=k
+            hits = collection.query(
+                query_embeddings=[list(vector)],
+                n_results=k,
+                include=["documents", "metadatas", "distances"],
             )
-        # langchain_chroma returns the raw cosine distance here; similarity is 1 - distance.
+        ids, docs = hits["ids"][0], (hits["documents"] or [[]])[0]
+        metas, dists = (hits["metadatas"] or [[]])[0], (hits["distances"] or [[]])[0]
         return [
-            Passage(_chunk(str(doc.id), doc.page_content, doc.metadata), 1.0 - float(dist))
-            for doc, dist in hits
+            Passage(_chunk(i, d, dict(m)), 1.0 - float(dist), dense_rank=r)
+            for r, (i, d, m, dist) in enumerate(zip(ids, docs, metas, dists, strict=True))
         ]
+
+    def _texts(self) -> Iterator[tuple[str, str]]:
+        """Chunk id and text of every chunk, page by page."""
+        offset = 0
+        while True:
+            with _reachable():
+                page = self._collection().get(include=["documents"], limit=_PAGE, offset=offset)
+            yield from zip(page["ids"], page["documents"] or [], strict=True)
+            if len(page["ids"]) < _PAGE:
+                return
+            offset += len(page["ids"])
+
+    def lexical_search(self, query: str, k: int) -> list[tuple[str, float]]:
+        """The `k` best chunks for `query` by BM25, as `(chunk id, score)`, best first.
+
+        The index is first brought in step with the collection (rebuilt if another process or
+        another store object changed it).
+        """
+        self.refresh_lexical()
+        return self.lexical.search(query, k)
+
+    def refresh_lexical(self) -> None:
+        """Bring the BM25 index in step with the collection: kept if current, else loaded from
+        its folder, else rebuilt from the collection's chunks (and saved)."""
+        collection = self._collection()
+        version = str((collection.metadata or {}).get(_VERSION_KEY, ""))
+        with _reachable():
+            count = int(collection.count())
+        self.lexical.sync(version, count, self._texts)
+
+    def hybrid_search(
+        self, query: str, vector: Sequence[float], k: int, *, pool: int = 20, rrf_k: int = 60
+    ) -> list[Passage]:
+        """The `k` best chunks by reciprocal rank fusion of the dense (cosine) and BM25 rankings.
+
+        Each list contributes `1 / (rrf_k + rank)` for its first `pool` chunks. Passages keep
+        their cosine similarity as `score` (computed for chunks that only BM25 found) and carry
+        their ranks, BM25 score relative to the best, and fused score.
+        """
+        n = max(pool, k)
+        dense = {p.chunk.chunk_id: p for p in self.search(vector, n)}
+        lexical = self.lexical_search(query, n)
+        fused: dict[str, float] = {}
+        for r, cid in enumerate(dense):
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (rrf_k + r + 1)
+        for r, (cid, _) in enumerate(lexical):
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (rrf_k + r + 1)
+        top = sorted(fused, key=lambda c: -fused[c])[:k]
+        missing = [c for c in top if c not in dense]
+        if missing:
+            dense.update(self._passages(missing, vector))
+        best_bm25 = lexical[0][1] if lexical else 0.0
+        lex_rank = {cid: (r, score) for r, (cid, score) in enumerate(lexical)}
+        out = []
+        for cid in top:
+            r, score = lex_rank.get(cid, (None, 0.0))
+            out.append(
+                replace(
+                    dense[cid],
+                    lexical=score / best_bm25 if best_bm25 else 0.0,
+                    lexical_rank=r,
+                    fused=fused[cid],
+                )
+            )
+        return out
+
+    def _passages(self, ids: list[str], vector: Sequence[float]) -> dict[str, Passage]:
+        """Chunks by id, scored by cosine similarity to `vector` (vectors are unit length).
+
+        Their stored vectors are used; where Chroma can't give them (a local store that another
+        process changed since this one opened it), the chunks are embedded again.
+        """
+        import numpy as np
+        from chromadb.errors import ChromaError
+
+        collection = self._collection()
+        try:
+            with _reachable():
+                got = collection.get(ids=ids, include=["documents", "metadatas", "embeddings"])
+            embs = list(got["embeddings"] if got["embeddings"] is not None else [])
+        except ChromaError:
+            with _reachable():
+                got = collection.get(ids=ids, include=["documents", "metadatas"])
+            embs = self.vectorstore.embeddings.embed_documents(list(got["documents"] or []))
+        q = np.asarray(vector, dtype=np.float32)
+        return {
+            i: Passage(_chunk(i, d, dict(m)), float(np.dot(np.asarray(e, dtype=np.float32), q)))
+            for i, d, m, e in zip(
+                got["ids"], got["documents"] or [], got["metadatas"] or [], embs, strict=True
+            )
+        }
 
 
 def require_collection(client: ClientAPI, name: str) -> None:

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import itertools
 import re
+import threading
 import unicodedata
 from collections.abc import Iterator
+
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 __all__ = ["INSTRUCTION", "STOPWORDS", "content_words", "normalize", "sentence_spans", "stem"]
 
@@ -95,41 +99,26 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     return spans
 
 
-STOPWORDS = frozenset(
-    {
-        "a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are",
-        "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but",
-        "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for",
-        "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself",
-        "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself",
-        "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on",
-        "once", "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "same",
-        "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them",
-        "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too",
-        "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which",
-        "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself",
-        "yourselves", "also", "according", "said", "says", "say", "tell", "told", "may", "might",
-        "must", "shall", "whose", "within", "without", "upon", "onto", "via", "per", "among",
-        "amid", "one", "ones", "s", "t", "d", "ll", "m", "re", "ve",
-    }
-)  # fmt: skip
+# NLTK's English stopword list (179 words), as bm25s ships it: the same list for BM25 and for
+# the sentence features.
+STOPWORDS = frozenset(STOPWORDS_EN_PLUS)
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_STEMMERS = threading.local()
 
 
 def stem(word: str) -> str:
-    """A light suffix stripper so that "talks", "talked" and "talking" match."""
-    for suffix in ("ingly", "edly", "ing", "ies", "ied", "ed", "es", "ly", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            base = word[: -len(suffix)]
-            return base + "y" if suffix in ("ies", "ied") else base
-    return word
+    """The Snowball (Porter 2) English stem of a lower-case word: "talks", "talked" -> "talk"."""
+    stemmer = getattr(_STEMMERS, "english", None)
+    if stemmer is None:  # PyStemmer objects are not shared between threads
+        stemmer = _STEMMERS.english = Stemmer.Stemmer("english")
+    return str(stemmer.stemWord(word))
 
 
 def content_words(text: str) -> list[str]:
-    """Stemmed, lower-case words of `text` without stopwords, in order."""
-    words = _WORD.findall(normalize(text).lower())
+    """Stemmed, lower-case words of `text` without stopwords, in order: the terms of BM25 and
+    of the sentence features."""
     out = []
-    for w in words:
+    for w in _WORD.findall(normalize(text).lower()):
         w = w.split("'")[0]
         if w and w not in STOPWORDS:
             out.append(stem(w))

@@ -16,8 +16,10 @@ __all__ = [
     "Timings",
 ]
 
-# "partial": a written answer of which some sentences are not supported by the passages.
-Status = Literal["answered", "partial", "not_found"]
+# "partial": a written answer of which some sentences are not supported by the passages;
+# "uncertain": the evidence is weak but present, so the closest passage is given, cited, under a
+# caveat that the documents may not answer the question.
+Status = Literal["answered", "partial", "uncertain", "not_found"]
 
 
 @dataclass(frozen=True)
@@ -56,10 +58,19 @@ class Chunk:
 
 @dataclass(frozen=True)
 class Passage:
-    """A retrieved chunk with its retrieval score (cosine similarity, higher is closer)."""
+    """A retrieved chunk with its retrieval score (cosine similarity, higher is closer).
+
+    Hybrid search also records the chunk's 0-based rank in the dense and BM25 rankings (None
+    where it was not among their first results), its BM25 score relative to the best chunk's
+    (0-1), and its reciprocal-rank-fusion score.
+    """
 
     chunk: Chunk
     score: float
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+    lexical: float = 0.0
+    fused: float = 0.0
 
 
 @dataclass(frozen=True)

