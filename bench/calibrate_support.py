@@ -62,7 +62,8 @@ def main() -> int:
         assert isinstance(answer, Answer)
         reply = "".join(p for p in pieces if isinstance(p, str))
         ranked = answerer.extractive.score_sentences(answer.query, answer.passages)
-        if not ranked or ranked[0].score < settings.min_score:
+        extractive = answerer.extractive
+        if not ranked or extractive.status_of(extractive.confidence(ranked)) == "not_found":
             continue  # declined before the model was asked
         shown = answerer.prompt_passages(ranked, answer.passages)  # what the model saw
         claims = split_claims(reply, len(shown))

@@ -7,25 +7,30 @@ import math
 import re
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from langchain_core.embeddings import Embeddings
 
 from qa.answer_types import answer_type, short_answer, supplies
-from qa.text import INSTRUCTION, content_words, sentence_spans
-from qa.types import Answer, Citation, Passage
+from qa.ranker import RankerModel
+from qa.text import INSTRUCTION, content_words, normalize, sentence_spans
+from qa.types import Answer, Citation, Passage, Status
 
 __all__ = [
     "NOT_FOUND_TEXT",
+    "UNCERTAIN_PREFIX",
     "Answerer",
     "ExtractiveAnswerer",
     "ScoredSentence",
     "passage_sentences",
+    "pick_sentences",
 ]
 
 NOT_FOUND_TEXT = "The documents don't answer this question."
+# An `uncertain` answer: the evidence is weak but present; the closest passage follows, cited.
+UNCERTAIN_PREFIX = "The documents may not answer this; the closest passage says:"
 _MAX_GAP = 8  # characters of whitespace between two neighbouring sentences
 
 
@@ -48,6 +53,38 @@ def passage_sentences(passages: Sequence[Passage]) -> list[tuple[int, int, int, 
     return out
 
 
+def pick_sentences(
+    query: str,
+    texts: Sequence[str],
+    probs: Sequence[float],
+    *,
+    max_sentences: int,
+    max_words: int,
+    extra_ratio: float,
+) -> list[int]:
+    """Indices of the sentences of an answer, best first: the most probable one, then each
+    next most probable one that holds question words the answer lacks, while its probability
+    is at least `extra_ratio` times the best one's and the answer stays within `max_words`."""
+    order = sorted(range(len(texts)), key=lambda i: -probs[i])
+    if not order:
+        return []
+    best = order[0]
+    picked = [best]
+    q_words = set(content_words(query))
+    covered = set(content_words(texts[best]))
+    words = len(texts[best].split())
+    for i in order[1 : 4 * max_sentences]:
+        if len(picked) == max_sentences or probs[i] < extra_ratio * probs[best]:
+            break
+        new = (q_words & set(content_words(texts[i]))) - covered
+        n_words = len(texts[i].split())
+        if new and words + n_words <= max_words:
+            picked.append(i)
+            covered |= set(content_words(texts[i]))
+            words += n_words
+    return picked
+
+
 @runtime_checkable
 class Answerer(Protocol):
     """Writes the answer to `question` from `passages`; `query` is what retrieval searched for."""
@@ -59,7 +96,8 @@ class Answerer(Protocol):
 
 @dataclass(frozen=True)
 class ScoredSentence:
-    """A candidate sentence: its span in the source document and how well it answers."""
+    """A candidate sentence: its span in the source document, its features and how likely it
+    is to state the answer (`score`, the ranker's probability)."""
 
     passage: Passage
     start: int  # offsets in the source document
@@ -68,40 +106,54 @@ class ScoredSentence:
     semantic: float
     lexical: float
     score: float
+    features: Mapping[str, float] = field(default_factory=dict, compare=False)
+
+
+_CAPS = re.compile(r"(?<![\w'])[A-Z][\w'\-]*")
+_FIGURE = re.compile(r"\d[\d,.]*\d|\d")
 
 
 class ExtractiveAnswerer:
     """Answers with the one to three source sentences that best answer the question.
 
-    Each sentence of the retrieved passages is scored by a blend of its embedding similarity to
-    the query (raised towards a more similar neighbour's by `context_weight`) and the share of
-    the query's IDF-weighted content words it contains, plus `passage_weight` times its
-    passage's retrieval score, minus `type_penalty` when the question asks for a number, date,
-    name or place and the sentence has none. Below `min_score` it abstains. The default
-    weights were chosen on samples of the SQuAD 2.0 and HotpotQA dev sets.
+    Each sentence of the retrieved passages gets the features of `qa.ranker.FEATURES` and a
+    learned ranker's probability that it states the answer; a learned answerability model
+    turns the best sentence's features into the answer's confidence (`Answer.score`). At or
+    above `answer_at` it answers; from `decline_below` up to `answer_at` it answers
+    `uncertain`: the closest sentences, cited, under a caveat; below `decline_below` it
+    declines. The models and both thresholds were fitted on the SQuAD 2.0 and HotpotQA samples
+    (`bench/fit_ranker.py`); `answer_at` and `decline_below` can be overridden.
+
+    A second sentence (and a third) joins the best one when it holds question words the
+    answer does not have yet, its probability is at least `extra_ratio` times the best one's,
+    and the answer stays within `max_words` words.
     """
 
     def __init__(
         self,
         embeddings: Embeddings,
         *,
-        min_score: float,
+        model: RankerModel | None = None,
+        answer_at: float | None = None,
+        decline_below: float | None = None,
         max_sentences: int = 3,
-        semantic_weight: float = 0.6,
-        max_words: int = 60,
-        context_weight: float = 0.3,
-        passage_weight: float = 0.4,
-        type_penalty: float = 0.1,
+        max_words: int = 40,
+        extra_ratio: float | None = None,
         cache_size: int = 4096,
     ) -> None:
         self.embeddings = embeddings
-        self.min_score = min_score
+        self.model = model or RankerModel.load()
+        self.answer_at = self.model.answer_at if answer_at is None else answer_at
+        self.decline_below = (
+            min(self.model.decline_below, self.answer_at) if decline_below is None
+            else decline_below
+        )  # fmt: skip
         self.max_sentences = max_sentences
-        self.semantic_weight = semantic_weight
         self.max_words = max_words
-        self.context_weight = context_weight
-        self.passage_weight = passage_weight
-        self.type_penalty = type_penalty
+        self.extra_ratio = (
+            float(self.model.about.get("extra_ratio", 0.5)) if extra_ratio is None
+            else extra_ratio
+        )  # fmt: skip
         self.cache_size = cache_size
         self._cache: OrderedDict[str, list[float]] = OrderedDict()
         self._lock = threading.Lock()
@@ -122,14 +174,17 @@ class ExtractiveAnswerer:
                 self._cache.popitem(last=False)
         return [vecs[t] for t in texts]
 
-    def score_sentences(self, query: str, passages: Sequence[Passage]) -> list[ScoredSentence]:
-        """Every distinct sentence of `passages`, best first."""
+    def features(
+        self, query: str, passages: Sequence[Passage]
+    ) -> list[tuple[Passage, int, int, str, dict[str, float]]]:
+        """Every distinct sentence of `passages` with its features (`qa.ranker.FEATURES`)."""
         cands = [(passages[i], s, e, t) for i, s, e, t in passage_sentences(passages)]
         if not cands:
             return []
+        rank = {id(p): r for r, p in enumerate(passages)}
         q_vec = self.embeddings.embed_query(query)
         s_vecs = self.sentence_vectors([t for *_, t in cands])
-        sems = [max(0.0, sum(a * b for a, b in zip(q_vec, v, strict=True))) for v in s_vecs]
+        sems = [sum(a * b for a, b in zip(q_vec, v, strict=True)) for v in s_vecs]
         sets = [set(content_words(t)) for *_, t in cands]
         df = Counter(w for ws in sets for w in ws)
         n = len(cands)
@@ -138,47 +193,72 @@ class ExtractiveAnswerer:
         q_mass = sum(idf.values()) or 1.0
         # The answer type comes from the current question, which leads the query (a follow-up's
         # earlier questions come after it; see qa.conversation.condense_query).
-        kind = answer_type(re.split(r"(?<=\?)\s+", query.strip())[0])
+        first = re.split(r"(?<=\?)\s+", query.strip())[0]
+        kind = answer_type(first)
+        q_caps = {w.lower() for w in _CAPS.findall(normalize(first))[1:]}
+        q_figures = set(_FIGURE.findall(first))
         # Context: the similarity of the sentences just before and after in the same document.
         order = sorted(range(n), key=lambda i: (cands[i][0].chunk.doc_id, cands[i][1]))
-        ctx = [0.0] * n
+        near = [0.0] * n
         for a, b in itertools.pairwise(order):
             same_doc = cands[a][0].chunk.doc_id == cands[b][0].chunk.doc_id
             if same_doc and cands[b][1] - cands[a][2] <= _MAX_GAP:
-                ctx[a] = max(ctx[a], sems[b])
-                ctx[b] = max(ctx[b], sems[a])
-        w_sem = self.semantic_weight
-        scored = []
+                near[a] = max(near[a], sems[b])
+                near[b] = max(near[b], sems[a])
+        out = []
         for i, (p, s, e, t) in enumerate(cands):
-            lex = sum(idf[w] for w in q_words & sets[i]) / q_mass
-            sem = sems[i] + self.context_weight * max(0.0, ctx[i] - sems[i])
-            score = w_sem * sem + (1 - w_sem) * lex + self.passage_weight * p.score
-            if kind and not supplies(kind, t, q_words):
-                score -= self.type_penalty
-            scored.append(ScoredSentence(p, s, e, t, sems[i], lex, score))
+            text = normalize(t)
+            caps = {w.lower() for w in _CAPS.findall(text)}
+            row = {
+                "sem": sems[i],
+                "ctx": max(0.0, near[i] - sems[i]),
+                "lex": sum(idf[w] for w in q_words & sets[i]) / q_mass,
+                "pdense": p.score,
+                "plex": p.lexical,
+                "prank": 1.0 / (1 + rank[id(p)]),
+                "asks": float(kind is not None),
+                "supplies": float(kind is not None and supplies(kind, t, q_words)),
+                "ent": len(q_caps & caps) / len(q_caps) if q_caps else 0.0,
+                "num": len(q_figures & set(_FIGURE.findall(text))) / len(q_figures)
+                if q_figures else 0.0,
+                "words": math.log1p(len(t.split())),
+            }  # fmt: skip
+            out.append((p, s, e, t, row))
+        return out
+
+    def score_sentences(self, query: str, passages: Sequence[Passage]) -> list[ScoredSentence]:
+        """Every distinct sentence of `passages`, most likely to state the answer first."""
+        rows = self.features(query, passages)
+        probs = self.model.rank([r for *_, r in rows])
+        scored = [
+            ScoredSentence(p, s, e, t, r["sem"], r["lex"], prob, r)
+            for (p, s, e, t, r), prob in zip(rows, probs, strict=True)
+        ]
         scored.sort(key=lambda x: x.score, reverse=True)
         return scored
 
-    def _pick(self, query: str, ranked: list[ScoredSentence]) -> list[ScoredSentence]:
-        best = ranked[0]
-        picked = [best]
-        covered = set(content_words(best.text))
-        q_words = set(content_words(query))
-        words = len(best.text.split())
-        for cand in ranked[1 : 2 * self.max_sentences]:
-            if len(picked) == self.max_sentences or cand.score < best.score - 0.05:
-                break
-            new = (q_words & set(content_words(cand.text))) - covered
-            n_words = len(cand.text.split())
-            if new and words + n_words <= self.max_words:
-                picked.append(cand)
-                covered |= set(content_words(cand.text))
-                words += n_words
-        return picked
+    def confidence(self, ranked: Sequence[ScoredSentence]) -> float:
+        """P(the documents answer the question), from the best sentence's features."""
+        return self.model.answerable.prob(ranked[0].features) if ranked else 0.0
+
+    def pick(self, query: str, ranked: Sequence[ScoredSentence]) -> list[ScoredSentence]:
+        """The best sentence, and up to two more that add question words (see the class)."""
+        chosen = pick_sentences(
+            query, [s.text for s in ranked], [s.score for s in ranked],
+            max_sentences=self.max_sentences, max_words=self.max_words,
+            extra_ratio=self.extra_ratio,
+        )  # fmt: skip
+        return [ranked[i] for i in chosen]
 
     def answer(self, question: str, query: str, passages: Sequence[Passage]) -> Answer:
-        """The best sentences with `[n]` markers, or a not-found answer when evidence is weak."""
+        """The best sentences with `[n]` markers: answered, uncertain, or not found."""
         return self.from_ranked(question, query, passages, self.score_sentences(query, passages))
+
+    def status_of(self, confidence: float) -> Status:
+        """`answered`, `uncertain` or `not_found` for an answer of this confidence."""
+        if confidence >= self.answer_at:
+            return "answered"
+        return "uncertain" if confidence >= self.decline_below else "not_found"
 
     def from_ranked(
         self,
@@ -188,13 +268,14 @@ class ExtractiveAnswerer:
         ranked: list[ScoredSentence],
     ) -> Answer:
         """`answer`, given the sentences `score_sentences` ranked (so callers score once)."""
-        best = round(ranked[0].score, 4) if ranked else 0.0
-        if not ranked or ranked[0].score < self.min_score:
+        confidence = round(self.confidence(ranked), 4)
+        status = self.status_of(confidence) if ranked else "not_found"
+        if status == "not_found":
             return Answer(question=question, text=NOT_FOUND_TEXT, status="not_found",
-                          query=query, passages=tuple(passages), score=best)  # fmt: skip
+                          query=query, passages=tuple(passages), score=confidence)  # fmt: skip
         citations = []
         parts = []
-        picked = self._pick(query, ranked)
+        picked = self.pick(query, ranked) if status == "answered" else [ranked[0]]
         for n, s in enumerate(picked, start=1):
             c = s.passage.chunk
             citation = Citation(
@@ -204,8 +285,11 @@ class ExtractiveAnswerer:
             )  # fmt: skip
             citations.append(citation)
             parts.append(f"{s.text} [{n}]")
+        text = " ".join(parts)
+        if status == "uncertain":
+            text = f"{UNCERTAIN_PREFIX} {text}"
         return Answer(
-            question=question, text=" ".join(parts), status="answered",
-            citations=tuple(citations), query=query, passages=tuple(passages), score=best,
+            question=question, text=text, status=status,
+            citations=tuple(citations), query=query, passages=tuple(passages), score=confidence,
             short=short_answer(question, picked[0].text),
         )  # fmt: skip

@@ -74,15 +74,15 @@ def build_messages(
 class LLMAnswerer:
     """Answers with text written by `chat_model` from the retrieved passages.
 
-    The extractive answerer's sentence scores decide first: below `min_score` it declines
-    without asking the model, and only passages holding a relevant sentence are shown to the
-    model (best first, up to `max_prompt_chars`), with sentences that address the model taken
-    out. Each sentence of the reply is then checked (`qa.grounding`): it is supported when a
-    sentence of a passage it cites backs it (support ≥ `min_support`, figures, negation and
-    names consistent). A backed sentence whose quote is off the question (extractive score
-    below `min_score` − `relevance_margin`) is left out; an unsupported one is kept but marked
-    `[unsupported]`. `status` is `answered`, `partial` or `not_found`; when none of the
-    model's sentences is backed, the answer falls back to the extractive one.
+    The extractive answerer decides first: when it would decline, the model is not asked; and
+    only passages holding a relevant sentence (one whose own confidence, by the extractive
+    answerer's answerability model, reaches its `decline_below`) are shown to the model (best
+    first, up to `max_prompt_chars`), with sentences that address the model taken out. Each
+    sentence of the reply is then checked (`qa.grounding`): it is supported when a sentence of a
+    passage it cites backs it (support ≥ `min_support`, figures, negation and names
+    consistent). A backed sentence whose quote is not relevant is left out; an unsupported one
+    is kept but marked `[unsupported]`. `status` is `answered`, `partial` or `not_found`; when
+    none of the model's sentences is backed, the answer falls back to the extractive one.
     """
 
     def __init__(
@@ -90,18 +90,15 @@ class LLMAnswerer:
         chat_model: BaseChatModel,
         embeddings: Embeddings,
         *,
-        min_score: float,
+        min_score: float | None = None,
         min_support: float = DEFAULT_MIN_SUPPORT,
-        relevance_margin: float = 0.15,
         extractive: ExtractiveAnswerer | None = None,
         max_prompt_chars: int = 10_000,
     ) -> None:
         self.chat_model = chat_model
         self.embeddings = embeddings
-        self.min_score = min_score
         self.min_support = min_support
-        self.relevance_margin = relevance_margin
-        self.extractive = extractive or ExtractiveAnswerer(embeddings, min_score=min_score)
+        self.extractive = extractive or ExtractiveAnswerer(embeddings, answer_at=min_score)
         self.max_prompt_chars = max_prompt_chars
 
     def answer(self, question: str, query: str, passages: Sequence[Passage]) -> Answer:
@@ -134,16 +131,15 @@ class LLMAnswerer:
             raise as_llm_error(exc, self.chat_model) from None
         yield self.check("".join(parts), extractive, shown, ranked)
 
-    @property
-    def _relevance_floor(self) -> float:
-        return self.min_score - self.relevance_margin
+    def _relevant(self, sentence: ScoredSentence) -> bool:
+        """Whether a sentence is about the question: its own confidence would not decline."""
+        return self.extractive.confidence([sentence]) >= self.extractive.decline_below
 
     def prompt_passages(
         self, ranked: list[ScoredSentence], passages: Sequence[Passage]
     ) -> list[Passage]:
         """The passages shown to the model: those holding a sentence about the question."""
-        floor = self._relevance_floor
-        keep = {s.passage.chunk.chunk_id for s in ranked if s.score >= floor}
+        keep = {s.passage.chunk.chunk_id for s in ranked if self._relevant(s)}
         keep.add(ranked[0].passage.chunk.chunk_id)
         shown, size = [], 0
         for p in passages:  # best first, within the model's context window
@@ -171,14 +167,13 @@ class LLMAnswerer:
         claims = split_claims(reply, len(shown))
         supports = check_claims(claims, shown, self.embeddings, min_support=self.min_support,
                                 sentence_vectors=self.extractive.sentence_vectors)  # fmt: skip
-        relevance = {(s.passage.chunk.doc_id, s.start, s.end): s.score for s in ranked}
-        floor = self._relevance_floor
+        relevant = {(s.passage.chunk.doc_id, s.start, s.end): self._relevant(s) for s in ranked}
         citations: dict[tuple[str, int, int], Citation] = {}
         parts = []
         short = None
         for sup in supports:
             key = (sup.passage.chunk.doc_id, sup.start, sup.end) if sup.passage else None
-            if key is not None and sup.supported and relevance.get(key, 0.0) < floor:
+            if key is not None and sup.supported and not relevant.get(key, False):
                 log.info("dropped a sentence backed by a passage off the question: %r",
                          sup.claim.text)  # fmt: skip
                 continue

@@ -137,6 +137,7 @@ def _mean(values: Sequence[float]) -> float:
 def summarize(results: Sequence[Scored]) -> dict[str, float]:
     """Aggregate figures; answer and retrieval figures are over answerable questions."""
     ans = [r for r in results if r.answerable]
+    unans = [r for r in results if not r.answerable]
     answered = [r for r in ans if r.status != "not_found"]
     ab = abstention([r.status == "not_found" for r in results], [r.answerable for r in results])
     precisions = [r.citation_precision for r in results if r.citation_precision is not None]
@@ -161,6 +162,9 @@ def summarize(results: Sequence[Scored]) -> dict[str, float]:
         "abstain_recall": ab.recall,
         "abstain_f1": ab.f1,
         "wrongly_declined": ab.wrongly_declined,
+        "uncertain_answerable": _mean([r.status == "uncertain" for r in ans]),
+        "uncertain_unanswerable": _mean([r.status == "uncertain" for r in unans]),
+        "declined_or_uncertain": _mean([r.status in ("not_found", "uncertain") for r in unans]),
         "short_f1": _mean([r.short_f1 for r in ans if r.asks_short]),
         "supported_share": (sum(r.supported_sentences for r in answered)
                             / (sum(r.sentences for r in answered) or 1)),

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import math
 
 import pytest
 from langchain_core.embeddings import Embeddings
 
-from qa.answerers import NOT_FOUND_TEXT, ExtractiveAnswerer
+from qa.answerers import NOT_FOUND_TEXT, UNCERTAIN_PREFIX, ExtractiveAnswerer, pick_sentences
+from qa.ranker import FEATURES, Logistic, RankerModel
 from qa.text import content_words
 from qa.types import Chunk, Passage
 
@@ -41,48 +44,92 @@ def _passage(offset: int = 100) -> Passage:
     return Passage(chunk, 0.5)
 
 
+def _model(answer_at: float = 0.5, decline_below: float = 0.3) -> RankerModel:
+    """Both models: the logistic of 10 x (sem - 0.5), so P = 0.5 at a cosine of 0.5."""
+    sem = Logistic(("sem",), (0.5,), (0.1,), (1.0,), 0.0)
+    return RankerModel(sem, sem, answer_at=answer_at, decline_below=decline_below)
+
+
+def _answerer(**kw: float) -> ExtractiveAnswerer:
+    return ExtractiveAnswerer(BagOfWords(), model=_model(**kw))
+
+
 def test_best_sentence_is_cited_with_document_offsets() -> None:
-    answerer = ExtractiveAnswerer(BagOfWords(), min_score=0.1)
+    answerer = _answerer(answer_at=0.1)
     a = answerer.answer("Where will the summit meet?", "Where will the summit meet?", [_passage()])
     assert a.status == "answered"
     c = a.citations[0]
     assert c.quote == "The summit will meet in Singapore."
     assert (c.start, c.end) == (100 + TEXT.index(c.quote), 100 + TEXT.index(c.quote) + 34)
     assert a.text.startswith("The summit will meet in Singapore. [1]")
+    assert 0.5 < a.score <= 1.0  # the answerability model's probability
 
 
 def test_weak_evidence_abstains() -> None:
-    answerer = ExtractiveAnswerer(BagOfWords(), min_score=0.99)
+    answerer = _answerer(answer_at=0.99, decline_below=0.99)
     a = answerer.answer("Who won the cup?", "Who won the cup?", [_passage()])
     assert (a.status, a.text, a.citations) == ("not_found", NOT_FOUND_TEXT, ())
     assert a.passages  # what was looked at is still reported
 
 
+def test_middle_evidence_is_uncertain_with_the_closest_sentence_cited() -> None:
+    answerer = _answerer(answer_at=0.999, decline_below=0.01)
+    a = answerer.answer("Where will the summit meet?", "Where will the summit meet?", [_passage()])
+    assert a.status == "uncertain" and a.answered
+    assert a.text == f"{UNCERTAIN_PREFIX} The summit will meet in Singapore. [1]"
+    assert [c.quote for c in a.citations] == ["The summit will meet in Singapore."]
+    assert answerer.status_of(0.5) == "uncertain"
+    assert (answerer.status_of(0.999), answerer.status_of(0.0)) == ("answered", "not_found")
+
+
 def test_no_passages_abstains() -> None:
-    a = ExtractiveAnswerer(BagOfWords(), min_score=0.0).answer("Q?", "Q?", [])
+    a = _answerer(answer_at=0.0, decline_below=0.0).answer("Q?", "Q?", [])
     assert a.status == "not_found"
 
 
 def test_overlapping_passages_do_not_repeat_a_sentence() -> None:
-    answerer = ExtractiveAnswerer(BagOfWords(), min_score=0.0)
-    ranked = answerer.score_sentences("summit", [_passage(), _passage()])
+    ranked = _answerer().score_sentences("summit", [_passage(), _passage()])
     assert len(ranked) == 3
 
 
-def test_answer_type_comes_from_the_current_question_of_a_follow_up() -> None:
+def test_features_take_the_answer_type_from_the_current_question_of_a_follow_up() -> None:
     # The condensed query puts the current question first; its "where" must decide the type,
     # not the earlier "why" question that follows it.
     place = Chunk(chunk_id="p", doc_id="d", source="s", title="T", published=None, section=None,
                   index=0, start=0, end=20, text="They will meet soon.")  # fmt: skip
-    answerer = ExtractiveAnswerer(BagOfWords(), min_score=0.0, type_penalty=0.5)
-    led = answerer.score_sentences("Where will they meet? Why meet?", [Passage(place, 0.5)])
-    trailed = answerer.score_sentences("Why meet? Where will they meet?", [Passage(place, 0.5)])
-    # No place in the sentence: penalised only when "where" is the current question.
-    assert led[0].score == pytest.approx(trailed[0].score - 0.5)
+    answerer = _answerer()
+    (*_, led), = answerer.features("Where will they meet? Why meet?", [Passage(place, 0.5)])
+    (*_, trailed), = answerer.features("Why meet? Where will they meet?", [Passage(place, 0.5)])
+    assert (led["asks"], led["supplies"]) == (1.0, 0.0)  # asks for a place; none in it
+    assert trailed["asks"] == 0.0
+
+
+def test_features_of_a_sentence() -> None:
+    chunk = Chunk(chunk_id="p", doc_id="d", source="s", title="T", published=None, section=None,
+                  index=0, start=0, end=46, text="In 2020 Xi met Trump. The summit met in rain.")
+    (*_, first), (*_, second) = _answerer().features(
+        "When did Xi meet Trump in 2020?", [Passage(chunk, 0.7, lexical=0.25)]
+    )  # fmt: skip
+    assert set(first) == set(FEATURES)
+    assert (first["ent"], first["num"], first["pdense"], first["plex"]) == (1.0, 1.0, 0.7, 0.25)
+    assert first["supplies"] == 1.0 and second["ent"] == 0.0
+    assert first["lex"] > second["lex"]
+
+
+def test_a_second_sentence_joins_when_it_adds_question_words() -> None:
+    texts = ["The summit is in Singapore.", "Leaders meet next week.", "Singapore is hot."]
+    both = pick_sentences("Where and when will leaders meet at the summit?", texts,
+                          [0.9, 0.6, 0.5], max_sentences=3, max_words=40, extra_ratio=0.5)
+    assert both == [0, 1]  # the third adds no question word
+    assert pick_sentences("Where and when will leaders meet at the summit?", texts,
+                          [0.9, 0.6, 0.5], max_sentences=3, max_words=40, extra_ratio=0.8) == [0]
+    assert pick_sentences("Where and when will leaders meet at the summit?", texts,
+                          [0.9, 0.6, 0.5], max_sentences=3, max_words=8, extra_ratio=0.5) == [0]
+    assert pick_sentences("q", [], [], max_sentences=3, max_words=40, extra_ratio=0.5) == []
 
 
 def test_quote_in_passage_splits_by_offsets() -> None:
-    a = ExtractiveAnswerer(BagOfWords(), min_score=0.1).answer(
+    a = _answerer(answer_at=0.1).answer(
         "Where will the summit meet?", "Where will the summit meet?", [_passage()]
     )
     before, quote, after = a.quote_in_passage(a.citations[0])
@@ -90,3 +137,24 @@ def test_quote_in_passage_splits_by_offsets() -> None:
     assert before + quote + after == TEXT
     orphan = dataclasses.replace(a, passages=())  # placed by its text instead
     assert orphan.quote_in_passage(a.citations[0]) == (before, quote, after)
+
+
+def test_ranker_model_round_trips_and_refuses_unknown_features(tmp_path) -> None:
+    model = _model()
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(model.to_dict()), encoding="utf-8")
+    assert RankerModel.load(path) == model
+    assert model.sentence.prob({"sem": 0.5}) == pytest.approx(0.5)
+    assert model.sentence.prob({"sem": 0.6}) == pytest.approx(1 / (1 + math.exp(-1.0)))
+    bad = model.to_dict()
+    bad["sentence"]["features"] = ["shoe_size"]
+    path.write_text(json.dumps(bad), encoding="utf-8")
+    with pytest.raises(ValueError, match="shoe_size"):
+        RankerModel.load(path)
+
+
+def test_the_packaged_model_is_complete() -> None:
+    model = RankerModel.load()
+    assert 0.0 <= model.decline_below <= model.answer_at <= 1.0
+    assert model.sentence.features and model.answerable.features
+    assert model.about["script"] == "bench/fit_ranker.py"

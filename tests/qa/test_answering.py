@@ -8,8 +8,9 @@ import pytest
 
 from ingest.loaders import load_file
 from qa import NOT_FOUND_TEXT, QA
+from qa.answerers import UNCERTAIN_PREFIX
 from qa.evaluation import ask_question, load_questions, words
-from qa.scoring import score_answer
+from qa.scoring import score_answer, summarize
 from tests.conftest import SEED_FILE, SEED_QUESTIONS
 
 pytestmark = pytest.mark.slow
@@ -51,27 +52,44 @@ def _declined_rate(results) -> tuple[float, list[str]]:
     return 1 - len(answered) / len(unanswerable), answered
 
 
-# The core issue asks for 90% evidence-first and 80% declined. The extractive answerer over
-# MiniLM reaches about 39% and 70% on this paraphrased set (README, "Answer quality"); these
-# strict xfails keep the target visible and fail loudly once it is met, so the mark must go.
-GAP = "issue target not yet met by the MiniLM-only extractive answerer; see README"
+def _summary(results, sources) -> dict[str, float]:
+    return summarize([score_answer(q, a, sources, 0.0) for q, a in results])
+
+
+# The floors of the retrieval-quality issue (default settings; the recipe's 57.9% is from the
+# README's run beside it). Those met are ordinary tests; those not met yet stay as strict xfails,
+# so that they stay visible and fail loudly once met (then the mark must go). The seed set only
+# measures: nothing was fitted on it (bench/fit_ranker.py uses SQuAD 2.0 and HotpotQA).
+GAP = "floor not yet met with MiniLM and the external-fitted ranker; see README, Answer quality"
 
 
 @pytest.mark.xfail(strict=True, reason=GAP)
-def test_issue_target_evidence_cited_first(results, sources) -> None:
+def test_floor_evidence_cited_first(results, sources) -> None:
     rate, misses = _evidence_first_rate(results, sources)
-    assert rate >= 0.90, f"evidence cited first for {rate:.0%}; missed {misses}"
+    assert rate >= 0.70, f"evidence cited first for {rate:.0%}; missed {misses}"
 
 
 @pytest.mark.xfail(strict=True, reason=GAP)
-def test_issue_target_unanswerable_declined(results) -> None:
-    rate, answered = _declined_rate(results)
-    assert rate >= 0.80, f"declined {rate:.0%}; answered {answered}"
+def test_floor_answer_contains_a_gold_answer(results, sources) -> None:
+    assert _summary(results, sources)["contains_answer"] >= 0.579
+
+
+@pytest.mark.xfail(strict=True, reason=GAP)
+def test_floor_answerable_wrongly_declined(results, sources) -> None:
+    assert _summary(results, sources)["wrongly_declined"] <= 0.10
+
+
+def test_floor_unanswerable_declined_or_uncertain(results, sources) -> None:
+    assert _summary(results, sources)["declined_or_uncertain"] >= 0.70
+
+
+def test_floor_median_answer_length(results, sources) -> None:
+    assert _summary(results, sources)["answer_words_median"] <= 40
 
 
 def test_evidence_cited_first_does_not_regress(results, sources) -> None:
     rate, misses = _evidence_first_rate(results, sources)
-    assert rate >= 0.35, f"evidence cited first for {rate:.0%}; missed {misses}"
+    assert rate >= 0.40, f"evidence cited first for {rate:.0%}; missed {misses}"
 
 
 def test_unanswerable_declined_does_not_regress(results) -> None:
@@ -82,10 +100,19 @@ def test_unanswerable_declined_does_not_regress(results) -> None:
             assert a.text == NOT_FOUND_TEXT and a.citations == ()
 
 
+def test_uncertain_answers_cite_the_closest_passage(results, sources) -> None:
+    uncertain = [(q, a) for q, a in results if a.status == "uncertain"]
+    assert uncertain  # the middle outcome is used on this paraphrased set
+    for _, a in uncertain:
+        assert a.text.startswith(UNCERTAIN_PREFIX) and len(a.citations) == 1
+        assert a.text.endswith(f"{a.citations[0].quote} [1]")
+
+
 def test_answers_are_short(results) -> None:
     lengths = [words(a.text) for _, a in results if a.status == "answered"]
     assert statistics.median(lengths) <= 40
     assert all(1 <= len(a.citations) <= 3 for _, a in results if a.status == "answered")
+    assert all(len(a.text.split()) <= 40 + 3 for _, a in results if len(a.citations) > 1)
 
 
 def test_every_marker_points_at_a_verbatim_quote(results, sources) -> None:

@@ -57,8 +57,12 @@ def render_answer(answer: Answer, show_scores: bool = False) -> None:
 
 
 def render_text(answer: Answer) -> None:
-    """The answer text; sentences no passage backs carry an orange "unsupported" badge."""
+    """The answer text; sentences no passage backs carry an orange "unsupported" badge; an
+    `uncertain` answer (weak evidence: the closest passage, under a caveat) is a warning box."""
     text = escape_md(answer.text).replace(escape_md(UNSUPPORTED), ":orange-badge[unsupported]")
+    if answer.status == "uncertain":
+        st.warning(text, icon=":material/help:")
+        return
     st.markdown(text)
     if answer.status == "partial":
         st.caption("Sentences marked unsupported are not backed by the documents.")
@@ -107,7 +111,8 @@ def stream_answer(pieces: Iterator[str | Answer], show_scores: bool = False) -> 
         with answer_slot.container():
             render_answer(answer)
         return answer
-    if "".join(streamed) != answer.text:  # a written answer, now checked: show the checked text
+    # A written answer, now checked, shows the checked text; an uncertain one its caveat box.
+    if "".join(streamed) != answer.text or answer.status == "uncertain":
         with answer_slot.container():
             render_text(answer)
     with query_slot.container():
