@@ -9,7 +9,7 @@ import re
 
 from qa.text import STOPWORDS, normalize, stem
 
-__all__ = ["answer_type", "short_answer", "supplies"]
+__all__ = ["answer_type", "asks_short", "short_answer", "supplies"]
 
 # Answer types a question asks for, and cues that a sentence can supply one. Used as soft
 # evidence only: a sentence without the cue may still answer.
@@ -102,6 +102,12 @@ _PLACE_CUE = re.compile(r"\b(?:in|at|to|from|near|inside|outside|across)\s+(?:th
                         re.IGNORECASE)  # fmt: skip
 
 
+def asks_short(question: str) -> bool:
+    """Whether `question` asks for a name, place, date, time or number (not a description, as
+    "Who is Bonnie Glaser?" does)."""
+    return answer_type(question) is not None and not _DEFINITION.match(question)
+
+
 def short_answer(question: str, sentence: str) -> str | None:
     """A short answer phrase of `sentence`, verbatim, for a question that asks for one.
 
@@ -111,7 +117,7 @@ def short_answer(question: str, sentence: str) -> str | None:
     sentence holds none.
     """
     kind = answer_type(question)
-    if kind is None or _DEFINITION.match(question):
+    if kind is None or not asks_short(question):
         return None
     if kind in ("time", "date") and re.search(r"\byear\b", question, re.IGNORECASE):
         m = _YEAR.search(sentence)

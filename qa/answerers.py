@@ -266,10 +266,13 @@ class ExtractiveAnswerer:
         query: str,
         passages: Sequence[Passage],
         ranked: list[ScoredSentence],
+        *,
+        status: Status | None = None,
     ) -> Answer:
-        """`answer`, given the sentences `score_sentences` ranked (so callers score once)."""
+        """`answer`, given the sentences `score_sentences` ranked (so callers score once);
+        `status` (`uncertain` or `not_found`) overrides the one the confidence gives."""
         confidence = round(self.confidence(ranked), 4)
-        status = self.status_of(confidence) if ranked else "not_found"
+        status = status or self.status_of(confidence) if ranked else "not_found"
         if status == "not_found":
             return Answer(question=question, text=NOT_FOUND_TEXT, status="not_found",
                           query=query, passages=tuple(passages), score=confidence)  # fmt: skip

@@ -10,8 +10,18 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from qa import Answer, LLMError
-from qa.answerers import ExtractiveAnswerer
-from qa.llm_answerer import REMOVED, SYSTEM_PROMPT, UNSUPPORTED, LLMAnswerer, build_messages
+from qa.answerers import NOT_FOUND_TEXT, UNCERTAIN_PREFIX, ExtractiveAnswerer
+from qa.llm_answerer import (
+    ANSWER_LINE,
+    REMOVED,
+    SHORT_LINE,
+    SYSTEM_PROMPT,
+    UNSUPPORTED,
+    LLMAnswerer,
+    backed_phrase,
+    build_messages,
+    read_reply,
+)
 from qa.types import Chunk, Passage
 from tests.qa.test_answerers import BagOfWords, _model
 
@@ -60,9 +70,55 @@ def test_markers_past_the_last_passage_are_dropped() -> None:
     assert "[3]" not in answer.text
 
 
-def test_the_model_declining_gives_not_found() -> None:
-    answer = _answerer("NOT FOUND").answer(Q, Q, [_passage(SUMMIT, "summit")])
-    assert answer.status == "not_found" and not answer.citations
+def test_a_plain_not_found_declines_when_the_evidence_is_weak_too() -> None:
+    for reply in ("NOT FOUND", "not found.", "**NOT FOUND**"):
+        weak = _answerer(reply, answer_at=0.999, decline_below=0.01)  # extractive: uncertain
+        answer = weak.answer(Q, Q, [_passage(SUMMIT, "summit")])
+        assert answer.status == "not_found" and not answer.citations, reply
+        assert answer.text == NOT_FOUND_TEXT
+
+
+def test_a_refusal_against_strong_evidence_is_uncertain_with_the_closest_sentence() -> None:
+    answer = _answerer("NOT FOUND", answer_at=0.3).answer(Q, Q, [_passage(SUMMIT, "summit")])
+    assert answer.status == "uncertain"
+    assert answer.text == f"{UNCERTAIN_PREFIX} The summit will meet in Singapore. [1]"
+
+
+def test_not_found_then_a_backed_sentence_answers_without_the_marker() -> None:
+    replies = ("NOT FOUND. The summit meets in Singapore [1].",
+               "The summit meets in Singapore [1]. NOT FOUND",
+               "NOT FOUND\n\nThe summit meets in Singapore [1].")  # fmt: skip
+    for reply in replies:
+        answer = _answerer(reply).answer(Q, Q, [_passage(SUMMIT, "summit")])
+        assert answer.status == "answered", reply
+        assert answer.text == "The summit meets in Singapore. [1]"
+        assert "NOT FOUND" not in answer.text.upper()
+
+
+def test_the_short_answer_is_the_models_phrase_where_a_quote_holds_it() -> None:
+    reply = "Short answer: singapore\nThe summit meets in Singapore [1]."
+    answer = _answerer(reply).answer(Q, Q, [_passage(SUMMIT, "summit")])
+    assert answer.short == "Singapore"  # as the quote writes it
+    assert answer.text == "The summit meets in Singapore. [1]"
+    unbacked = _answerer("Short answer: Paris\nThe summit meets in Singapore [1].")
+    assert unbacked.answer(Q, Q, [_passage(SUMMIT, "summit")]).short == "Singapore"  # the rule
+
+
+def test_the_prompt_offers_the_refusal_once_and_asks_for_the_phrase() -> None:
+    system, user = build_messages(Q, [_passage(SUMMIT, "summit")])
+    assert "NOT FOUND" in system.content and "NOT FOUND" not in user.content
+    assert user.content.endswith(ANSWER_LINE) and SHORT_LINE in user.content
+    _, described = build_messages("Who is Bonnie Glaser?", [_passage(SUMMIT, "summit")])
+    assert SHORT_LINE not in described.content
+
+
+def test_read_reply() -> None:
+    assert read_reply("NOT FOUND") == ("", None, True)
+    assert read_reply("Short answer: 2020\nThey met in 2020 [1].") == (
+        "They met in 2020 [1].", "2020", False)  # fmt: skip
+    assert read_reply("The file was not found in the archive [1].")[2] is False
+    assert backed_phrase("the white house", "As “The White House” said") == "The White House"
+    assert backed_phrase("Paris", "Singapore.") is None and backed_phrase(None, "x") is None
 
 
 def test_weak_evidence_declines_without_asking_the_model() -> None:
