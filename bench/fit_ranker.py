@@ -31,8 +31,8 @@ and contains a gold answer.
    rarely refused outright when the answer is there; between the two the answer is
    `uncertain`.
 4. `extra_ratio`: how likely (relative to the best) a second or third sentence must be to join
-   the answer: the value with the most answers holding a gold answer, median length <= 40
-   words, on the external answerable questions.
+   the answer (`qa.answerers.pick_sentences`): the value with the most answers holding a gold
+   answer, median length <= 40 words, on the external answerable questions.
 """
 
 from __future__ import annotations
