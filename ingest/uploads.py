@@ -13,7 +13,7 @@ from pathlib import Path
 from ingest.chunking import TokenCounter
 from ingest.loaders import SUPPORTED_SUFFIXES, SkipFile, Skipped, human_size, load_file
 from ingest.pipeline import IngestReport, ingest_paths
-from qa.errors import IngestError
+from qa.errors import DocumentNotFoundError, IngestError
 from qa.settings import Settings
 from qa.store import ChunkStore
 
@@ -138,7 +138,7 @@ def remove_document(store: ChunkStore, doc_id: str, settings: Settings) -> int:
     """
     state = store.doc_states().get(doc_id)
     if state is None:
-        raise IngestError(f"no document {doc_id!r} in collection {store.name!r}")
+        raise DocumentNotFoundError(f"no document {doc_id!r} in collection {store.name!r}")
     removed = store.delete_document(doc_id)
     if state.source and _is_upload(state.source, settings):
         try:

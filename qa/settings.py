@@ -20,6 +20,8 @@ DEFAULT_MIN_SCORE = 0.52
 DEFAULT_MIN_SUPPORT = 0.40
 
 _COLLECTION_RE = re.compile(r"^[a-zA-Z0-9._-]{3,512}$")
+_ORIGIN_RE = re.compile(r"^https?://[^/\s]+$")
+_HEADER_SAFE = re.compile(r"^[\x21-\x7e]+$")  # visible ASCII: can be sent in an HTTP header
 
 
 def default_persist_dir() -> Path:
@@ -53,6 +55,11 @@ class Settings:
     # Sentences of written answers whose support is below this are unsupported; chosen with
     # bench/calibrate_support.py (see the README, "Written answers from a language model").
     min_support: float = DEFAULT_MIN_SUPPORT
+    # The HTTP API (`qa serve`): a key every request must send as `Authorization: Bearer KEY`,
+    # the browser origins allowed to call it (none: no CORS headers), the largest request body.
+    api_key: str | None = field(default=None, repr=False)
+    cors_origins: tuple[str, ...] = ()
+    max_body_mb: float = 50.0
 
     def __post_init__(self) -> None:
         if not _COLLECTION_RE.match(self.collection):
@@ -95,11 +102,27 @@ class Settings:
             raise ConfigError(f"min_support must be between 0 and 1, got {self.min_support}")
         if not math.isfinite(self.max_file_mb) or self.max_file_mb <= 0:
             raise ConfigError(f"max_file_mb must be positive, got {self.max_file_mb}")
+        if not math.isfinite(self.max_body_mb) or self.max_body_mb <= 0:
+            raise ConfigError(f"max_body_mb must be positive, got {self.max_body_mb}")
+        if self.api_key is not None and not _HEADER_SAFE.match(self.api_key):
+            raise ConfigError("QA_API_KEY must be visible ASCII characters without spaces (it is "
+                              "sent in an HTTP header); make one with `python -c 'import secrets;"
+                              " print(secrets.token_urlsafe(32))'`")  # fmt: skip
+        for origin in self.cors_origins:
+            if origin != "*" and not _ORIGIN_RE.match(origin):
+                raise ConfigError(f"QA_CORS_ORIGINS: {origin!r} is not an origin; give "
+                                  "comma-separated origins like http://localhost:3000 (scheme "
+                                  "and host, no path), or *")  # fmt: skip
 
     @property
     def max_file_bytes(self) -> int:
         """The file size limit of ingest in bytes."""
         return int(self.max_file_mb * 1024 * 1024)
+
+    @property
+    def max_body_bytes(self) -> int:
+        """The request body limit of the HTTP API in bytes."""
+        return int(self.max_body_mb * 1024 * 1024)
 
     @property
     def uploads(self) -> Path:
@@ -134,6 +157,8 @@ class Settings:
 
 def _parse(name: str, raw: str, type_: Any) -> Any:
     kind = str(type_)
+    if kind.startswith("tuple"):  # comma-separated
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
     try:
         if "Path" in kind:
             return Path(raw).expanduser()
