@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import os
 import sys
@@ -28,6 +29,7 @@ examples:
   qa ask --llm llamacpp:model.gguf --stream "Where will the summit take place?"
   qa docs                               list what is ingested
   qa eval tests/data/seed_questions.jsonl --docs seeds/ --baseline
+  qa serve --port 8000                  the HTTP API on 127.0.0.1:8000 (docs at /docs)
 """
 
 
@@ -92,6 +94,14 @@ def _parser() -> argparse.ArgumentParser:
     docs = sub.add_parser("docs", parents=[store], help="list the ingested documents",
                           description="List ingested documents: title, date, source, chunks.")
     docs.add_argument("--json", action="store_true", help="print JSON lines")
+
+    serve = sub.add_parser("serve", parents=[store], help="serve the HTTP API",
+                           description="Serve the HTTP API (ask, stream, documents, and "
+                           "OpenAI-compatible chat completions) with uvicorn; the model and "
+                           "store are loaded once. Binding another address than loopback "
+                           "needs QA_API_KEY.")
+    serve.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     return p  # fmt: skip
 
 
@@ -225,6 +235,35 @@ def _cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to any address
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if not _loopback(args.host) and not settings.api_key:
+        raise ConfigError(f"refusing to serve on {args.host} without an API key: set QA_API_KEY "
+                          "(clients then send 'Authorization: Bearer KEY'), or use --host "
+                          "127.0.0.1")  # fmt: skip
+    if not 1 <= args.port <= 65535:
+        raise ConfigError(f"--port must be between 1 and 65535, got {args.port}")
+    if settings.llm:
+        from qa.llm import parse_llm_spec
+
+        parse_llm_spec(settings.llm)  # a bad QA_LLM fails now, not at the first question
+    import uvicorn
+
+    from api import create_app
+
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
 class _NoEmbeddings(Embeddings):
     """Listing documents needs no model; anything that would embed fails loudly."""
 
@@ -241,7 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no bar for loading weights
     args = _parser().parse_args(argv)
     handler = {"ask": _cmd_ask, "ingest": _cmd_ingest, "docs": _cmd_docs,
-               "eval": _cmd_eval}[args.command]  # fmt: skip
+               "eval": _cmd_eval, "serve": _cmd_serve}[args.command]  # fmt: skip
 
     try:
         return handler(args)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import subprocess
+import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,3 +46,38 @@ def serving(cmd: Sequence[str], ready_url: str, *, timeout: float = 120, **popen
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@contextmanager
+def chroma_run(path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A real `chroma run` on 127.0.0.1 keeping its data in `path`: its URL and its process
+    (terminate it to stop the server mid-test)."""
+    exe = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    cmd = [exe, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)]
+    with serving(cmd, f"{url}/api/v2/heartbeat", timeout=60) as proc:
+        yield url, proc
+
+
+@contextmanager
+def uvicorn_thread(app: Any, *, timeout: float = 60) -> Iterator[str]:
+    """Serve the ASGI `app` with a real uvicorn on a free 127.0.0.1 port, in a thread of this
+    process, until the block ends; yields its base URL once it listens."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + timeout
+        while not server.started:
+            assert thread.is_alive(), f"uvicorn on port {port} did not start"
+            if time.monotonic() > deadline:
+                pytest.fail(f"uvicorn did not start within {timeout:.0f} s")
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import SEEDS
-from tests.servers import free_port, serving
+from tests.servers import chroma_run
 
 pytestmark = pytest.mark.slow
 
@@ -28,12 +26,7 @@ def _stop(url: str) -> None:
 
 @pytest.fixture
 def chroma_url(tmp_path: Path) -> Iterator[str]:
-    exe = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    cmd = [exe, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port",
-           str(port)]  # fmt: skip
-    with serving(cmd, f"{url}/api/v2/heartbeat", timeout=60) as proc:
+    with chroma_run(tmp_path / "server") as (url, proc):
         _SERVERS[url] = proc
         yield url
         _SERVERS.pop(url, None)

@@ -1,0 +1,53 @@
+"""`create_app`: the FastAPI app over one `QA`, with its limits, key check and error handlers."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
+
+from api import chat, routes
+from api.backend import Backend
+from api.deps import require_api_key
+from api.errors import DeclaredBodyLimit, install_error_handlers
+from qa import QA, Settings
+
+__all__ = ["create_app"]
+
+DESCRIPTION = """Questions answered from your documents, every sentence backed by a cited,
+verbatim passage (with character offsets); OpenAI-compatible chat completions on top."""
+
+
+def create_app(settings: Settings, qa_factory: Callable[[], QA] | None = None) -> FastAPI:
+    """The HTTP API over the `QA` that `qa_factory` makes (default: `QA.from_settings(settings,
+    create=True)`), loaded once, in the background at start-up.
+
+    Answering runs in FastAPI's worker threads, never on the event loop. With
+    `settings.api_key` every endpoint needs `Authorization: Bearer <key>`; bodies over
+    `settings.max_body_mb` are refused (413); CORS headers only for `settings.cors_origins`.
+    """
+    backend = Backend(qa_factory or (lambda: QA.from_settings(settings, create=True)))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        threading.Thread(target=backend.warm, name="qa-load", daemon=True).start()
+        yield
+
+    app = FastAPI(title="cited-qa", description=DESCRIPTION, version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.backend = backend
+    auth = [Depends(require_api_key)] if settings.api_key else []
+    for router in (routes.health, routes.router, chat.router):
+        app.include_router(router, dependencies=auth)
+    install_error_handlers(app, max_body_mb=settings.max_body_mb)
+    app.add_middleware(RequestBodyLimitMiddleware, max_body_size=settings.max_body_bytes)
+    app.add_middleware(DeclaredBodyLimit, max_body_mb=settings.max_body_mb)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
+                           allow_methods=["GET", "POST", "DELETE"],
+                           allow_headers=["Authorization", "Content-Type"])  # fmt: skip
+    return app
