@@ -1,0 +1,143 @@
+"""Unit tests of the API's own small pieces: chat messages, sources, errors, readiness, flags."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from api.backend import LOADING, Backend
+from api.chat import conversation, reply_text
+from api.errors import status_of
+from api.schemas import ChatMessage
+from qa import (
+    Answer,
+    Citation,
+    ConfigError,
+    DocumentNotFoundError,
+    IngestError,
+    LLMBusyError,
+    LLMError,
+    QuestionError,
+    StoreUnavailableError,
+)
+
+
+def _messages(*pairs: tuple[str, object]) -> list[ChatMessage]:
+    return [ChatMessage(role=role, content=content) for role, content in pairs]  # type: ignore[arg-type]
+
+
+def test_the_last_user_message_is_the_question() -> None:
+    question, history = conversation(_messages(
+        ("system", "Be brief."), ("user", "Who is Ukraine's president?"), ("assistant", "Z. [1]"),
+        ("user", [{"type": "text", "text": "What does he "}, {"type": "image_url"},
+                  {"type": "text", "text": "insist on?"}]),
+    ))  # fmt: skip
+    assert question == "What does he insist on?" and history == ["Who is Ukraine's president?"]
+    with pytest.raises(QuestionError, match="no user message"):
+        conversation(_messages(("system", "Be brief."), ("assistant", "Hello")))
+
+
+def test_the_reply_is_the_answer_then_its_sources() -> None:
+    c = Citation(n=1, doc_id="d", source="/s.txt", title="Summit", published="2025-10-29",
+                 chunk_id="c", text="…", quote="It is in\u00a0Singapore.\n", start=3, end=24,
+                 score=0.5)  # fmt: skip
+    answer = Answer(question="Where?", text="It is in Singapore. [1]", status="answered",
+                    citations=(c,))  # fmt: skip
+    assert reply_text(answer) == ("It is in Singapore. [1]\n\nSources:\n"
+                                  "[1] Summit, 2025-10-29: “It is in Singapore.”")  # fmt: skip
+    declined = Answer(question="Who?", text="The documents don't answer this question.",
+                      status="not_found")  # fmt: skip
+    assert reply_text(declined) == declined.text
+
+
+@pytest.mark.parametrize(
+    ("exc", "status", "type_"),
+    [
+        (QuestionError("the question is empty"), 400, "invalid_request_error"),
+        (ConfigError("k must be a whole number"), 400, "invalid_request_error"),
+        (IngestError("'x.exe' is not a supported file"), 400, "invalid_request_error"),
+        (DocumentNotFoundError("no document 'x'"), 404, "not_found_error"),
+        (StoreUnavailableError("the Chroma server stopped answering"), 503, "service_unavailable"),
+        (LLMBusyError("the model stayed busy"), 503, "service_unavailable"),
+        (LLMError("the model failed"), 503, "service_unavailable"),
+        (RuntimeError("secret /path/in/message"), 500, "server_error"),
+    ],
+)
+def test_errors_map_to_one_status_and_line(exc: Exception, status: int, type_: str) -> None:
+    got, body = status_of(exc)
+    error = body["error"]
+    assert (got, error["type"]) == (status, type_)
+    if status == 500:  # nothing of an unexpected error's text leaves the server
+        assert error == {"message": "unexpected error: RuntimeError (see the server's log)",
+                         "type": "server_error", "code": None}  # fmt: skip
+    else:
+        assert error["message"] == str(exc) and error["code"] == type(exc).__name__
+
+
+def test_readiness_says_why_and_tries_again() -> None:
+    attempts: list[int] = []
+    store_up = threading.Event()
+
+    class FakeStore:
+        def count(self) -> int:
+            return 4
+
+    class FakeQA:
+        store = FakeStore()
+
+    def factory() -> FakeQA:
+        attempts.append(1)
+        if not store_up.is_set():
+            raise StoreUnavailableError("cannot reach the Chroma server at http://127.0.0.1:9")
+        return FakeQA()
+
+    backend = Backend(factory)  # type: ignore[arg-type]
+    assert backend.readiness() == "cannot reach the Chroma server at http://127.0.0.1:9"
+    with pytest.raises(StoreUnavailableError):
+        backend.qa()
+    store_up.set()
+    assert backend.readiness() is None and len(attempts) == 3
+    assert backend.qa() is backend.qa() and len(attempts) == 3  # loaded once
+
+
+def test_readiness_does_not_wait_for_a_load_under_way() -> None:
+    started, release = threading.Event(), threading.Event()
+
+    def factory() -> object:
+        started.set()
+        release.wait(timeout=30)
+        raise StoreUnavailableError("down")
+
+    backend = Backend(factory)  # type: ignore[arg-type]
+    loader = threading.Thread(target=backend.warm)
+    loader.start()
+    assert started.wait(timeout=30)
+    assert backend.readiness() == LOADING
+    release.set()
+    loader.join(timeout=30)
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "needle"),
+    [
+        (["--host", "0.0.0.0"], {}, "refusing to serve on 0.0.0.0 without an API key"),
+        (["--host", "example.org"], {}, "refusing to serve on example.org"),
+        (["--host", "::"], {}, "refusing to serve on ::"),
+        (["--port", "70000"], {}, "--port must be between 1 and 65535, got 70000"),
+        ([], {"QA_API_KEY": "a key"}, "QA_API_KEY must be visible ASCII"),
+        ([], {"QA_LLM": "llamacpp:/no/such.gguf"}, "no GGUF model file at /no/such.gguf"),
+    ],
+)
+def test_serve_refuses_before_listening(
+    args: list[str], env: dict[str, str], needle: str, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    from qa.cli import main
+
+    monkeypatch.delenv("QA_API_KEY", raising=False)  # a refusal must not depend on the shell
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(["serve", *args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and needle in err[0]
