@@ -68,6 +68,9 @@ def test_models_and_errors_through_the_client(url: str) -> None:
     with pytest.raises(openai.BadRequestError, match="the question is empty"):
         client.chat.completions.create(model="cited-qa",
                                        messages=[{"role": "user", "content": ""}])  # fmt: skip
+    with pytest.raises(openai.BadRequestError, match="k must be a whole number from 1 to 50"):
+        client.chat.completions.create(model="cited-qa", extra_body={"k": 0},
+                                       messages=[{"role": "user", "content": SUMMIT}])  # fmt: skip
     with pytest.raises(openai.BadRequestError, match="limit is 1000"):
         long = [{"role": "user", "content": "x" * 1001}]
         client.chat.completions.create(model="cited-qa", stream=True, messages=long)
