@@ -1,0 +1,59 @@
+"""The API over a local GGUF model (SmolLM2-135M through llama-cpp-python): one answer at a time,
+the others wait up to QA_LLM_TIMEOUT and then get 503; streamed chat shows the checked answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.api.conftest import one_line_error, serve_qa
+from tests.conftest import smollm2_gguf
+
+pytestmark = pytest.mark.slow
+SUMMIT = "Where will the summit take place?"
+
+
+@pytest.fixture(scope="module")
+def llm_qa(seeded_qa: Any) -> Any:
+    from qa import QA
+
+    settings = seeded_qa.settings.with_(llm=f"llamacpp:{smollm2_gguf()}", llm_timeout=15,
+                                        llm_max_tokens=64)  # fmt: skip
+    return QA(seeded_qa.store, seeded_qa.embeddings, settings=settings)
+
+
+def test_a_busy_model_is_503_after_the_timeout(llm_qa: Any) -> None:
+    model = llm_qa.answerer.chat_model
+    with serve_qa(llm_qa) as base, httpx.Client(base_url=base, timeout=120) as c:
+        held = model.stream("Count from one to a hundred.")  # another question has the model
+        next(held)
+        try:
+            r = c.post("/v1/ask", json={"question": SUMMIT})
+            error = one_line_error(r, 503, f"the model {Path(model.model_path).name} stayed busy")
+            assert error["code"] == "LLMBusyError" and "for 15 s; try again" in error["message"]
+        finally:
+            held.close()  # the model is free again
+        r = c.post("/v1/ask", json={"question": SUMMIT})
+        assert r.status_code == 200 and r.json()["status"] in ("answered", "partial", "not_found")
+
+
+def test_streamed_chat_ends_with_the_checked_answer(llm_qa: Any) -> None:
+    from openai import OpenAI
+
+    with serve_qa(llm_qa) as base:
+        client = OpenAI(base_url=f"{base}/v1", api_key="-", max_retries=0, timeout=120)
+        ask = [{"role": "user", "content": SUMMIT}]
+        chunks = list(client.chat.completions.create(model="cited-qa", stream=True, messages=ask))
+    content = "".join(ch.choices[0].delta.content or "" for ch in chunks)
+    answer = chunks[-1].model_extra["cited_qa"]
+    assert len(chunks) > 5 and chunks[-1].choices[0].finish_reason == "stop"
+    # The model's words as they came; then, when the check changed them, the checked answer.
+    written = content.split("\n\nSources:\n")[0]
+    assert written.endswith(answer["answer"])
+    assert (written == answer["answer"]) != ("\n\nChecked answer:\n" in written)
+    for c in answer["citations"]:
+        source = Path(c["source"]).read_text(encoding="utf-8")
+        assert source[c["start"] : c["end"]] == c["quote"]
