@@ -256,6 +256,11 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         from qa.llm import parse_llm_spec
 
         parse_llm_spec(settings.llm)  # a bad QA_LLM fails now, not at the first question
+    # Requests are answered in parallel threads, so each runs the model on one CPU thread:
+    # torch's default (one thread per core, per request) oversubscribes the cores, and with
+    # another busy process on the machine a single request took ~1 s instead of ~25 ms
+    # (bench/bench_api.py, see the README). OMP_NUM_THREADS set in the environment wins.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     import uvicorn
 
     from api import create_app
