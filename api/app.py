@@ -8,7 +8,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
+from swagger_ui_bundle import swagger_ui_path
 
 from api import chat, routes
 from api.backend import Backend
@@ -37,7 +41,9 @@ def create_app(settings: Settings, qa_factory: Callable[[], QA] | None = None) -
         threading.Thread(target=backend.warm, name="qa-load", daemon=True).start()
         yield
 
-    app = FastAPI(title="cited-qa", description=DESCRIPTION, version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="cited-qa", description=DESCRIPTION, version="0.1.0", lifespan=lifespan,
+                  docs_url=None, redoc_url=None)  # fmt: skip
+    _offline_docs(app)
     app.state.settings = settings
     app.state.backend = backend
     auth = [Depends(require_api_key)] if settings.api_key else []
@@ -51,3 +57,17 @@ def create_app(settings: Settings, qa_factory: Callable[[], QA] | None = None) -
                            allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Authorization", "Content-Type"])  # fmt: skip
     return app
+
+
+def _offline_docs(app: FastAPI) -> None:
+    """The OpenAPI page at /docs, with Swagger UI served from the `swagger-ui-bundle-v2`
+    package instead of a CDN, so that it works offline."""
+    app.mount("/docs/assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=str(app.openapi_url), title=f"{app.title} API",
+            swagger_js_url="/docs/assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs/assets/swagger-ui.css", swagger_favicon_url="data:,",
+        )  # fmt: skip

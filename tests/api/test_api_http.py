@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,16 @@ def test_the_documented_answer_schema_is_the_cli_json(client: httpx.Client) -> N
     answer = client.post("/v1/ask", json={"question": SUMMIT}).json()
     assert set(schema["AnswerOut"]["properties"]) == set(answer)
     assert set(schema["Citation"]["properties"]) == set(answer["citations"][0])
+
+
+def test_the_openapi_page_needs_no_network(client: httpx.Client) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    links = re.findall(r"""(?:src|href|url)\s*[=:]\s*['"]([^'"]+)""", page.text)
+    assert "/docs/assets/swagger-ui-bundle.js" in links and "://" not in page.text
+    for link in links:
+        if link.startswith("/"):
+            assert client.get(link).status_code == 200, link
 
 
 def test_history_and_k(client: httpx.Client) -> None:
