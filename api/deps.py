@@ -14,11 +14,11 @@ from qa import QA, QAError, Settings
 __all__ = ["BackendDep", "QADep", "SettingsDep", "require_api_key"]
 
 
-def _backend(request: Request) -> Backend:
+async def _backend(request: Request) -> Backend:
     return request.app.state.backend  # type: ignore[no-any-return]
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
@@ -36,11 +36,12 @@ QADep = Annotated[QA, Depends(_qa)]
 _bearer = HTTPBearer(auto_error=False, description="the value of QA_API_KEY")
 
 
-def require_api_key(
+async def require_api_key(
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
 ) -> None:
-    """401 unless the request sends `Authorization: Bearer <QA_API_KEY>`."""
+    """401 unless the request sends `Authorization: Bearer <QA_API_KEY>` (async, like the two
+    above: nothing here blocks, so no worker thread is taken)."""
     key = settings.api_key or ""
     given = credentials.credentials if credentials else ""
     if not secrets.compare_digest(given.encode(), key.encode()) or not key:
