@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -15,7 +16,7 @@ NOTE = b"# Zorblat report\n\nThe Zorblat festival takes place in Quito every Mar
 
 
 @pytest.fixture
-def api(store, embeddings, settings, tmp_path: Path) -> Iterator[httpx.Client]:  # type: ignore[no-untyped-def]
+def api(store: Any, embeddings: Any, settings: Any, tmp_path: Path) -> Iterator[httpx.Client]:
     """The API over an empty store of its own; uploads go to `tmp_path/uploads`; 20 KB files."""
     from qa import QA
 

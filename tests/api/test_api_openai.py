@@ -97,8 +97,8 @@ def test_the_key_is_the_clients_api_key(seeded_qa: Any) -> None:
 def test_langchain_chat_openai_invokes_and_streams(url: str) -> None:
     from langchain_openai import ChatOpenAI
 
-    chat = ChatOpenAI(base_url=f"{url}/v1", api_key="not-needed", model="cited-qa",  # type: ignore[arg-type]
-                      max_retries=0)  # fmt: skip
+    chat = ChatOpenAI(base_url=f"{url}/v1", api_key="not-needed", model="cited-qa",
+                      max_retries=0)  # type: ignore[arg-type]
     reply = chat.invoke(SUMMIT)
     assert "Singapore" in reply.text and "\n\nSources:\n[1] " in reply.text
     streamed = "".join(chunk.text for chunk in chat.stream(SUMMIT))

@@ -42,7 +42,7 @@ def test_qa_serve_answers_over_http(tmp_path: Path) -> None:
         assert [d["published"] for d in docs] == ["2025-10-29"]
 
 
-def test_a_chroma_server_that_stops_is_503(tmp_path: Path, embeddings) -> None:  # type: ignore[no-untyped-def]
+def test_a_chroma_server_that_stops_is_503(tmp_path: Path, embeddings: Any) -> None:
     import openai
 
     from api import create_app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import pytest
 
@@ -23,8 +24,8 @@ from qa import (
 )
 
 
-def _messages(*pairs: tuple[str, object]) -> list[ChatMessage]:
-    return [ChatMessage(role=role, content=content) for role, content in pairs]  # type: ignore[arg-type]
+def _messages(*pairs: tuple[str, Any]) -> list[ChatMessage]:
+    return [ChatMessage(role=role, content=content) for role, content in pairs]
 
 
 def test_the_last_user_message_is_the_question() -> None:

@@ -42,6 +42,11 @@ def test_xdg_data_home_is_respected(monkeypatch: pytest.MonkeyPatch, tmp_path: P
         ({"QA_COLLECTION": "ab"}, "'ab'"),
         ({"QA_MIN_SCORE": "2"}, "min_score"),
         ({"QA_CHUNK_TOKENS": "400"}, "256 word pieces"),
+        ({"QA_API_KEY": "two words"}, "QA_API_KEY must be visible ASCII"),
+        ({"QA_CORS_ORIGINS": "http://a.test/path"}, "'http://a.test/path' is not an origin"),
+        ({"QA_CORS_ORIGINS": "a.test"}, "'a.test' is not an origin"),
+        ({"QA_MAX_BODY_MB": "0"}, "max_body_mb must be positive"),
+        ({"QA_MAX_BODY_MB": "big"}, "QA_MAX_BODY_MB='big'"),
     ],
 )
 def test_invalid_values_name_the_value(env: dict[str, str], needle: str) -> None:
@@ -50,24 +55,9 @@ def test_invalid_values_name_the_value(env: dict[str, str], needle: str) -> None
 
 
 def test_http_api_settings() -> None:
-    s = Settings.from_env({"QA_API_KEY": "k-123", "QA_CORS_ORIGINS": "http://a.test, https://b.test:8443",
-                           "QA_MAX_BODY_MB": "2"})  # fmt: skip
+    s = Settings.from_env({"QA_API_KEY": "k-123", "QA_MAX_BODY_MB": "2",
+                           "QA_CORS_ORIGINS": "http://a.test, https://b.test:8443"})  # fmt: skip
     assert s.cors_origins == ("http://a.test", "https://b.test:8443")
     assert (s.api_key, s.max_body_bytes) == ("k-123", 2 * 1024 * 1024)
     assert "k-123" not in repr(s)
     assert Settings.from_env({}).cors_origins == ()
-
-
-@pytest.mark.parametrize(
-    ("env", "needle"),
-    [
-        ({"QA_API_KEY": "two words"}, "QA_API_KEY must be visible ASCII"),
-        ({"QA_CORS_ORIGINS": "http://a.test/path"}, "'http://a.test/path' is not an origin"),
-        ({"QA_CORS_ORIGINS": "a.test"}, "'a.test' is not an origin"),
-        ({"QA_MAX_BODY_MB": "0"}, "max_body_mb must be positive"),
-        ({"QA_MAX_BODY_MB": "big"}, "QA_MAX_BODY_MB='big'"),
-    ],
-)
-def test_invalid_http_api_settings(env: dict[str, str], needle: str) -> None:
-    with pytest.raises(ConfigError, match=needle):
-        Settings.from_env(env)
