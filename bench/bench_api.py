@@ -55,34 +55,35 @@ def _loopback_only(url: str) -> str:
 @contextmanager
 def _own_server() -> Iterator[str]:
     """`qa serve` over a temporary store holding seeds/, on a free 127.0.0.1 port."""
-    tmp = Path(tempfile.mkdtemp(prefix="bench-api-"))
-    env = {**os.environ, "QA_PERSIST_DIR": str(tmp / "store"), "QA_UPLOAD_DIR": str(tmp / "up"),
-           "HF_HUB_OFFLINE": "1"}  # fmt: skip
-    env.pop("QA_API_KEY", None)
-    qa = [sys.executable, "-m", "qa.cli"]
-    subprocess.run([*qa, "ingest", "--no-progress", str(ROOT / "seeds")], env=env, check=True,
-                   stdout=subprocess.DEVNULL, timeout=600)  # fmt: skip
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([*qa, "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                sys.exit("bench_api: qa serve did not become ready")
-            time.sleep(0.5)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=60)
+    with tempfile.TemporaryDirectory(prefix="bench-api-") as folder:
+        tmp = Path(folder)
+        env = {**os.environ, "QA_PERSIST_DIR": str(tmp / "store"),
+               "QA_UPLOAD_DIR": str(tmp / "up"), "HF_HUB_OFFLINE": "1"}  # fmt: skip
+        env.pop("QA_API_KEY", None)
+        qa = [sys.executable, "-m", "qa.cli"]
+        subprocess.run([*qa, "ingest", "--no-progress", str(ROOT / "seeds")], env=env,
+                       check=True, stdout=subprocess.DEVNULL, timeout=600)  # fmt: skip
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        proc = subprocess.Popen([*qa, "serve", "--port", str(port)], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 180
+            while True:
+                try:
+                    if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    sys.exit("bench_api: qa serve did not become ready")
+                time.sleep(0.5)
+            yield url
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
 
 
 def _request(endpoint: str, question: str) -> tuple[str, dict]:
