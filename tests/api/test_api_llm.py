@@ -3,6 +3,7 @@ the others wait up to QA_LLM_TIMEOUT and then get 503; streamed chat shows the c
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ from tests.conftest import smollm2_gguf
 
 pytestmark = pytest.mark.slow
 SUMMIT = "Where will the summit take place?"
+EARLIER = "Who is Ukraine's president?"
+FOLLOW_UP = "What does he insist any peace deal must include?"
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +35,15 @@ def test_a_busy_model_is_503_after_the_timeout(llm_qa: Any) -> None:
         next(held)
         try:
             r = c.post("/v1/ask", json={"question": SUMMIT})
-            error = one_line_error(r, 503, f"the model {Path(model.model_path).name} stayed busy")
+            busy = f"the model {Path(model.model_path).name} stayed busy"
+            error = one_line_error(r, 503, busy)
             assert error["code"] == "LLMBusyError" and "for 15 s; try again" in error["message"]
+            # A follow-up is rewritten by the model first: it waits once, not for the rewrite
+            # and again for the answer (generous bound: well under twice the timeout).
+            start = time.monotonic()
+            follow_up = c.post("/v1/ask", json={"question": FOLLOW_UP, "history": [EARLIER]})
+            assert time.monotonic() - start < 1.6 * 15
+            one_line_error(follow_up, 503, busy)
         finally:
             held.close()  # the model is free again
         r = c.post("/v1/ask", json={"question": SUMMIT})
