@@ -16,7 +16,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from api import chat, routes
 from api.backend import Backend
-from api.deps import require_api_key
+from api.deps import answer_slots, require_api_key
 from api.errors import DeclaredBodyLimit, install_error_handlers
 from qa import QA, Settings
 
@@ -30,7 +30,8 @@ def create_app(settings: Settings, qa_factory: Callable[[], QA] | None = None) -
     """The HTTP API over the `QA` that `qa_factory` makes (default: `QA.from_settings(settings,
     create=True)`), loaded once, in the background at start-up.
 
-    Answering runs in FastAPI's worker threads, never on the event loop. With
+    Answering runs in FastAPI's worker threads, never on the event loop, at most half as many
+    questions at once as there are threads (see `api.deps.answer_slots`). With
     `settings.api_key` every endpoint needs `Authorization: Bearer <key>`; bodies over
     `settings.max_body_mb` are refused (413); CORS headers only for `settings.cors_origins`.
     """
@@ -38,6 +39,7 @@ def create_app(settings: Settings, qa_factory: Callable[[], QA] | None = None) -
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.answer_slots = answer_slots()
         threading.Thread(target=backend.warm, name="qa-load", daemon=True).start()
         yield
 

@@ -11,15 +11,15 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from fastapi.sse import EventSourceResponse
 
-from api.deps import QADep
+from api.deps import AnswerSlot, QADep
 from api.schemas import ChatMessage, ChatRequest
-from api.sse import event, event_stream, started, stream_error
+from api.sse import event, event_stream, opened, stream_error
 from qa import Answer, QuestionError
 
 __all__ = ["MODEL_ID", "conversation", "reply_text", "router", "sources_text"]
@@ -86,14 +86,30 @@ def _chunks(pieces: Iterator[str | Answer]) -> Iterator[bytes]:
     yield event("[DONE]")
 
 
+def _chat_stream(
+    body: ChatRequest, qa: QADep, slot: AnswerSlot
+) -> Iterator[Iterator[str | Answer] | None]:
+    """For `"stream": true`, the answer's pieces, started here (what fails as answering starts
+    is an HTTP error, before the stream) and closed when the request ends; else None."""
+    if not body.stream:
+        yield None
+        return
+    question, history = conversation(body.messages)
+    with opened(qa.stream(question, history, k=body.k)) as pieces:
+        yield pieces
+
+
 @router.post("/v1/chat/completions", response_model=None,
              responses={200: {"content": {"text/event-stream": {}}}})  # fmt: skip
-def chat_completions(body: ChatRequest, qa: QADep) -> JSONResponse | EventSourceResponse:
+def chat_completions(
+    body: ChatRequest,
+    qa: QADep,
+    pieces: Annotated[Iterator[str | Answer] | None, Depends(_chat_stream)],
+) -> JSONResponse | EventSourceResponse:
     """OpenAI chat completions, streamed (`"stream": true`) or not; the model name is ignored."""
-    question, history = conversation(body.messages)
-    if body.stream:
-        return event_stream(_chunks(started(qa.stream(question, history, k=body.k))))
-    answer = qa.ask(question, history, k=body.k)
+    if pieces is not None:
+        return event_stream(_chunks(pieces))
+    answer = qa.ask(*conversation(body.messages), k=body.k)
     reply = _Reply("chat.completion")
     message = {"role": "assistant", "content": reply_text(answer)}
     return JSONResponse({**reply.head, "choices": [{"index": 0, "message": message,

@@ -1,17 +1,20 @@
-"""FastAPI dependencies: the backend and `QA` of the app, and the API key check."""
+"""FastAPI dependencies: the backend, settings and `QA` of the app, a place among the questions
+being answered, and the API key check."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import AsyncIterator
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.backend import Backend
-from qa import QA, QAError, Settings
+from qa import QA, LLMBusyError, QAError, Settings
 
-__all__ = ["BackendDep", "QADep", "SettingsDep", "require_api_key"]
+__all__ = ["AnswerSlot", "BackendDep", "QADep", "SettingsDep", "answer_slots", "require_api_key"]
 
 
 async def _backend(request: Request) -> Backend:
@@ -30,6 +33,35 @@ def _qa(backend: Annotated[Backend, Depends(_backend)]) -> QA:
         raise HTTPException(503, f"not ready: {exc}") from None
 
 
+def answer_slots() -> anyio.Semaphore:
+    """The places of questions answered at once: half of anyio's worker threads (at least one).
+
+    Made where the app starts, in its event loop. Questions beyond them wait on the event loop,
+    not in a worker thread, so that the threads a local model's waiters hold never starve the
+    stream of the question that has the model, nor `/readyz` and the other requests.
+    """
+    places = max(1, int(anyio.to_thread.current_default_thread_limiter().total_tokens) // 2)
+    return anyio.Semaphore(places, max_value=places)
+
+
+async def _answer_slot(request: Request) -> AsyncIterator[None]:
+    """A place among the questions being answered, held until the response ends; 503
+    `LLMBusyError` after QA_LLM_TIMEOUT seconds without one."""
+    slots: anyio.Semaphore = request.app.state.answer_slots
+    timeout = request.app.state.settings.llm_timeout
+    try:
+        with anyio.fail_after(timeout):
+            await slots.acquire()
+    except TimeoutError:
+        raise LLMBusyError(f"the server stayed busy with {slots.max_value} other questions for "
+                           f"{timeout:g} s; try again") from None  # fmt: skip
+    try:
+        yield
+    finally:
+        slots.release()
+
+
+AnswerSlot = Annotated[None, Depends(_answer_slot)]
 BackendDep = Annotated[Backend, Depends(_backend)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 QADep = Annotated[QA, Depends(_qa)]

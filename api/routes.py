@@ -10,10 +10,10 @@ from fastapi import APIRouter, Depends, File, UploadFile
 from fastapi.responses import JSONResponse
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
-from api.deps import BackendDep, QADep
+from api.deps import AnswerSlot, BackendDep, QADep
 from api.errors import error_body
 from api.schemas import AnswerOut, AskRequest, DeletedOut, DocumentsOut, IngestOut, ReingestRequest
-from api.sse import started, stream_error
+from api.sse import opened, stream_error
 from ingest.pipeline import IngestReport
 from ingest.uploads import add_uploads, reingest_documents, remove_document
 from qa import Answer, IngestError
@@ -32,22 +32,25 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/v1/ask", tags=["answers"], response_model=AnswerOut, responses=_ERRORS)
-def ask(body: AskRequest, qa: QADep) -> JSONResponse:
+def ask(body: AskRequest, qa: QADep, slot: AnswerSlot) -> JSONResponse:
     """Answer a question with cited passages: the same object as `qa ask --json`."""
     answer = qa.ask(body.question, body.history, k=body.k)
     return JSONResponse(answer.to_dict())
 
 
-def _answer_started(body: AskRequest, qa: QADep) -> Iterator[str | Answer]:
-    """The answer's pieces, started in a dependency: what fails as answering starts (bad input,
-    a busy model, a store that is down) is an HTTP error, before the stream."""
-    return started(qa.stream(body.question, body.history, k=body.k))
+def _answer_stream(
+    body: AskRequest, qa: QADep, slot: AnswerSlot
+) -> Iterator[Iterator[str | Answer]]:
+    """The answer's pieces, started here (what fails as answering starts is an HTTP error,
+    before the stream) and closed when the request ends."""
+    with opened(qa.stream(body.question, body.history, k=body.k)) as pieces:
+        yield pieces
 
 
 @router.post("/v1/ask/stream", tags=["answers"], response_class=EventSourceResponse,
              responses=_ERRORS)  # fmt: skip
 def ask_stream(
-    pieces: Annotated[Iterator[str | Answer], Depends(_answer_started)],
+    pieces: Annotated[Iterator[str | Answer], Depends(_answer_stream)],
 ) -> Iterator[ServerSentEvent]:
     """Server-sent events: `text` events (`{"text": ...}`) as the answer is written, then one
     `answer` event with the whole answer (as `/v1/ask`), or an `error` event."""

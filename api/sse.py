@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from fastapi.sse import EventSourceResponse, format_sse_event
@@ -12,27 +14,28 @@ from fastapi.sse import EventSourceResponse, format_sse_event
 from api.errors import status_of
 from qa import QAError
 
-__all__ = ["event", "event_stream", "started", "stream_error"]
+__all__ = ["event", "event_stream", "opened", "stream_error"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def started(items: Iterator[T]) -> Iterator[T]:
-    """`items` with its first item taken now, so that what fails as the work starts (bad input,
-    a busy model, a store that is down) is raised before the response, as an HTTP error."""
-    first = next(items)
+@contextmanager
+def opened(items: Iterator[T]) -> Iterator[Iterator[T]]:
+    """`items` with its first item taken now, and closed when the block ends.
 
-    def resumed() -> Iterator[T]:
-        try:
-            yield first
-            yield from items
-        finally:
-            close = getattr(items, "close", None)
-            if close is not None:
-                close()  # a client that left: the model is freed at once
-
-    return resumed()
+    What fails as the work starts (bad input, a busy model, a store that is down) is raised
+    here, before the response, as an HTTP error. In a dependency with `yield` the block ends
+    with the request: after the last event, or as soon as a client that left is noticed, so a
+    local model is freed then, not whenever the garbage collector runs.
+    """
+    try:
+        first = next(items)
+        yield itertools.chain((first,), items)
+    finally:
+        close = getattr(items, "close", None)
+        if close is not None:
+            close()
 
 
 def event(data: Any, name: str | None = None) -> bytes:

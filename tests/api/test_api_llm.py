@@ -3,6 +3,9 @@ the others wait up to QA_LLM_TIMEOUT and then get 503; streamed chat shows the c
 
 from __future__ import annotations
 
+import gc
+import json
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -10,8 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.conftest import one_line_error, serve_qa
+from tests.api.conftest import one_line_error, serve_qa, sse_events
 from tests.conftest import smollm2_gguf
+from tests.servers import uvicorn_thread
 
 pytestmark = pytest.mark.slow
 SUMMIT = "Where will the summit take place?"
@@ -67,3 +71,61 @@ def test_streamed_chat_ends_with_the_checked_answer(llm_qa: Any) -> None:
     for c in answer["citations"]:
         source = Path(c["source"]).read_text(encoding="utf-8")
         assert source[c["start"] : c["end"]] == c["quote"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [("/v1/ask/stream", {"question": SUMMIT}),
+     ("/v1/chat/completions", {"stream": True, "messages": [{"role": "user", "content": SUMMIT}]})],
+)  # fmt: skip
+def test_a_client_that_leaves_mid_stream_frees_the_model(
+    llm_qa: Any, path: str, body: dict[str, Any]
+) -> None:
+    gc.disable()  # the model must be freed by the request's end, not by the garbage collector
+    try:
+        with serve_qa(llm_qa) as base:
+            with httpx.Client(base_url=base, timeout=120) as leaving, \
+                    leaving.stream("POST", path, json=body) as r:  # fmt: skip
+                assert r.status_code == 200
+                assert next(sse_events(r.iter_lines()))[1].startswith("{")  # the first event
+            # The model is free again well before QA_LLM_TIMEOUT (15 s): no 503 "busy".
+            r = httpx.post(f"{base}/v1/ask", json={"question": SUMMIT}, timeout=120)
+            assert r.status_code == 200, r.text
+    finally:
+        gc.enable()
+
+
+def test_more_streams_than_worker_threads_answer_or_get_503(llm_qa: Any) -> None:
+    """With 3 worker threads, 4 streams at once: each is answered or refused (503 busy), and
+    none is starved of threads mid-stream by the questions waiting for the model."""
+    import anyio
+
+    from api import create_app
+
+    app = create_app(llm_qa.settings, qa_factory=lambda: llm_qa)
+
+    async def three_threads(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            anyio.to_thread.current_default_thread_limiter().total_tokens = 3
+        await app(scope, receive, send)
+
+    results: list[tuple[int, Any]] = []
+
+    def client(base: str) -> None:
+        with httpx.Client(base_url=base, timeout=120) as c, \
+                c.stream("POST", "/v1/ask/stream", json={"question": SUMMIT}) as r:  # fmt: skip
+            if r.status_code != 200:
+                results.append((r.status_code, json.loads(r.read())["error"]["code"]))
+                return
+            events = list(sse_events(r.iter_lines()))
+            results.append((200, [name for name, _ in events][-1]))
+
+    with uvicorn_thread(three_threads) as base:
+        threads = [threading.Thread(target=client, args=(base,)) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=300)
+    assert len(results) == 4
+    assert all(r in ((200, "answer"), (503, "LLMBusyError")) for r in results), results
+    assert (200, "answer") in results
