@@ -6,7 +6,7 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI, Security
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
@@ -16,8 +16,9 @@ from swagger_ui_bundle import swagger_ui_path
 
 from api import chat, routes
 from api.backend import Backend
-from api.deps import answer_slots, require_api_key
+from api.deps import answer_slots
 from api.errors import DeclaredBodyLimit, install_error_handlers
+from api.guard import KEY_SCHEME, Guard
 from qa import QA, Settings
 
 __all__ = ["create_app"]
@@ -31,9 +32,10 @@ def create_app(settings: Settings, qa_factory: Callable[[], QA] | None = None) -
     create=True)`), loaded once, in the background at start-up.
 
     Answering runs in FastAPI's worker threads, never on the event loop, at most half as many
-    questions at once as there are threads (see `api.deps.answer_slots`). With
-    `settings.api_key` every endpoint needs `Authorization: Bearer <key>`; bodies over
+    questions at once as there are threads (see `api.deps.answer_slots`). Every request passes
+    `Guard` first (Host, Origin and, with `settings.api_key`, the key); bodies over
     `settings.max_body_mb` are refused (413); CORS headers only for `settings.cors_origins`.
+    Refusing a non-loopback address without a key is `qa serve`'s: it alone knows the address.
     """
     backend = Backend(qa_factory or (lambda: QA.from_settings(settings, create=True)))
 
@@ -48,12 +50,13 @@ def create_app(settings: Settings, qa_factory: Callable[[], QA] | None = None) -
     _offline_docs(app)
     app.state.settings = settings
     app.state.backend = backend
-    auth = [Depends(require_api_key)] if settings.api_key else []
+    documented_key = [Security(KEY_SCHEME)] if settings.api_key else []  # checked by Guard
     for router in (routes.health, routes.router, chat.router):
-        app.include_router(router, dependencies=auth)
+        app.include_router(router, dependencies=documented_key)
     install_error_handlers(app, max_body_mb=settings.max_body_mb)
     app.add_middleware(RequestBodyLimitMiddleware, max_body_size=settings.max_body_bytes)
     app.add_middleware(DeclaredBodyLimit, max_body_mb=settings.max_body_mb)
+    app.add_middleware(Guard, settings=settings)  # before the body is read or limited
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                            allow_methods=["GET", "POST", "DELETE"],

@@ -1,20 +1,18 @@
-"""FastAPI dependencies: the backend, settings and `QA` of the app, a place among the questions
-being answered, and the API key check."""
+"""FastAPI dependencies: the backend, settings and `QA` of the app, and a place among the
+questions being answered."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import AsyncIterator
 from typing import Annotated
 
 import anyio
-from fastapi import Depends, HTTPException, Request, Security
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Depends, HTTPException, Request
 
 from api.backend import Backend
 from qa import QA, LLMBusyError, QAError, Settings
 
-__all__ = ["AnswerSlot", "BackendDep", "QADep", "SettingsDep", "answer_slots", "require_api_key"]
+__all__ = ["AnswerSlot", "BackendDep", "QADep", "SettingsDep", "answer_slots"]
 
 
 async def _backend(request: Request) -> Backend:
@@ -65,18 +63,3 @@ AnswerSlot = Annotated[None, Depends(_answer_slot)]
 BackendDep = Annotated[Backend, Depends(_backend)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 QADep = Annotated[QA, Depends(_qa)]
-_bearer = HTTPBearer(auto_error=False, description="the value of QA_API_KEY")
-
-
-async def require_api_key(
-    settings: SettingsDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
-) -> None:
-    """401 unless the request sends `Authorization: Bearer <QA_API_KEY>` (async, like the two
-    above: nothing here blocks, so no worker thread is taken)."""
-    key = settings.api_key or ""
-    given = credentials.credentials if credentials else ""
-    if not secrets.compare_digest(given.encode(), key.encode()) or not key:
-        raise HTTPException(401, "missing or wrong API key: send the header "
-                            "'Authorization: Bearer <QA_API_KEY>'",
-                            headers={"WWW-Authenticate": "Bearer"})  # fmt: skip

@@ -5,6 +5,7 @@ Every error body has the shape of the OpenAI API's: `{"error": {"message", "type
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,7 +17,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from qa import ConfigError, DocumentNotFoundError, IngestError, QAError, QuestionError
 
-__all__ = ["DeclaredBodyLimit", "error_body", "install_error_handlers", "status_of"]
+__all__ = [
+    "DeclaredBodyLimit",
+    "error_body",
+    "error_response",
+    "install_error_handlers",
+    "status_of",
+]
 
 
 # First match wins. Any other QAError (a store, collection or Chroma server that is missing or
@@ -29,14 +36,23 @@ _KINDS: tuple[tuple[type[QAError], int], ...] = (
     (QAError, 503),
 )
 # OpenAI's error types.
-_TYPES = {400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error",
-          405: "invalid_request_error", 413: "invalid_request_error", 422: "invalid_request_error",
-          500: "server_error", 503: "service_unavailable"}  # fmt: skip
+_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
+          404: "not_found_error", 405: "invalid_request_error", 413: "invalid_request_error",
+          422: "invalid_request_error", 500: "server_error",
+          503: "service_unavailable"}  # fmt: skip
 
 
 def error_body(message: str, type_: str, code: str | None = None) -> dict[str, Any]:
     """`{"error": {"message": ..., "type": ..., "code": ...}}` with the message on one line."""
     return {"error": {"message": " ".join(message.split()), "type": type_, "code": code}}
+
+
+def error_response(
+    status: int, message: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    """The one-line JSON error of `status` (its type is OpenAI's for that status)."""
+    body = error_body(message, _TYPES.get(status, _TYPES[500]))
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def status_of(exc: Exception) -> tuple[int, dict[str, Any]]:
@@ -59,9 +75,8 @@ def _one_line(exc: RequestValidationError) -> str:
 
 
 def _too_large(max_body_mb: float) -> JSONResponse:
-    message = (f"the request body is over the {max_body_mb:g} MB limit; send less per request, "
-               "or raise QA_MAX_BODY_MB")  # fmt: skip
-    return JSONResponse(error_body(message, _TYPES[413]), status_code=413)
+    return error_response(413, f"the request body is over the {max_body_mb:g} MB limit; send "
+                          "less per request, or raise QA_MAX_BODY_MB")  # fmt: skip
 
 
 class DeclaredBodyLimit:
@@ -89,13 +104,11 @@ def install_error_handlers(app: FastAPI, *, max_body_mb: float) -> None:
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         if exc.status_code == 413:  # a body without a length, counted
             return _too_large(max_body_mb)
-        type_ = _TYPES.get(exc.status_code, _TYPES[500])
-        return JSONResponse(error_body(str(exc.detail), type_), status_code=exc.status_code,
-                            headers=exc.headers)  # fmt: skip
+        return error_response(exc.status_code, str(exc.detail), exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse(error_body(_one_line(exc), _TYPES[422]), status_code=422)
+        return error_response(422, _one_line(exc))
 
     @app.exception_handler(QAError)
     @app.exception_handler(Exception)  # and Starlette logs the traceback of an unexpected one

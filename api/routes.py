@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from api.deps import AnswerSlot, BackendDep, QADep
-from api.errors import error_body
+from api.errors import error_response
 from api.schemas import AnswerOut, AskRequest, DeletedOut, DocumentsOut, IngestOut, ReingestRequest
 from api.sse import opened, stream_error
 from ingest.pipeline import IngestReport
@@ -121,5 +121,5 @@ def readyz(backend: BackendDep) -> JSONResponse:
     """Ready when the embedding model is loaded and the store answers; 503 with the reason."""
     reason = backend.readiness()
     if reason is not None:
-        return JSONResponse(error_body(reason, "service_unavailable"), 503)
+        return error_response(503, reason)
     return JSONResponse({"status": "ready"})

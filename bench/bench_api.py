@@ -2,9 +2,11 @@
 
     python bench/bench_api.py [--clients 8] [--seconds 60] [--single-seconds 20]
                               [--max-requests 20000] [--endpoint ask|chat] [--url URL]
+                              [--key KEY]
 
 Without --url it ingests seeds/ into a temporary store, starts `qa serve` on a free port of
-127.0.0.1, and stops it at the end; with --url it loads a server you started (loopback only).
+127.0.0.1, and stops it at the end; with --url it loads a server you started (loopback only;
+its key from --key or QA_API_KEY).
 Every phase is bounded in time and in requests. It asks the seed set's questions in turn and
 prints requests/s, latency p50/p95 and errors for each phase, with the date, machine and commit.
 """
@@ -12,7 +14,6 @@ prints requests/s, latency p50/p95 and errors for each phase, with the date, mac
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import itertools
 import json
 import os
@@ -32,6 +33,8 @@ from urllib.parse import urlparse
 
 import httpx
 
+from api.guard import is_loopback
+
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "tests" / "data" / "seed_questions.jsonl"
 
@@ -42,12 +45,7 @@ def _questions() -> list[str]:
 
 
 def _loopback_only(url: str) -> str:
-    host = urlparse(url).hostname or ""
-    try:
-        ok = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        ok = False
-    if not ok:
+    if not is_loopback(urlparse(url).hostname or ""):
         sys.exit(f"bench_api: {url} is not on this machine; give a 127.0.0.1 URL")
     return url.rstrip("/")
 
@@ -93,7 +91,10 @@ def _request(endpoint: str, question: str) -> tuple[str, dict]:
     return "/v1/ask", {"question": question}
 
 
-def run_phase(url: str, endpoint: str, clients: int, seconds: float, max_requests: int) -> dict:
+def run_phase(
+    url: str, endpoint: str, clients: int, seconds: float, max_requests: int,
+    headers: dict[str, str],
+) -> dict:  # fmt: skip
     """`clients` threads asking in a loop until `seconds` pass or `max_requests` are sent."""
     questions = itertools.cycle(_questions())
     lock = threading.Lock()
@@ -104,7 +105,7 @@ def run_phase(url: str, endpoint: str, clients: int, seconds: float, max_request
 
     def client() -> None:
         nonlocal sent
-        with httpx.Client(base_url=url, timeout=60) as c:
+        with httpx.Client(base_url=url, timeout=60, headers=headers) as c:
             while time.monotonic() < deadline:
                 with lock:
                     if sent >= max_requests:
@@ -168,16 +169,19 @@ def main() -> None:
     ap.add_argument("--endpoint", choices=["ask", "chat"], default="ask",
                     help="POST /v1/ask (default) or /v1/chat/completions")
     ap.add_argument("--url", help="a server already running on 127.0.0.1 (default: start one)")
+    ap.add_argument("--key", default=os.environ.get("QA_API_KEY"),
+                    help="with --url: the server's API key (default: $QA_API_KEY)")
     args = ap.parse_args()
     if not (1 <= args.clients <= 64 and 0 < args.seconds <= 600 and 0 < args.single_seconds <= 600
             and 1 <= args.max_requests <= 100_000):  # fmt: skip
         sys.exit("bench_api: keep it bounded: 1-64 clients, at most 600 s and 100000 requests")
     server = _own_server() if args.url is None else nullcontext(args.url)
+    headers = {"Authorization": f"Bearer {args.key}"} if args.url and args.key else {}
     with server as url:
         url = _loopback_only(url)
-        run_phase(url, args.endpoint, 1, 2, 20)  # warm up
-        phases = [run_phase(url, args.endpoint, 1, args.single_seconds, args.max_requests),
-                  run_phase(url, args.endpoint, args.clients, args.seconds, args.max_requests)]
+        run_phase(url, args.endpoint, 1, 2, 20, headers)  # warm up
+        phases = [run_phase(url, args.endpoint, n, s, args.max_requests, headers)
+                  for n, s in ((1, args.single_seconds), (args.clients, args.seconds))]
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     store = "your server" if args.url else "a store holding seeds/ (1 document, 4 chunks)"
     print(f"{when} · {_machine()} · commit {_commit()} · POST "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import json
 import os
 import sys
@@ -235,18 +234,11 @@ def _cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False  # a name: it may resolve to any address
-
-
 def _cmd_serve(args: argparse.Namespace) -> int:
+    from api.guard import is_loopback, is_wildcard
+
     settings = _settings(args)
-    if not _loopback(args.host) and not settings.api_key:
+    if not is_loopback(args.host) and not settings.api_key:
         raise ConfigError(f"refusing to serve on {args.host} without an API key: set QA_API_KEY "
                           "(clients then send 'Authorization: Bearer KEY'), or use --host "
                           "127.0.0.1")  # fmt: skip
@@ -256,6 +248,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         from qa.llm import parse_llm_spec
 
         parse_llm_spec(settings.llm)  # a bad QA_LLM fails now, not at the first question
+    # The API answers to loopback names and to the address it listens on; on every interface
+    # (a key is needed there), to any name unless QA_ALLOWED_HOSTS says which.
+    if is_wildcard(args.host):
+        settings = settings.with_(allowed_hosts=settings.allowed_hosts or ("*",))
+    elif not is_loopback(args.host):
+        settings = settings.with_(allowed_hosts=(*settings.allowed_hosts, args.host))
     # Requests are answered in parallel threads, so each runs the model on one CPU thread:
     # torch's default (one thread per core, per request) oversubscribes the cores, and with
     # another busy process on the machine a single request took ~1 s instead of ~25 ms

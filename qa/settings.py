@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 import re
@@ -21,6 +22,7 @@ DEFAULT_MIN_SUPPORT = 0.40
 
 _COLLECTION_RE = re.compile(r"^[a-zA-Z0-9._-]{3,512}$")
 _ORIGIN_RE = re.compile(r"^https?://[^/\s]+$")
+_HOST_NAME_RE = re.compile(r"^[A-Za-z0-9.-]+$")
 _HEADER_SAFE = re.compile(r"^[\x21-\x7e]+$")  # visible ASCII: can be sent in an HTTP header
 
 
@@ -56,10 +58,12 @@ class Settings:
     # bench/calibrate_support.py (see the README, "Written answers from a language model").
     min_support: float = DEFAULT_MIN_SUPPORT
     # The HTTP API (`qa serve`): a key every request must send as `Authorization: Bearer KEY`,
-    # the browser origins allowed to call it (none: no CORS headers), the largest request body.
+    # the browser origins allowed to call it (none: no CORS headers), the largest request body,
+    # the host names it answers to besides loopback ones (e.g. behind a reverse proxy).
     api_key: str | None = field(default=None, repr=False)
     cors_origins: tuple[str, ...] = ()
     max_body_mb: float = 50.0
+    allowed_hosts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not _COLLECTION_RE.match(self.collection):
@@ -114,6 +118,12 @@ class Settings:
                                   "comma-separated origins like http://localhost:3000 (scheme "
                                   "and host, no path), or *")  # fmt: skip
 
+        for host in self.allowed_hosts:
+            if host != "*" and not _is_host(host):
+                raise ConfigError(f"QA_ALLOWED_HOSTS: {host!r} is not a host name; give "
+                                  "comma-separated names or addresses like api.example.org "
+                                  "(no scheme or port), or *")  # fmt: skip
+
     @property
     def max_file_bytes(self) -> int:
         """The file size limit of ingest in bytes."""
@@ -153,6 +163,14 @@ class Settings:
     def with_(self, **changes: Any) -> Settings:
         """A copy with some fields changed."""
         return replace(self, **changes)
+
+
+def _is_host(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return bool(_HOST_NAME_RE.match(host))
+    return True
 
 
 def _parse(name: str, raw: str, type_: Any) -> Any:

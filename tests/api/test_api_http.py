@@ -132,34 +132,76 @@ def test_bodies_over_the_limit_are_413(seeded_qa: Any) -> None:
 
 def test_no_cors_unless_configured(client: httpx.Client, seeded_qa: Any) -> None:
     preflight = {"Origin": "http://app.test", "Access-Control-Request-Method": "POST"}
-    assert "access-control-allow-origin" not in client.options("/v1/ask", headers=preflight).headers
-    r = client.get("/healthz", headers={"Origin": "http://app.test"})
-    assert "access-control-allow-origin" not in r.headers
+    refused = client.options("/v1/ask", headers=preflight)
+    one_line_error(refused, 403, "requests from the web page of 'http://app.test' are refused")
+    assert "access-control-allow-origin" not in refused.headers
     with serve_qa(seeded_qa, cors_origins=("http://app.test",)) as base:
         allowed = httpx.options(f"{base}/v1/ask", headers=preflight)
         assert allowed.headers["access-control-allow-origin"] == "http://app.test"
+        asked = httpx.post(f"{base}/v1/ask", json={"question": SUMMIT},
+                           headers={"Origin": "http://app.test"}, timeout=60)  # fmt: skip
+        assert asked.status_code == 200
+        assert asked.headers["access-control-allow-origin"] == "http://app.test"
         other = httpx.options(f"{base}/v1/ask", headers={**preflight, "Origin": "http://evil.test"})
         assert "access-control-allow-origin" not in other.headers
 
 
-def test_a_key_guards_every_endpoint(seeded_qa: Any) -> None:
+def test_web_pages_and_other_host_names_are_refused(
+    client: httpx.Client, url: str, seeded_qa: Any
+) -> None:
+    before = client.get("/v1/documents").json()
+    # A page of another site may post a form or an upload (no preflight): 403, nothing stored.
+    evil = {"Origin": "http://evil.test"}
+    upload = client.post("/v1/documents", files={"files": ("poison.md", b"# Poison\n\nLies.\n")},
+                         headers=evil)  # fmt: skip
+    one_line_error(upload, 403, "add it to QA_CORS_ORIGINS")
+    one_line_error(client.post("/v1/documents/reingest", headers=evil), 403, "evil.test")
+    one_line_error(client.get("/healthz", headers={"Origin": "null"}), 403, "'null'")
+    assert client.get("/v1/documents").json() == before
+    # The API's own page (/docs) sends its own origin.
+    same = client.post("/v1/ask", json={"question": SUMMIT}, headers={"Origin": url})
+    assert same.status_code == 200
+    # DNS rebinding: a page whose name now points at 127.0.0.1 sends that name as Host.
+    port = url.rsplit(":", 1)[1]
+    rebound = client.get("/v1/documents", headers={"Host": f"attacker.example:{port}"})
+    one_line_error(rebound, 400, "the Host header 'attacker.example:")
+    for host in (f"localhost:{port}", f"127.0.0.1:{port}", "localhost"):
+        assert client.get("/healthz", headers={"Host": host}).status_code == 200
+    with serve_qa(seeded_qa, allowed_hosts=("api.test",)) as base:
+        named = httpx.get(f"{base}/v1/documents", headers={"Host": "api.test"})
+        assert named.status_code == 200 and named.json() == before
+
+
+def test_a_key_guards_every_endpoint_before_the_body_is_read(seeded_qa: Any) -> None:
+    from api import create_app
+    from tests.servers import uvicorn_thread
+
     key = "test-key-5f2c9e"
-    with serve_qa(seeded_qa, api_key=key) as base, httpx.Client(base_url=base) as c:
-        for method, path in [("GET", "/healthz"), ("GET", "/readyz"), ("POST", "/v1/ask"),
-                             ("GET", "/v1/documents"), ("GET", "/v1/models"),
-                             ("POST", "/v1/chat/completions")]:  # fmt: skip
-            r = c.request(method, path, json={"question": SUMMIT})
-            error = one_line_error(r, 401, "missing or wrong API key")
+    app = create_app(seeded_qa.settings.with_(api_key=key), qa_factory=lambda: seeded_qa)
+    routes = [(method.upper(), re.sub(r"\{[^}]+\}", "0123456789abcdef", path))
+              for path, operations in app.openapi()["paths"].items()
+              for method in operations]  # fmt: skip
+    assert len(routes) == 10  # every endpoint but the OpenAPI page and schema (no data)
+    with uvicorn_thread(app) as base, httpx.Client(base_url=base) as c:
+        for method, path in routes:
+            r = c.request(method, path, content="{not json",
+                          headers={"content-type": "application/json"})  # fmt: skip
+            error = one_line_error(r, 401, "missing or wrong API key")  # not 422: body unread
             assert error["type"] == "authentication_error"
             assert r.headers["www-authenticate"] == "Bearer"
+        upload = c.post("/v1/documents", files={"files": ("big.txt", b"x " * 2_000_000)})
+        one_line_error(upload, 401, "missing or wrong API key")
         wrong = c.post("/v1/ask", json={"question": SUMMIT}, headers={"Authorization": "Bearer x"})
         one_line_error(wrong, 401, "missing or wrong API key")
         basic = c.post("/v1/ask", json={"question": SUMMIT}, auth=("user", key))
         one_line_error(basic, 401, "missing or wrong API key")
         right = c.post("/v1/ask", json={"question": SUMMIT},
-                       headers={"Authorization": f"Bearer {key}"})  # fmt: skip
+                       headers={"Authorization": f"Bearer {key}"}, timeout=60)  # fmt: skip
         assert right.status_code == 200 and right.json()["status"] == "answered"
-        assert c.get("/openapi.json").status_code == 200  # the schema holds no data
+        schema = c.get("/openapi.json").json()  # the schema and page hold no data
+        assert "HTTPBearer" in schema["components"]["securitySchemes"]  # the page's Authorize
+        assert c.get("/docs").status_code == 200
+        assert c.get("/docs/assets/swagger-ui.css").status_code == 200
 
 
 def test_not_ready_while_loading_then_ready(seeded_qa: Any) -> None:

@@ -10,6 +10,7 @@ import pytest
 from api.backend import LOADING, Backend
 from api.chat import conversation, reply_text
 from api.errors import status_of
+from api.guard import is_loopback, is_wildcard
 from api.schemas import ChatMessage
 from qa import (
     Answer,
@@ -134,11 +135,50 @@ def test_serve_refuses_before_listening(
     args: list[str], env: dict[str, str], needle: str, capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
+    import uvicorn
+
     from qa.cli import main
 
+    def listened(*args: Any, **kwargs: Any) -> None:
+        pytest.fail("qa serve started a server instead of refusing")
+
+    monkeypatch.setattr(uvicorn, "run", listened)
     monkeypatch.delenv("QA_API_KEY", raising=False)  # a refusal must not depend on the shell
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert main(["serve", *args]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and needle in err[0]
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback", "wildcard"),
+    [("127.0.0.1", True, False), ("127.8.0.2", True, False), ("localhost", True, False),
+     ("LocalHost", True, False), ("::1", True, False), ("[::1]", True, False),
+     ("0.0.0.0", False, True), ("::", False, True), ("[::]", False, True),
+     ("192.168.1.5", False, False), ("localhost.example.org", False, False), ("", False, False)],
+)  # fmt: skip
+def test_loopback_and_wildcard_addresses(host: str, loopback: bool, wildcard: bool) -> None:
+    assert (is_loopback(host), is_wildcard(host)) == (loopback, wildcard)
+
+
+@pytest.mark.parametrize(
+    ("host", "env", "hosts"),
+    [("127.0.0.1", {}, ()), ("192.168.1.5", {}, ("192.168.1.5",)), ("0.0.0.0", {}, ("*",)),
+     ("::", {"QA_ALLOWED_HOSTS": "qa.lan"}, ("qa.lan",))],
+)  # fmt: skip
+def test_serve_answers_to_the_names_of_its_address(
+    host: str, env: dict[str, str], hosts: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    from qa.cli import main
+
+    served: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.update(app=app, **kw))
+    monkeypatch.setenv("QA_API_KEY", "k-units")
+    monkeypatch.delenv("QA_ALLOWED_HOSTS", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(["serve", "--host", host]) == 0
+    assert served["host"] == host and served["app"].state.settings.allowed_hosts == hosts

@@ -47,6 +47,8 @@ def test_xdg_data_home_is_respected(monkeypatch: pytest.MonkeyPatch, tmp_path: P
         ({"QA_CORS_ORIGINS": "a.test"}, "'a.test' is not an origin"),
         ({"QA_MAX_BODY_MB": "0"}, "max_body_mb must be positive"),
         ({"QA_MAX_BODY_MB": "big"}, "QA_MAX_BODY_MB='big'"),
+        ({"QA_ALLOWED_HOSTS": "https://a.test"}, "'https://a.test' is not a host name"),
+        ({"QA_ALLOWED_HOSTS": "a.test:8000"}, "a.test:8000' is not a host name"),
     ],
 )
 def test_invalid_values_name_the_value(env: dict[str, str], needle: str) -> None:
@@ -56,8 +58,10 @@ def test_invalid_values_name_the_value(env: dict[str, str], needle: str) -> None
 
 def test_http_api_settings() -> None:
     s = Settings.from_env({"QA_API_KEY": "k-123", "QA_MAX_BODY_MB": "2",
-                           "QA_CORS_ORIGINS": "http://a.test, https://b.test:8443"})  # fmt: skip
+                           "QA_CORS_ORIGINS": "http://a.test, https://b.test:8443",
+                           "QA_ALLOWED_HOSTS": "api.a.test,192.168.1.5,[fd00::1]"})  # fmt: skip
     assert s.cors_origins == ("http://a.test", "https://b.test:8443")
+    assert s.allowed_hosts == ("api.a.test", "192.168.1.5", "[fd00::1]")
     assert (s.api_key, s.max_body_bytes) == ("k-123", 2 * 1024 * 1024)
     assert "k-123" not in repr(s)
     assert Settings.from_env({}).cors_origins == ()
