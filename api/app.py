@@ -29,7 +29,8 @@ verbatim passage (with character offsets); OpenAI-compatible chat completions on
 
 def create_app(settings: Settings, qa_factory: Callable[[], QA] | None = None) -> FastAPI:
     """The HTTP API over the `QA` that `qa_factory` makes (default: `QA.from_settings(settings,
-    create=True)`), loaded once, in the background at start-up.
+    create=True)`), loaded once, in the background at start-up (tried again until it loads;
+    until then requests get 503 with the reason).
 
     Answering runs in FastAPI's worker threads, never on the event loop, at most half as many
     questions at once as there are threads (see `api.deps.answer_slots`). Every request passes
@@ -42,8 +43,9 @@ def create_app(settings: Settings, qa_factory: Callable[[], QA] | None = None) -
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.answer_slots = answer_slots()
-        threading.Thread(target=backend.warm, name="qa-load", daemon=True).start()
+        threading.Thread(target=backend.load, name="qa-load", daemon=True).start()
         yield
+        backend.stop()
 
     app = FastAPI(title="cited-qa", description=DESCRIPTION, version="0.1.0", lifespan=lifespan,
                   docs_url=None, redoc_url=None)  # fmt: skip

@@ -1,70 +1,92 @@
-"""What the endpoints share: the process's one `QA`, loaded once, and the lock of store changes."""
+"""What the endpoints share: the process's one `QA`, loaded in the background, and the lock of
+store changes."""
 
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Callable
+from typing import NamedTuple
 
 from qa import QA, QAError
 
-__all__ = ["Backend"]
+__all__ = ["LOADING", "Backend", "Readiness"]
 
 log = logging.getLogger(__name__)
 LOADING = "still loading: the embedding model and the document store are being opened"
 
 
-class Backend:
-    """One `QA` per process, made by `factory` on first use (`warm` makes it at start-up).
+class Readiness(NamedTuple):
+    """Why the service is not ready (None when it is), and what a ready one should look at."""
 
-    A failed load is raised to the request that asked for it, and the next request tries again
-    (a Chroma server that comes back makes the service ready without a restart). `store_lock`
-    is held while a request changes the store, so that uploads, re-ingests and deletes run one
-    at a time; answering does not take it.
+    reason: str | None
+    warning: str | None = None
+
+
+def _unexpected(what: str, exc: Exception) -> str:
+    """The one line a client sees of an unexpected failure (its traceback goes to the log)."""
+    log.error("%s failed", what, exc_info=exc)
+    return f"{what} failed: {type(exc).__name__} (see the server's log)"
+
+
+class Backend:
+    """One `QA` per process, made by `factory` in the background (`load`).
+
+    Requests never load it nor wait for it: until it is loaded they are told why (`reason`). A
+    failed load is tried again every `retry_seconds`, so a Chroma server that comes back makes
+    the service ready without a restart. `store_lock` is held while a request changes the
+    store, so that uploads, re-ingests and deletes run one at a time; answering does not take it.
     """
 
-    def __init__(self, factory: Callable[[], QA]) -> None:
+    def __init__(self, factory: Callable[[], QA], *, retry_seconds: float = 5.0) -> None:
         self._factory = factory
-        self._qa: QA | None = None
-        self._loading = threading.Lock()
+        self.retry_seconds = retry_seconds
+        self.loaded: QA | None = None
+        self.reason = LOADING
+        self._stopped = threading.Event()
         self.store_lock = threading.Lock()
 
-    def _load(self, *, wait: bool) -> QA | None:
-        if self._qa is None:
-            if not self._loading.acquire(blocking=wait):
-                return None  # another thread is loading it
+    def load(self) -> None:
+        """Make the `QA`, trying again after each failure until it is made or `stop` is called
+        (the target of the loading thread)."""
+        while self.loaded is None and not self._stopped.is_set():
             try:
-                if self._qa is None:
-                    self._qa = self._factory()
-            finally:
-                self._loading.release()
-        return self._qa
+                qa = self._factory()
+                warning = self._warning(qa)
+            except QAError as exc:
+                self.reason = str(exc)
+            except Exception as exc:
+                self.reason = _unexpected("loading the model or the store", exc)
+            else:
+                self.loaded = qa
+                if warning:
+                    log.warning("%s", warning)
+                return
+            log.warning("not ready: %s (trying again in %g s)", self.reason, self.retry_seconds)
+            self._stopped.wait(self.retry_seconds)
 
-    def qa(self) -> QA:
-        """The `QA`, loaded now (or waited for) if need be; a load failure is raised."""
-        qa = self._load(wait=True)
-        assert qa is not None
-        return qa
+    def stop(self) -> None:
+        """End `load`'s retries (the app is shutting down)."""
+        self._stopped.set()
 
-    def warm(self) -> None:
-        """Load the `QA` now; a failure is logged (and reported by `readiness`)."""
+    def readiness(self) -> Readiness:
+        """Ready when the `QA` is loaded and its store answers; never loads nor waits."""
+        qa = self.loaded
+        if qa is None:
+            return Readiness(self.reason)
         try:
-            self.qa()
-        except Exception as exc:
-            log.warning("not ready: %s", exc)
-
-    def readiness(self) -> str | None:
-        """None when the model is loaded and the store answers, else the reason, in one line.
-
-        Never waits for a load that is under way.
-        """
-        try:
-            qa = self._load(wait=False)
-            if qa is None:
-                return LOADING
-            qa.store.count()
+            return Readiness(None, self._warning(qa))
         except QAError as exc:
-            return str(exc)
+            return Readiness(str(exc))
         except Exception as exc:
-            return f"{type(exc).__name__}: {exc}"
-        return None
+            return Readiness(_unexpected("reaching the store", exc))
+
+    @staticmethod
+    def _warning(qa: QA) -> str | None:
+        """A word on an empty collection (a mistyped store or collection is made empty)."""
+        if qa.store.count():
+            return None
+        s = qa.settings
+        return (f"the collection {s.collection!r} at {s.chroma_url or s.persist_dir} is empty: "
+                "upload documents (POST /v1/documents), or check QA_PERSIST_DIR, QA_CHROMA_URL "
+                "and QA_COLLECTION")  # fmt: skip

@@ -10,7 +10,7 @@ import anyio
 from fastapi import Depends, HTTPException, Request
 
 from api.backend import Backend
-from qa import QA, LLMBusyError, QAError, Settings
+from qa import QA, LLMBusyError, Settings
 
 __all__ = ["AnswerSlot", "BackendDep", "QADep", "SettingsDep", "answer_slots"]
 
@@ -23,12 +23,11 @@ async def _settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def _qa(backend: Annotated[Backend, Depends(_backend)]) -> QA:
-    """The loaded `QA` (a sync dependency: a load runs in a worker thread); 503 when it fails."""
-    try:
-        return backend.qa()
-    except QAError as exc:  # e.g. the Chroma server is down: not ready, whatever the error
-        raise HTTPException(503, f"not ready: {exc}") from None
+async def _qa(backend: Annotated[Backend, Depends(_backend)]) -> QA:
+    """The loaded `QA`; 503 "not ready" with the reason until it is (never loads nor waits)."""
+    if backend.loaded is None:
+        raise HTTPException(503, f"not ready: {backend.reason}")
+    return backend.loaded
 
 
 def answer_slots() -> anyio.Semaphore:

@@ -118,8 +118,9 @@ async def healthz() -> dict[str, str]:
 
 @health.get("/readyz", responses={503: {"description": "not ready, with the reason"}})
 def readyz(backend: BackendDep) -> JSONResponse:
-    """Ready when the embedding model is loaded and the store answers; 503 with the reason."""
-    reason = backend.readiness()
+    """Ready when the embedding model is loaded and the store answers; 503 with the reason. A
+    ready service with an empty collection says so in `warning`."""
+    reason, warning = backend.readiness()
     if reason is not None:
         return error_response(503, reason)
-    return JSONResponse({"status": "ready"})
+    return JSONResponse({"status": "ready", **({"warning": warning} if warning else {})})

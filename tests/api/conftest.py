@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import httpx
@@ -29,12 +30,21 @@ def seeded_qa(tmp_path_factory: pytest.TempPathFactory, embeddings) -> Any:
     return QA(store, embeddings, settings=settings)
 
 
+@contextmanager
+def serve_app(app: Any, key: str | None = None) -> Iterator[str]:
+    """A real uvicorn serving the ASGI `app` (sent `key`, if any), once its `QA` has loaded or
+    failed to: its base URL."""
+    with uvicorn_thread(app) as base:
+        ready_within(base, 120, **({"Authorization": f"Bearer {key}"} if key else {}))
+        yield base
+
+
 def serve_qa(qa: Any, **changes: Any) -> AbstractContextManager[str]:
     """A real uvicorn serving the API over `qa`, with settings changed by `changes`."""
     from api import create_app
 
     settings = qa.settings.with_(**changes)
-    return uvicorn_thread(create_app(settings, qa_factory=lambda: qa))
+    return serve_app(create_app(settings, qa_factory=lambda: qa), settings.api_key)
 
 
 @pytest.fixture(scope="module")
@@ -84,3 +94,14 @@ def one_line_error(r: httpx.Response, status: int, needle: str) -> dict[str, Any
     assert needle in error["message"], error
     assert "\n" not in error["message"] and "Traceback" not in r.text
     return error  # type: ignore[no-any-return]
+
+
+def ready_within(base: str, seconds: float, **headers: str) -> httpx.Response:
+    """Poll `base`/readyz until it is no longer "still loading" (at most `seconds`); its answer."""
+    deadline = time.monotonic() + seconds
+    while True:
+        r = httpx.get(f"{base}/readyz", headers=headers)
+        if "still loading" not in r.text:
+            return r
+        assert time.monotonic() < deadline, f"still loading after {seconds:g} s"
+        time.sleep(0.1)

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.conftest import one_line_error, read_stream, serve_qa
+from tests.api.conftest import one_line_error, read_stream, ready_within, serve_app, serve_qa
 from tests.conftest import SEED_QUESTIONS
 
 pytestmark = pytest.mark.slow
@@ -174,7 +174,6 @@ def test_web_pages_and_other_host_names_are_refused(
 
 def test_a_key_guards_every_endpoint_before_the_body_is_read(seeded_qa: Any) -> None:
     from api import create_app
-    from tests.servers import uvicorn_thread
 
     key = "test-key-5f2c9e"
     app = create_app(seeded_qa.settings.with_(api_key=key), qa_factory=lambda: seeded_qa)
@@ -182,7 +181,7 @@ def test_a_key_guards_every_endpoint_before_the_body_is_read(seeded_qa: Any) -> 
               for path, operations in app.openapi()["paths"].items()
               for method in operations]  # fmt: skip
     assert len(routes) == 10  # every endpoint but the OpenAPI page and schema (no data)
-    with uvicorn_thread(app) as base, httpx.Client(base_url=base) as c:
+    with serve_app(app, key) as base, httpx.Client(base_url=base) as c:
         for method, path in routes:
             r = c.request(method, path, content="{not json",
                           headers={"content-type": "application/json"})  # fmt: skip
@@ -217,10 +216,13 @@ def test_not_ready_while_loading_then_ready(seeded_qa: Any) -> None:
     app = create_app(seeded_qa.settings, qa_factory=slow_factory)
     with uvicorn_thread(app) as base:
         one_line_error(httpx.get(f"{base}/readyz"), 503, "still loading")
+        # A question does not wait for the load: 503 at once, as /readyz says.
+        r = httpx.post(f"{base}/v1/ask", json={"question": SUMMIT}, timeout=60)
+        one_line_error(r, 503, "not ready: still loading")
         release.set()
+        ready_within(base, 60)
         r = httpx.post(f"{base}/v1/ask", json={"question": SUMMIT}, timeout=60)
         assert r.status_code == 200
-        assert httpx.get(f"{base}/readyz").status_code == 200
 
 
 def test_eight_clients_at_once_get_the_answers_one_client_gets(url: str) -> None:

@@ -13,9 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.conftest import one_line_error, serve_qa, sse_events
+from tests.api.conftest import one_line_error, serve_app, serve_qa, sse_events
 from tests.conftest import smollm2_gguf
-from tests.servers import uvicorn_thread
 
 pytestmark = pytest.mark.slow
 SUMMIT = "Where will the summit take place?"
@@ -120,7 +119,7 @@ def test_more_streams_than_worker_threads_answer_or_get_503(llm_qa: Any) -> None
             events = list(sse_events(r.iter_lines()))
             results.append((200, [name for name, _ in events][-1]))
 
-    with uvicorn_thread(three_threads) as base:
+    with serve_app(three_threads) as base:
         threads = [threading.Thread(target=client, args=(base,)) for _ in range(4)]
         for t in threads:
             t.start()

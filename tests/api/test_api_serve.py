@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.conftest import one_line_error, read_stream
+from tests.api.conftest import one_line_error, read_stream, ready_within, serve_app
 from tests.conftest import SEEDS
 from tests.servers import chroma_run, free_port, serving, uvicorn_thread
 
@@ -34,10 +34,9 @@ def test_qa_serve_answers_over_http(tmp_path: Path) -> None:
         base = f"http://127.0.0.1:{port}"
         one_line_error(httpx.post(f"{base}/v1/ask", json=SUMMIT), 401, "missing or wrong API key")
         auth = {"Authorization": "Bearer k-serve-test"}
+        assert ready_within(base, 120, **auth).json() == {"status": "ready"}
         r = httpx.post(f"{base}/v1/ask", json=SUMMIT, headers=auth, timeout=120)
         assert r.status_code == 200 and r.json()["short"] == "Singapore"
-        ready = httpx.get(f"{base}/readyz", headers=auth)
-        assert ready.json() == {"status": "ready"}
         docs = httpx.get(f"{base}/v1/documents", headers=auth).json()["documents"]
         assert [d["published"] for d in docs] == ["2025-10-29"]
 
@@ -55,7 +54,7 @@ def test_a_chroma_server_that_stops_is_503(tmp_path: Path, embeddings: Any) -> N
                                 embeddings, create=True)  # fmt: skip
         ingest_paths([SEEDS], store, embeddings.count_tokens, settings, progress=False)
         app = create_app(settings, lambda: QA.from_settings(settings, embeddings=embeddings))
-        with uvicorn_thread(app) as base, httpx.Client(base_url=base, timeout=60) as c:
+        with serve_app(app) as base, httpx.Client(base_url=base, timeout=60) as c:
             assert c.post("/v1/ask", json=SUMMIT).json()["status"] == "answered"
             assert read_stream(c, "/v1/ask/stream", SUMMIT)[-1][0] == "answer"
             chroma.terminate()
@@ -77,6 +76,6 @@ def test_an_unreachable_chroma_server_at_start_is_not_ready(tmp_path: Path) -> N
 
     settings = Settings(chroma_url=f"http://127.0.0.1:{free_port()}", persist_dir=tmp_path / "x")
     with uvicorn_thread(create_app(settings)) as base:  # the default factory: QA.from_settings
-        one_line_error(httpx.get(f"{base}/readyz"), 503, "cannot reach the Chroma server")
+        one_line_error(ready_within(base, 60), 503, "cannot reach the Chroma server")
         one_line_error(httpx.post(f"{base}/v1/ask", json=SUMMIT), 503,
                        "not ready: cannot reach the Chroma server")  # fmt: skip

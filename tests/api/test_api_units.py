@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +24,7 @@ from qa import (
     LLMBusyError,
     LLMError,
     QuestionError,
+    Settings,
     StoreUnavailableError,
 )
 
@@ -77,47 +81,74 @@ def test_errors_map_to_one_status_and_line(exc: Exception, status: int, type_: s
         assert error["message"] == str(exc) and error["code"] == type(exc).__name__
 
 
-def test_readiness_says_why_and_tries_again() -> None:
+class _FakeStore:
+    def __init__(self, chunks: int) -> None:
+        self.chunks = chunks
+
+    def count(self) -> int:
+        return self.chunks
+
+
+class _FakeQA:
+    def __init__(self, chunks: int = 4) -> None:
+        self.store = _FakeStore(chunks)
+        self.settings = Settings(collection="my-docs", persist_dir=Path("/srv/qa/chroma"))
+
+
+def _loading(backend: Backend) -> threading.Thread:
+    loader = threading.Thread(target=backend.load, daemon=True)
+    loader.start()
+    return loader
+
+
+def test_readiness_says_why_and_the_load_is_tried_again() -> None:
     attempts: list[int] = []
     store_up = threading.Event()
 
-    class FakeStore:
-        def count(self) -> int:
-            return 4
-
-    class FakeQA:
-        store = FakeStore()
-
-    def factory() -> FakeQA:
+    def factory() -> _FakeQA:
         attempts.append(1)
-        if not store_up.is_set():
-            raise StoreUnavailableError("cannot reach the Chroma server at http://127.0.0.1:9")
-        return FakeQA()
+        if len(attempts) == 3:
+            store_up.wait(timeout=30)
+            return _FakeQA()
+        raise StoreUnavailableError("cannot reach the Chroma server at http://127.0.0.1:9")
 
-    backend = Backend(factory)  # type: ignore[arg-type]
-    assert backend.readiness() == "cannot reach the Chroma server at http://127.0.0.1:9"
-    with pytest.raises(StoreUnavailableError):
-        backend.qa()
+    backend = Backend(factory, retry_seconds=0.01)  # type: ignore[arg-type]
+    assert backend.readiness() == (LOADING, None) and not attempts  # it never loads by itself
+    loader = _loading(backend)
+    _eventually(lambda: len(attempts) == 3)
+    assert backend.readiness().reason == "cannot reach the Chroma server at http://127.0.0.1:9"
     store_up.set()
-    assert backend.readiness() is None and len(attempts) == 3
-    assert backend.qa() is backend.qa() and len(attempts) == 3  # loaded once
-
-
-def test_readiness_does_not_wait_for_a_load_under_way() -> None:
-    started, release = threading.Event(), threading.Event()
-
-    def factory() -> object:
-        started.set()
-        release.wait(timeout=30)
-        raise StoreUnavailableError("down")
-
-    backend = Backend(factory)  # type: ignore[arg-type]
-    loader = threading.Thread(target=backend.warm)
-    loader.start()
-    assert started.wait(timeout=30)
-    assert backend.readiness() == LOADING
-    release.set()
     loader.join(timeout=30)
+    assert backend.readiness() == (None, None) and len(attempts) == 3
+    assert isinstance(backend.loaded, _FakeQA)
+
+
+def test_readiness_hides_an_unexpected_failure_and_warns_of_an_empty_collection() -> None:
+    def broken() -> _FakeQA:
+        raise RuntimeError("secret /path/in/message")
+
+    backend = Backend(broken, retry_seconds=30)  # type: ignore[arg-type]
+    loader = _loading(backend)
+    _eventually(lambda: backend.reason != LOADING)
+    assert backend.readiness().reason == ("loading the model or the store failed: RuntimeError "
+                                          "(see the server's log)")  # fmt: skip
+    backend.stop()
+    loader.join(timeout=30)
+    assert not loader.is_alive()  # stopped, not sleeping out its 30 s
+
+    empty = Backend(lambda: _FakeQA(chunks=0))  # type: ignore[arg-type, return-value]
+    empty.load()
+    reason, warning = empty.readiness()
+    assert reason is None and warning == (
+        "the collection 'my-docs' at /srv/qa/chroma is empty: upload documents "
+        "(POST /v1/documents), or check QA_PERSIST_DIR, QA_CHROMA_URL and QA_COLLECTION")
+
+
+def _eventually(condition: Callable[[], bool], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "not within the bound"
+        time.sleep(0.01)
 
 
 @pytest.mark.parametrize(
