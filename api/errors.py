@@ -69,6 +69,9 @@ def status_of(exc: Exception) -> tuple[int, dict[str, Any]]:
 def _one_line(exc: RequestValidationError) -> str:
     errors = exc.errors()
     first = errors[0] if errors else {"loc": ("body",), "msg": "invalid request"}
+    if first.get("type") == "json_invalid":  # loc: ("body", the character where it failed)
+        why = first.get("ctx", {}).get("error", "")
+        return f"the body is not valid JSON: {why} (at character {first['loc'][-1]})"
     where = ".".join(str(p) for p in first.get("loc", ())[1:]) or "body"
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     return f"invalid request: {where}: {first.get('msg', 'invalid')}{more}"
