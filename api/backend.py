@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import NamedTuple
 
 from qa import QA, QAError
 
-__all__ = ["LOADING", "Backend", "Readiness"]
+__all__ = ["LOADING", "Backend", "Readiness", "StoreBusyError"]
 
 log = logging.getLogger(__name__)
 LOADING = "still loading: the embedding model and the document store are being opened"
+
+
+class StoreBusyError(QAError):
+    """Another change of the store went on for longer than a request waits (503)."""
 
 
 class Readiness(NamedTuple):
@@ -34,17 +39,32 @@ class Backend:
 
     Requests never load it nor wait for it: until it is loaded they are told why (`reason`). A
     failed load is tried again every `retry_seconds`, so a Chroma server that comes back makes
-    the service ready without a restart. `store_lock` is held while a request changes the
-    store, so that uploads, re-ingests and deletes run one at a time; answering does not take it.
+    the service ready without a restart. Uploads, re-ingests and deletes change the store one
+    at a time (`changing_store`); answering does not wait for them.
     """
 
-    def __init__(self, factory: Callable[[], QA], *, retry_seconds: float = 5.0) -> None:
+    def __init__(
+        self, factory: Callable[[], QA], *, retry_seconds: float = 5.0, store_wait: float = 60.0
+    ) -> None:
         self._factory = factory
         self.retry_seconds = retry_seconds
+        self.store_wait = store_wait
         self.loaded: QA | None = None
         self.reason = LOADING
         self._stopped = threading.Event()
         self.store_lock = threading.Lock()
+
+    @contextmanager
+    def changing_store(self) -> Iterator[None]:
+        """Hold `store_lock` for one change of the store; `StoreBusyError` (503) when another
+        change keeps it for `store_wait` seconds."""
+        if not self.store_lock.acquire(timeout=self.store_wait):
+            raise StoreBusyError(f"another upload, re-ingest or delete kept the store busy for "
+                                 f"{self.store_wait:g} s; try again")  # fmt: skip
+        try:
+            yield
+        finally:
+            self.store_lock.release()
 
     def load(self) -> None:
         """Make the `QA`, trying again after each failure until it is made or `stop` is called

@@ -26,7 +26,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"description": text} for code, text in {
         400: "bad input (one line, the same words as the CLI)",
         422: "a body that does not match the schema",
-        503: "the store or Chroma server is down, or the model is busy",
+        503: "not ready, the store or Chroma server is down, the model or the store is busy",
     }.items()
 }  # fmt: skip
 
@@ -83,9 +83,9 @@ def upload(
     """Upload and ingest files, as the Documents page does: names reduced to a plain file name,
     each file at most QA_MAX_FILE_MB and loaded before it is kept. 400 when none could be used;
     otherwise the files left out are in `skipped` with their reason."""
-    data = [(f.filename or "", f.file.read()) for f in files]
-    with backend.store_lock:
-        report = add_uploads(data, qa.store, qa.embeddings.count_tokens, qa.settings)
+    uploads = [(f.filename or "", f.file) for f in files]  # spooled; read only if not too big
+    with backend.changing_store():
+        report = add_uploads(uploads, qa.store, qa.embeddings.count_tokens, qa.settings)
     if not (report.added or report.updated or report.unchanged):
         raise IngestError("; ".join(s.reason for s in report.skipped) or "no file was sent")
     return _report(report)
@@ -95,7 +95,7 @@ def upload(
              responses=_ERRORS)  # fmt: skip
 def reingest(qa: QADep, backend: BackendDep, body: ReingestRequest | None = None) -> dict[str, Any]:
     """Read the files of these documents (default: all) again and ingest what changed."""
-    with backend.store_lock:
+    with backend.changing_store():
         ids = body.doc_ids if body and body.doc_ids is not None else list(qa.store.doc_states())
         report = reingest_documents(qa.store, qa.embeddings.count_tokens, qa.settings, ids)
     return _report(report)
@@ -105,7 +105,7 @@ def reingest(qa: QADep, backend: BackendDep, body: ReingestRequest | None = None
                responses={**_ERRORS, 404: {"description": "no such document"}})  # fmt: skip
 def delete(doc_id: str, qa: QADep, backend: BackendDep) -> dict[str, Any]:
     """Remove a document's chunks, and its file if it was uploaded."""
-    with backend.store_lock:
+    with backend.changing_store():
         removed = remove_document(qa.store, doc_id, qa.settings)
     return {"doc_id": doc_id, "chunks_removed": removed}
 

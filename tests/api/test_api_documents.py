@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.conftest import one_line_error, serve_qa
+from tests.api.conftest import one_line_error, serve_app, serve_qa
 
 pytestmark = pytest.mark.slow
 NOTE = b"# Zorblat report\n\nThe Zorblat festival takes place in Quito every March.\n"
@@ -95,3 +95,19 @@ def test_document_text_is_json_data(api: httpx.Client) -> None:
     assert r.headers["content-type"] == "application/json"
     citation = r.json()["citations"][0]
     assert payload in citation["text"]  # as it is in the document: data, for the client to escape
+
+
+def test_a_change_waits_for_another_then_is_503(store: Any, embeddings: Any, settings: Any) -> None:
+    from api import create_app
+    from qa import QA
+
+    app = create_app(settings, qa_factory=lambda: QA(store, embeddings, settings=settings))
+    backend = app.state.backend
+    backend.store_wait = 0.5
+    with serve_app(app) as base:
+        with backend.store_lock:  # another upload, re-ingest or delete is under way
+            r = httpx.post(f"{base}/v1/documents/reingest", timeout=60)
+            error = one_line_error(r, 503, "another upload, re-ingest or delete kept the store "
+                                   "busy for 0.5 s; try again")  # fmt: skip
+            assert error["code"] == "StoreBusyError"
+        assert httpx.post(f"{base}/v1/documents/reingest", timeout=60).status_code == 200
