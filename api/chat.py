@@ -40,10 +40,7 @@ def conversation(messages: Sequence[ChatMessage]) -> tuple[str, list[str]]:
 
 def sources_text(answer: Answer) -> str:
     """"\\n\\nSources:" and one line per citation (title, date, quote), or "" for none."""
-    lines = []
-    for c in answer.citations:
-        date = f", {c.published}" if c.published else ""
-        lines.append(f"[{c.n}] {c.title}{date}: “{' '.join(c.quote.split())}”")
+    lines = [f"{c.heading()}: {c.quote_line()}" for c in answer.citations]
     return "\n\nSources:\n" + "\n".join(lines) if lines else ""
 
 

@@ -148,9 +148,8 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     if answer.query != answer.question:
         print(f"\n(searched for: {answer.query})")
     for c in answer.citations:
-        date = f", {c.published}" if c.published else ""
-        print(f"\n[{c.n}] {c.title}{date} — {c.source} [{c.start}:{c.end}]")
-        print(f"    “{' '.join(c.quote.split())}”")
+        print(f"\n{c.heading()} — {c.source} [{c.start}:{c.end}]")
+        print(f"    {c.quote_line()}")
     return 0
 
 
