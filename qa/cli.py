@@ -165,7 +165,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     for s in skipped:
         print(f"skipped {s.path}: {s.reason}", file=sys.stderr)
     client = open_client(settings, create=True)
-    embeddings = LocalEmbeddings(batch_size=settings.embed_batch_size)
+    embeddings = LocalEmbeddings.from_settings(settings)
     store = ChunkStore.open(client, settings.collection, embeddings, create=True)
     # --reset keeps the collection (a running UI holds it open) and removes, after this run,
     # every document it did not ingest; a failed run leaves the old documents in place.
@@ -253,11 +253,6 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         settings = settings.with_(allowed_hosts=settings.allowed_hosts or ("*",))
     elif not is_loopback(args.host):
         settings = settings.with_(allowed_hosts=(*settings.allowed_hosts, args.host))
-    # Requests are answered in parallel threads, so each runs the model on one CPU thread:
-    # torch's default (one thread per core, per request) oversubscribes the cores, and with
-    # another busy process on the machine a single request took ~1 s instead of ~25 ms
-    # (bench/bench_api.py, see the README). OMP_NUM_THREADS set in the environment wins.
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
     import uvicorn
 
     from api import create_app

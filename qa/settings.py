@@ -54,6 +54,9 @@ class Settings:
     llm_max_tokens: int = 256
     llm_context: int = 4096  # llamacpp: the context window in tokens
     llm_api_key: str | None = field(default=None, repr=False)
+    # CPU threads of one embedding call (torch), set when the model loads; unset: torch's own
+    # (one per core), and 1 for the HTTP API, whose requests already run in parallel.
+    cpu_threads: int | None = None
     # Sentences of written answers whose support is below this are unsupported; chosen with
     # bench/calibrate_support.py (see the README, "Written answers from a language model").
     min_support: float = DEFAULT_MIN_SUPPORT
@@ -102,6 +105,8 @@ class Settings:
         if not 512 <= self.llm_context <= 131072:
             raise ConfigError(f"llm_context must be between 512 and 131072 tokens, got "
                               f"{self.llm_context}")  # fmt: skip
+        if self.cpu_threads is not None and not 1 <= self.cpu_threads <= 256:
+            raise ConfigError(f"cpu_threads must be between 1 and 256, got {self.cpu_threads}")
         if not 0.0 <= self.min_support <= 1.0:
             raise ConfigError(f"min_support must be between 0 and 1, got {self.min_support}")
         if not math.isfinite(self.max_file_mb) or self.max_file_mb <= 0:

@@ -212,4 +212,12 @@ def test_serve_answers_to_the_names_of_its_address(
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert main(["serve", "--host", host]) == 0
-    assert served["host"] == host and served["app"].state.settings.allowed_hosts == hosts
+    settings = served["app"].state.settings
+    assert served["host"] == host and settings.allowed_hosts == hosts
+    assert settings.cpu_threads == 1  # the API's default: its requests run in parallel
+
+
+def test_the_api_keeps_a_thread_count_that_is_set() -> None:
+    from api import create_app
+
+    assert create_app(Settings(cpu_threads=2)).state.settings.cpu_threads == 2

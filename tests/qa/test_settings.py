@@ -48,6 +48,7 @@ def test_xdg_data_home_is_respected(monkeypatch: pytest.MonkeyPatch, tmp_path: P
         ({"QA_MAX_BODY_MB": "0"}, "max_body_mb must be positive"),
         ({"QA_MAX_BODY_MB": "big"}, "QA_MAX_BODY_MB='big'"),
         ({"QA_ALLOWED_HOSTS": "https://a.test"}, "'https://a.test' is not a host name"),
+        ({"QA_CPU_THREADS": "0"}, "cpu_threads must be between 1 and 256, got 0"),
         ({"QA_ALLOWED_HOSTS": "a.test:8000"}, "a.test:8000' is not a host name"),
     ],
 )
@@ -65,3 +66,18 @@ def test_http_api_settings() -> None:
     assert (s.api_key, s.max_body_bytes) == ("k-123", 2 * 1024 * 1024)
     assert "k-123" not in repr(s)
     assert Settings.from_env({}).cors_origins == ()
+
+
+@pytest.mark.slow
+def test_cpu_threads_are_set_when_the_model_loads() -> None:
+    import torch
+
+    from qa.embeddings import LocalEmbeddings
+
+    before = torch.get_num_threads()
+    try:
+        embeddings = LocalEmbeddings.from_settings(Settings(cpu_threads=before + 1))
+        assert torch.get_num_threads() == before + 1
+        assert len(embeddings.embed_query("Where will the summit take place?")) == 384
+    finally:
+        torch.set_num_threads(before)
