@@ -128,3 +128,32 @@ def test_more_streams_than_worker_threads_answer_or_get_503(llm_qa: Any) -> None
     assert len(results) == 4
     assert all(r in ((200, "answer"), (503, "LLMBusyError")) for r in results), results
     assert (200, "answer") in results
+
+
+def test_a_stream_sends_each_piece_as_the_model_writes_it(
+    llm_qa: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After its first token the model waits (up to 60 s) until the client has read an event:
+    nothing is held back until the answer is finished."""
+    from langchain_core.callbacks import BaseCallbackHandler
+
+    client_read = threading.Event()
+    tokens: list[str] = []
+    waited_in_vain: list[str] = []
+
+    class Gate(BaseCallbackHandler):
+        def on_llm_new_token(self, token: str, **kwargs: Any) -> None:
+            tokens.append(token)
+            if len(tokens) == 2 and not client_read.wait(timeout=60):
+                waited_in_vain.append(token)
+
+    monkeypatch.setattr(llm_qa.answerer.chat_model, "callbacks", [Gate()])
+    with serve_qa(llm_qa) as base, httpx.Client(base_url=base, timeout=120) as c, \
+            c.stream("POST", "/v1/ask/stream", json={"question": SUMMIT}) as r:  # fmt: skip
+        events = sse_events(r.iter_lines())
+        first = next(events)
+        client_read.set()
+        rest = list(events)
+    assert first[0] == "text" and json.loads(first[1])["text"] == tokens[0]
+    assert rest[-1][0] == "answer" and len(tokens) > 2
+    assert not waited_in_vain  # the first piece reached the client while the model wrote on
