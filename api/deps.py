@@ -1,5 +1,5 @@
-"""FastAPI dependencies: the backend, settings and `QA` of the app, and a place among the
-questions being answered."""
+"""FastAPI dependencies: the backend and `QA` of the app, and a place among the questions being
+answered."""
 
 from __future__ import annotations
 
@@ -10,20 +10,19 @@ import anyio
 from fastapi import Depends, HTTPException, Request
 
 from api.backend import Backend
-from qa import QA, LLMBusyError, Settings
+from qa import QA, LLMBusyError
 
-__all__ = ["AnswerSlot", "BackendDep", "QADep", "SettingsDep", "answer_slots"]
+__all__ = ["AnswerSlot", "BackendDep", "QADep", "answer_slots"]
 
 
 async def _backend(request: Request) -> Backend:
     return request.app.state.backend  # type: ignore[no-any-return]
 
 
-async def _settings(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+BackendDep = Annotated[Backend, Depends(_backend)]
 
 
-async def _qa(backend: Annotated[Backend, Depends(_backend)]) -> QA:
+async def _qa(backend: BackendDep) -> QA:
     """The loaded `QA`; 503 "not ready" with the reason until it is (never loads nor waits)."""
     if backend.loaded is None:
         raise HTTPException(503, f"not ready: {backend.reason}")
@@ -45,7 +44,7 @@ async def _answer_slot(request: Request) -> AsyncIterator[None]:
     """A place among the questions being answered, held until the response ends; 503
     `LLMBusyError` after QA_LLM_TIMEOUT seconds without one."""
     slots: anyio.Semaphore = request.app.state.answer_slots
-    timeout = request.app.state.settings.llm_timeout
+    timeout = request.app.state.settings.llm_timeout  # the time a question waits for the model
     try:
         with anyio.fail_after(timeout):
             await slots.acquire()
@@ -59,6 +58,4 @@ async def _answer_slot(request: Request) -> AsyncIterator[None]:
 
 
 AnswerSlot = Annotated[None, Depends(_answer_slot)]
-BackendDep = Annotated[Backend, Depends(_backend)]
-SettingsDep = Annotated[Settings, Depends(_settings)]
 QADep = Annotated[QA, Depends(_qa)]
