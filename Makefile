@@ -3,10 +3,12 @@
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
+API_PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run install install-llm clean-llm ingest test check lint browser bench screenshots clean
+.PHONY: run serve install install-llm clean-llm ingest test check lint browser bench bench-api \
+	screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -35,6 +37,10 @@ ingest: install
 run: ingest
 	$(VENV)/bin/streamlit run ui/app.py --server.address 127.0.0.1 --server.port $(PORT)
 
+# The HTTP API (FastAPI on uvicorn) on 127.0.0.1; docs at http://127.0.0.1:$(API_PORT)/docs.
+serve: ingest
+	$(VENV)/bin/qa serve --host 127.0.0.1 --port $(API_PORT)
+
 lint: install
 	$(VENV)/bin/ruff check .
 
@@ -55,6 +61,10 @@ screenshots: install browser
 
 bench: install
 	$(PY) bench/bench_core.py
+
+# 1 client, then 8 at once for 60 s, against `qa serve` on 127.0.0.1 (bounded in time and count).
+bench-api: install
+	$(PY) bench/bench_api.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache artifacts

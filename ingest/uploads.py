@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import BinaryIO
 
 from ingest.chunking import TokenCounter
 from ingest.loaders import SUPPORTED_SUFFIXES, SkipFile, Skipped, human_size, load_file
 from ingest.pipeline import IngestReport, ingest_paths
-from qa.errors import IngestError
+from qa.errors import DocumentNotFoundError, IngestError
 from qa.settings import Settings
 from qa.store import ChunkStore
 
@@ -52,17 +54,28 @@ def safe_filename(name: str) -> str:
     return (stem or "upload") + suffix
 
 
-def save_upload(name: str, data: bytes, folder: Path, *, max_bytes: int) -> Path:
-    """Check an uploaded file and save it as `folder/safe_filename(name)`; returns its path.
+def _size(data: bytes | BinaryIO) -> int:
+    if isinstance(data, bytes):
+        return len(data)
+    size = data.seek(0, os.SEEK_END)
+    data.seek(0)
+    return size
 
-    The file is loaded before it is kept, so an empty, binary, oversized or unparseable upload
-    raises `IngestError` (naming the file and the reason) and leaves nothing behind. A file of
-    the same name is replaced, so uploading a newer version updates that document.
+
+def save_upload(name: str, data: bytes | BinaryIO, folder: Path, *, max_bytes: int) -> Path:
+    """Check an uploaded file (its bytes, or a seekable binary file) and save it as
+    `folder/safe_filename(name)`; returns its path.
+
+    The size is checked before anything is read, and the file is loaded before it is kept, so
+    an empty, binary, oversized or unparseable upload raises `IngestError` (naming the file and
+    the reason) and leaves nothing behind. A file of the same name is replaced, so uploading a
+    newer version updates that document.
     """
     filename = safe_filename(name)
-    if len(data) > max_bytes:
+    size = _size(data)
+    if size > max_bytes:
         raise IngestError(
-            f"{name!r} is too large ({human_size(len(data))} > limit {human_size(max_bytes)}; "
+            f"{name!r} is too large ({human_size(size)} > limit {human_size(max_bytes)}; "
             "set QA_MAX_FILE_MB)"
         )
     try:
@@ -75,7 +88,10 @@ def save_upload(name: str, data: bytes, folder: Path, *, max_bytes: int) -> Path
         fd, tmp = tempfile.mkstemp(prefix=".upload-", suffix=target.suffix, dir=folder)
         try:
             with os.fdopen(fd, "wb") as f:
-                f.write(data)
+                if isinstance(data, bytes):
+                    f.write(data)
+                else:
+                    shutil.copyfileobj(data, f)  # a piece at a time, never all in memory
             try:
                 load_file(Path(tmp), max_bytes=max_bytes)
             except SkipFile as exc:
@@ -93,14 +109,15 @@ def save_upload(name: str, data: bytes, folder: Path, *, max_bytes: int) -> Path
 
 
 def add_uploads(
-    files: Sequence[tuple[str, bytes]],
+    files: Sequence[tuple[str, bytes | BinaryIO]],
     store: ChunkStore,
     count_tokens: TokenCounter,
     settings: Settings,
     *,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> IngestReport:
-    """Save `(name, data)` uploads into `settings.uploads` and ingest them.
+    """Save `(name, data)` uploads (bytes, or seekable binary files) into `settings.uploads`
+    and ingest them.
 
     An upload that cannot be used is listed in the report's `skipped` with its reason; the
     others are still added.
@@ -138,7 +155,7 @@ def remove_document(store: ChunkStore, doc_id: str, settings: Settings) -> int:
     """
     state = store.doc_states().get(doc_id)
     if state is None:
-        raise IngestError(f"no document {doc_id!r} in collection {store.name!r}")
+        raise DocumentNotFoundError(f"no document {doc_id!r} in collection {store.name!r}")
     removed = store.delete_document(doc_id)
     if state.source and _is_upload(state.source, settings):
         try:

@@ -11,12 +11,19 @@ from typing import Any, TypedDict
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
 from qa.answerers import Answerer
-from qa.conversation import QueryRewriter, condense_query
+from qa.conversation import HISTORY_TURNS, QueryRewriter, condense_query
 from qa.errors import ConfigError, QuestionError
 from qa.retrieval import ChunkRetriever, document_to_passage
 from qa.types import Answer, Timings
 
-__all__ = ["AnswerStep", "QAInput", "build_chain", "text_pieces", "validate_question"]
+__all__ = [
+    "AnswerStep",
+    "QAInput",
+    "build_chain",
+    "recent_history",
+    "text_pieces",
+    "validate_question",
+]
 
 _PIECE = re.compile(r"\s*\S+\s*")
 
@@ -29,23 +36,29 @@ class QAInput(TypedDict, total=False):
     k: int
 
 
-def validate_question(question: object, max_chars: int) -> str:
-    """The question stripped, or `QuestionError` when it is empty or too long."""
+def validate_question(question: object, max_chars: int, *, what: str = "the question") -> str:
+    """The question stripped, or `QuestionError` when it is empty or too long (`what` names it
+    in the message)."""
     if not isinstance(question, str):
-        raise QuestionError(f"the question must be text, got {type(question).__name__}")
+        raise QuestionError(f"{what} must be text, got {type(question).__name__}")
     q = question.strip()
     if not q:
-        raise QuestionError("the question is empty: type a question about the documents")
+        raise QuestionError(f"{what} is empty: type a question about the documents")
     if len(q) > max_chars:
         raise QuestionError(
-            f"the question is {len(q)} characters long; the limit is {max_chars} "
+            f"{what} is {len(q)} characters long; the limit is {max_chars} "
             "(shorten it, or raise QA_MAX_QUESTION_CHARS)"
         )
     return q
 
 
-def _history_texts(history: Sequence[str | Answer]) -> list[str]:
-    return [h.question if isinstance(h, Answer) else str(h) for h in history]
+def recent_history(history: Sequence[str | Answer], max_chars: int) -> list[str]:
+    """The earlier questions a follow-up may lean on: the last `HISTORY_TURNS` non-empty ones,
+    stripped, oldest first; `QuestionError` when one of them is over `max_chars`, as for the
+    question. Older turns are not read at all."""
+    texts = [h.question if isinstance(h, Answer) else str(h) for h in history]
+    kept = [t for t in texts if t.strip()][-HISTORY_TURNS:]
+    return [validate_question(t, max_chars, what="an earlier question") for t in kept]
 
 
 def text_pieces(text: str) -> Iterator[str]:
@@ -132,7 +145,7 @@ def build_chain(
     def prepare(inp: str | Mapping[str, Any]) -> dict[str, Any]:
         data = {"question": inp} if isinstance(inp, str) else dict(inp)
         question = validate_question(data.get("question"), max_question_chars)
-        history = _history_texts(data.get("history") or ())
+        history = recent_history(data.get("history") or (), max_question_chars)
         k = data.get("k", retriever.k)
         if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 50:
             raise ConfigError(f"k must be a whole number from 1 to 50, got {k!r}")

@@ -28,6 +28,7 @@ examples:
   qa ask --llm llamacpp:model.gguf --stream "Where will the summit take place?"
   qa docs                               list what is ingested
   qa eval tests/data/seed_questions.jsonl --docs seeds/ --baseline
+  qa serve --port 8000                  the HTTP API on 127.0.0.1:8000 (docs at /docs)
 """
 
 
@@ -92,6 +93,14 @@ def _parser() -> argparse.ArgumentParser:
     docs = sub.add_parser("docs", parents=[store], help="list the ingested documents",
                           description="List ingested documents: title, date, source, chunks.")
     docs.add_argument("--json", action="store_true", help="print JSON lines")
+
+    serve = sub.add_parser("serve", parents=[store], help="serve the HTTP API",
+                           description="Serve the HTTP API (ask, stream, documents, and "
+                           "OpenAI-compatible chat completions) with uvicorn; the model and "
+                           "store are loaded once. Binding another address than loopback "
+                           "needs QA_API_KEY.")
+    serve.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     return p  # fmt: skip
 
 
@@ -139,9 +148,8 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     if answer.query != answer.question:
         print(f"\n(searched for: {answer.query})")
     for c in answer.citations:
-        date = f", {c.published}" if c.published else ""
-        print(f"\n[{c.n}] {c.title}{date} — {c.source} [{c.start}:{c.end}]")
-        print(f"    “{' '.join(c.quote.split())}”")
+        print(f"\n{c.heading()} — {c.source} [{c.start}:{c.end}]")
+        print(f"    {c.quote_line()}")
     return 0
 
 
@@ -157,7 +165,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     for s in skipped:
         print(f"skipped {s.path}: {s.reason}", file=sys.stderr)
     client = open_client(settings, create=True)
-    embeddings = LocalEmbeddings(batch_size=settings.embed_batch_size)
+    embeddings = LocalEmbeddings.from_settings(settings)
     store = ChunkStore.open(client, settings.collection, embeddings, create=True,
                             lexical_dir=settings.lexical_dir)  # fmt: skip
     # --reset keeps the collection (a running UI holds it open) and removes, after this run,
@@ -226,6 +234,34 @@ def _cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from api.guard import is_loopback, is_wildcard
+
+    settings = _settings(args)
+    if not is_loopback(args.host) and not settings.api_key:
+        raise ConfigError(f"refusing to serve on {args.host} without an API key: set QA_API_KEY "
+                          "(clients then send 'Authorization: Bearer KEY'), or use --host "
+                          "127.0.0.1")  # fmt: skip
+    if not 1 <= args.port <= 65535:
+        raise ConfigError(f"--port must be between 1 and 65535, got {args.port}")
+    if settings.llm:
+        from qa.llm import parse_llm_spec
+
+        parse_llm_spec(settings.llm)  # a bad QA_LLM fails now, not at the first question
+    # The API answers to loopback names and to the address it listens on; on every interface
+    # (a key is needed there), to any name unless QA_ALLOWED_HOSTS says which.
+    if is_wildcard(args.host):
+        settings = settings.with_(allowed_hosts=settings.allowed_hosts or ("*",))
+    elif not is_loopback(args.host):
+        settings = settings.with_(allowed_hosts=(*settings.allowed_hosts, args.host))
+    import uvicorn
+
+    from api import create_app
+
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
 class _NoEmbeddings(Embeddings):
     """Listing documents needs no model; anything that would embed fails loudly."""
 
@@ -242,7 +278,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no bar for loading weights
     args = _parser().parse_args(argv)
     handler = {"ask": _cmd_ask, "ingest": _cmd_ingest, "docs": _cmd_docs,
-               "eval": _cmd_eval}[args.command]  # fmt: skip
+               "eval": _cmd_eval, "serve": _cmd_serve}[args.command]  # fmt: skip
 
     try:
         return handler(args)

@@ -7,11 +7,13 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from qa.errors import LLMBusyError
 from qa.text import content_words, normalize
 
-__all__ = ["LLMRewriter", "QueryRewriter", "condense_query", "is_follow_up"]
+__all__ = ["HISTORY_TURNS", "LLMRewriter", "QueryRewriter", "condense_query", "is_follow_up"]
 
 QueryRewriter = Callable[[str, Sequence[str]], str]
+HISTORY_TURNS = 2  # the earlier questions a follow-up may lean on; no rewriter reads more
 REWRITE_PROMPT = (
     "Rewrite the user's last question as one stand-alone question that can be understood "
     "without the conversation: replace pronouns with the names they stand for. Reply with the "
@@ -36,13 +38,13 @@ def condense_query(question: str, history: Sequence[str]) -> str:
     """The retrieval query: a follow-up question, then the earlier question it leans on.
 
     `history` holds earlier user questions, oldest first. When the previous question was itself
-    a follow-up, the one before it comes too (at most two). The current question goes first, so
-    that the model's 256-piece window never cuts it off.
+    a follow-up, the one before it comes too (at most `HISTORY_TURNS`). The current question
+    goes first, so that the model's 256-piece window never cuts it off.
     """
     earlier = [h.strip() for h in history if h and h.strip()]
     if not earlier or not is_follow_up(question):
         return question.strip()
-    context = earlier[-2:] if is_follow_up(earlier[-1]) else earlier[-1:]
+    context = earlier[-HISTORY_TURNS:] if is_follow_up(earlier[-1]) else earlier[-1:]
     return " ".join([question.strip(), *context])
 
 
@@ -51,8 +53,10 @@ class LLMRewriter:
 
     Only follow-ups (see `is_follow_up`) are sent to the model. A reply that is not a question
     (ending in "?"), that drops most of the question's own content words, or that is over
-    `max_chars` falls back to `condense_query`, as does a model error: small models often
-    answer instead of rewriting, and retrieval never fails because of the rewrite.
+    `max_chars` falls back to `condense_query`, as does a failed reply: small models often
+    answer instead of rewriting, and retrieval never fails because of the rewrite. A model that
+    is busy (`LLMBusyError`), down or timed out is raised at once: the answer would wait for it
+    again.
     """
 
     def __init__(self, chat_model: Any, *, max_chars: int = 300) -> None:
@@ -65,7 +69,8 @@ class LLMRewriter:
         fallback = condense_query(question, history)
         if fallback == question.strip():
             return fallback  # not a follow-up, or nothing to lean on
-        turns = "\n".join(f"Earlier question: {h.strip()}" for h in history[-2:] if h.strip())
+        turns = "\n".join(f"Earlier question: {h.strip()}"
+                          for h in history[-HISTORY_TURNS:] if h.strip())  # fmt: skip
         try:
             reply = self.chat_model.invoke([
                 SystemMessage(REWRITE_PROMPT),
@@ -74,6 +79,8 @@ class LLMRewriter:
         except Exception as exc:
             from qa.llm import as_llm_error, server_failed
 
+            if isinstance(exc, LLMBusyError):
+                raise  # a model busy now is busy for the answer too: don't wait for it twice
             if server_failed(exc):
                 raise as_llm_error(exc, self.chat_model) from None  # don't wait for it twice
             return fallback  # any other failure: retrieval goes on without the rewrite

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
+from qa.settings import Settings
 from qa.text import normalize
 
 __all__ = ["MODEL_MAX_TOKENS", "LocalEmbeddings", "packaged_model_path"]
@@ -29,14 +30,28 @@ class LocalEmbeddings(Embeddings):
     `HF_HUB_OFFLINE=1` at their edge, so nothing in the process asks a hub.
 
     Texts are normalised (NFKC, straight quotes, single spaces) before embedding; vectors are
-    unit length, for cosine similarity.
+    unit length, for cosine similarity. `threads` sets torch's CPU threads per call.
     """
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LocalEmbeddings:
+        """The packaged model with the batch size and CPU threads of `settings`."""
+        return cls(batch_size=settings.embed_batch_size, threads=settings.cpu_threads)
+
     def __init__(
-        self, model_path: Path | str | None = None, *, batch_size: int = 32, device: str = "cpu"
+        self,
+        model_path: Path | str | None = None,
+        *,
+        batch_size: int = 32,
+        device: str = "cpu",
+        threads: int | None = None,
     ) -> None:
+        import torch
         from langchain_huggingface import HuggingFaceEmbeddings
         from tokenizers import Tokenizer
+
+        if threads is not None:
+            torch.set_num_threads(threads)  # for the whole process: torch has no other scope
 
         self.model_path = Path(model_path) if model_path else packaged_model_path()
         if not (self.model_path / "modules.json").is_file():

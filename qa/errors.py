@@ -9,7 +9,9 @@ from __future__ import annotations
 __all__ = [
     "CollectionNotFoundError",
     "ConfigError",
+    "DocumentNotFoundError",
     "IngestError",
+    "LLMBusyError",
     "LLMError",
     "QAError",
     "QuestionError",
@@ -46,5 +48,13 @@ class IngestError(QAError):
     """An ingest run cannot start, e.g. because a path given does not exist."""
 
 
+class DocumentNotFoundError(IngestError):
+    """No document of the given id is in the collection."""
+
+
 class LLMError(QAError):
     """The language model failed: its server is down or timed out, or generation failed."""
+
+
+class LLMBusyError(LLMError):
+    """A local model stayed busy with other questions for longer than `QA_LLM_TIMEOUT`."""

@@ -132,7 +132,7 @@ def run_eval(
 
     started = datetime.now(UTC).isoformat(timespec="seconds")
     questions = load_questions(questions_path)[:limit]
-    embeddings = embeddings or LocalEmbeddings(batch_size=settings.embed_batch_size)
+    embeddings = embeddings or LocalEmbeddings.from_settings(settings)
     ingest_s, n_chunks, n_docs = 0.0, 0, 0
     if docs is not None:
         tmp = Path(tempfile.mkdtemp(prefix="qa-eval-"))

@@ -21,7 +21,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, PrivateAttr
 
-from qa.errors import ConfigError, LLMError
+from qa.errors import ConfigError, LLMBusyError, LLMError
 from qa.settings import Settings
 
 __all__ = [
@@ -122,7 +122,7 @@ class LlamaCppChat(BaseChatModel):
     def _acquire(self) -> float:
         """Take the model (one generation at a time); returns the deadline of this answer."""
         if not self._lock.acquire(timeout=self.timeout):
-            raise LLMError(f"the model {Path(self.model_path).name} stayed busy with other "
+            raise LLMBusyError(f"the model {Path(self.model_path).name} stayed busy with other "
                            f"questions for {self.timeout:g} s; try again")  # fmt: skip
         return time.monotonic() + self.timeout
 

@@ -83,7 +83,7 @@ class QA:
         if not create:
             require_collection(client, settings.collection)  # fail fast, before the model loads
         if embeddings is None:
-            embeddings = LocalEmbeddings(batch_size=settings.embed_batch_size)
+            embeddings = LocalEmbeddings.from_settings(settings)
         store = ChunkStore.open(client, settings.collection, embeddings, create=create,
                                 lexical_dir=settings.lexical_dir)  # fmt: skip
         return cls(store, embeddings, settings=settings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 import re
@@ -17,6 +18,9 @@ __all__ = ["DEFAULT_MIN_SUPPORT", "Settings", "default_persist_dir"]
 DEFAULT_MIN_SUPPORT = 0.40
 
 _COLLECTION_RE = re.compile(r"^[a-zA-Z0-9._-]{3,512}$")
+_ORIGIN_RE = re.compile(r"^https?://[^/\s]+$")
+_HOST_NAME_RE = re.compile(r"^[A-Za-z0-9.-]+$")
+_HEADER_SAFE = re.compile(r"^[\x21-\x7e]+$")  # visible ASCII: can be sent in an HTTP header
 
 
 def default_persist_dir() -> Path:
@@ -52,9 +56,19 @@ class Settings:
     llm_max_tokens: int = 256
     llm_context: int = 4096  # llamacpp: the context window in tokens
     llm_api_key: str | None = field(default=None, repr=False)
+    # CPU threads of one embedding call (torch), set when the model loads; unset: torch's own
+    # (one per core), and 1 for the HTTP API, whose requests already run in parallel.
+    cpu_threads: int | None = None
     # Sentences of written answers whose support is below this are unsupported; chosen with
     # bench/calibrate_support.py (see the README, "Written answers from a language model").
     min_support: float = DEFAULT_MIN_SUPPORT
+    # The HTTP API (`qa serve`): a key every request must send as `Authorization: Bearer KEY`,
+    # the browser origins allowed to call it (none: no CORS headers), the largest request body,
+    # the host names it answers to besides loopback ones (e.g. behind a reverse proxy).
+    api_key: str | None = field(default=None, repr=False)
+    cors_origins: tuple[str, ...] = ()
+    max_body_mb: float = 50.0
+    allowed_hosts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not _COLLECTION_RE.match(self.collection):
@@ -103,15 +117,39 @@ class Settings:
         if not 512 <= self.llm_context <= 131072:
             raise ConfigError(f"llm_context must be between 512 and 131072 tokens, got "
                               f"{self.llm_context}")  # fmt: skip
+        if self.cpu_threads is not None and not 1 <= self.cpu_threads <= 256:
+            raise ConfigError(f"cpu_threads must be between 1 and 256, got {self.cpu_threads}")
         if not 0.0 <= self.min_support <= 1.0:
             raise ConfigError(f"min_support must be between 0 and 1, got {self.min_support}")
         if not math.isfinite(self.max_file_mb) or self.max_file_mb <= 0:
             raise ConfigError(f"max_file_mb must be positive, got {self.max_file_mb}")
+        if not math.isfinite(self.max_body_mb) or self.max_body_mb <= 0:
+            raise ConfigError(f"max_body_mb must be positive, got {self.max_body_mb}")
+        if self.api_key is not None and not _HEADER_SAFE.match(self.api_key):
+            raise ConfigError("QA_API_KEY must be visible ASCII characters without spaces (it is "
+                              "sent in an HTTP header); make one with `python -c 'import secrets;"
+                              " print(secrets.token_urlsafe(32))'`")  # fmt: skip
+        for origin in self.cors_origins:
+            if origin != "*" and not _ORIGIN_RE.match(origin):
+                raise ConfigError(f"QA_CORS_ORIGINS: {origin!r} is not an origin; give "
+                                  "comma-separated origins like http://localhost:3000 (scheme "
+                                  "and host, no path), or *")  # fmt: skip
+
+        for host in self.allowed_hosts:
+            if host != "*" and not _is_host(host):
+                raise ConfigError(f"QA_ALLOWED_HOSTS: {host!r} is not a host name; give "
+                                  "comma-separated names or addresses like api.example.org "
+                                  "(no scheme or port), or *")  # fmt: skip
 
     @property
     def max_file_bytes(self) -> int:
         """The file size limit of ingest in bytes."""
         return int(self.max_file_mb * 1024 * 1024)
+
+    @property
+    def max_body_bytes(self) -> int:
+        """The request body limit of the HTTP API in bytes."""
+        return int(self.max_body_mb * 1024 * 1024)
 
     @property
     def uploads(self) -> Path:
@@ -157,8 +195,18 @@ class Settings:
         return replace(self, **changes)
 
 
+def _is_host(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return bool(_HOST_NAME_RE.match(host))
+    return True
+
+
 def _parse(name: str, raw: str, type_: Any) -> Any:
     kind = str(type_)
+    if kind.startswith("tuple"):  # comma-separated
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
     try:
         if "Path" in kind:
             return Path(raw).expanduser()

@@ -90,6 +90,15 @@ class Citation:
     score: float
     support: float | None = None  # written answers: how well the quote backs its sentence
 
+    def heading(self) -> str:
+        """`[n] title, date` (without the date when unknown): how text replies name the source."""
+        date = f", {self.published}" if self.published else ""
+        return f"[{self.n}] {self.title}{date}"
+
+    def quote_line(self) -> str:
+        """The quote in curly quotes, on one line (each run of whitespace made one space)."""
+        return f"“{' '.join(self.quote.split())}”"
+
     def to_dict(self) -> dict[str, Any]:
         """The citation as a JSON-ready dict."""
         return asdict(self)

@@ -61,9 +61,9 @@ def seed_qa(tmp_path_factory: pytest.TempPathFactory, embeddings) -> Iterator[ob
 @pytest.fixture
 def chroma_url(tmp_path: Path) -> Iterator[str]:
     """The URL of a real `chroma run` on 127.0.0.1, over a folder in `tmp_path`."""
-    from tests.servers import chroma_server
+    from tests.servers import chroma_run
 
-    with chroma_server(tmp_path / "server") as url:
+    with chroma_run(tmp_path / "server") as (url, _):
         yield url
 
 

@@ -6,11 +6,13 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,26 +48,36 @@ def serving(cmd: Sequence[str], ready_url: str, *, timeout: float = 120, **popen
         proc.wait(timeout=30)
 
 
-_CHROMA: dict[str, subprocess.Popen[bytes]] = {}
-
-
 @contextmanager
-def chroma_server(path: Path) -> Iterator[str]:
-    """A real `chroma run` over `path` on a free 127.0.0.1 port; yields its URL."""
+def chroma_run(path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A real `chroma run` on 127.0.0.1 keeping its data in `path`: its URL and its process
+    (terminate it to stop the server mid-test)."""
     exe = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     cmd = [exe, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)]
     with serving(cmd, f"{url}/api/v2/heartbeat", timeout=60) as proc:
-        _CHROMA[url] = proc
-        try:
-            yield url
-        finally:
-            _CHROMA.pop(url, None)
+        yield url, proc
 
 
-def stop_chroma(url: str) -> None:
-    """Stop the `chroma run` at `url` (started by `chroma_server`) mid-test."""
-    proc = _CHROMA[url]
-    proc.terminate()
-    proc.wait(timeout=30)
+@contextmanager
+def uvicorn_thread(app: Any, *, timeout: float = 60) -> Iterator[str]:
+    """Serve the ASGI `app` with a real uvicorn on a free 127.0.0.1 port, in a thread of this
+    process, until the block ends; yields its base URL once it listens."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + timeout
+        while not server.started:
+            assert thread.is_alive(), f"uvicorn on port {port} did not start"
+            if time.monotonic() > deadline:
+                pytest.fail(f"uvicorn did not start within {timeout:.0f} s")
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

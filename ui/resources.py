@@ -30,18 +30,17 @@ __all__ = [
 
 
 @st.cache_resource(show_spinner="Loading the embedding model…")
-def load_embeddings(batch_size: int) -> LocalEmbeddings:
+def load_embeddings(batch_size: int, threads: int | None) -> LocalEmbeddings:
     """The packaged embedding model, once per process, shared by every page and session."""
-    return LocalEmbeddings(batch_size=batch_size)
+    return LocalEmbeddings(batch_size=batch_size, threads=threads)
 
 
 @st.cache_resource(show_spinner="Opening the document store…")
 def load_qa(settings: Settings) -> QA:
     """One `QA` per settings and process; the store is created empty if it does not exist yet,
     so that documents can be uploaded into it."""
-    return QA.from_settings(
-        settings, embeddings=load_embeddings(settings.embed_batch_size), create=True
-    )
+    embeddings = load_embeddings(settings.embed_batch_size, settings.cpu_threads)
+    return QA.from_settings(settings, embeddings=embeddings, create=True)
 
 
 @st.cache_resource

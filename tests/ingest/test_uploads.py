@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -79,6 +80,19 @@ def test_bad_uploads_leave_nothing_behind(tmp_path: Path, data: bytes, reason: s
     with pytest.raises(IngestError, match=reason):
         save_upload("bad.txt", data, tmp_path, max_bytes=1000)
     assert list(tmp_path.iterdir()) == []
+
+
+class _Unreadable(io.BytesIO):
+    def read(self, size: int | None = -1) -> bytes:
+        raise AssertionError("an upload over the limit was read")
+
+
+def test_an_upload_file_is_copied_and_one_over_the_limit_is_never_read(tmp_path: Path) -> None:
+    path = save_upload("note.md", io.BytesIO(NOTE), tmp_path, max_bytes=1000)
+    assert path.read_bytes() == NOTE
+    with pytest.raises(IngestError, match=r"'big.md' is too large \(2 KB > limit 1000 bytes"):
+        save_upload("big.md", _Unreadable(b"x" * 2000), tmp_path, max_bytes=1000)
+    assert [p.name for p in tmp_path.iterdir()] == ["note.md"]
 
 
 @pytest.mark.slow

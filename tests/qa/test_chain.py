@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from typing import Any
 
 import pytest
 
 import qa as qa_pkg
 from qa import QA, Answer, Citation, ConfigError, QuestionError
-from qa.chain import AnswerStep, text_pieces, validate_question
+from qa.chain import AnswerStep, build_chain, text_pieces, validate_question
 
 SUMMIT = "Where will the summit take place?"
 
@@ -60,6 +61,32 @@ def test_answer_step_streams_what_the_answerer_streams() -> None:
     assert pieces[:2] == ["Singa", "pore [1]"]
     assert isinstance(pieces[2], Answer) and pieces[2].timings.total_ms > 0
     assert AnswerStep(_Streaming()).invoke(state).text == "Singapore [1]"
+
+
+class _NoPassages:
+    """A retriever stand-in that finds nothing."""
+
+    k = 4
+
+    def invoke(self, query, config=None, **kwargs):  # type: ignore[no-untyped-def]
+        return []
+
+
+def test_only_the_recent_history_is_read_and_it_has_the_question_limit() -> None:
+    seen: list[list[str]] = []
+
+    def rewrite(question: str, history: list[str]) -> str:
+        seen.append(list(history))
+        return question
+
+    retriever: Any = _NoPassages()
+    chain = build_chain(retriever, _Streaming(), max_question_chars=20, rewrite=rewrite)
+    old = "x" * 5000  # too long, but too old to be read
+    chain.invoke({"question": "And he?", "history": [old, " Who? ", "", "What now?", "  "]})
+    assert seen == [["Who?", "What now?"]]
+    with pytest.raises(QuestionError, match="an earlier question is 21 characters long; the "
+                       "limit is 20 "):  # fmt: skip
+        chain.invoke({"question": "And he?", "history": ["x" * 21, "Who?"]})
 
 
 @pytest.mark.slow

@@ -53,6 +53,16 @@ def test_ask_json_shape(store: Path) -> None:
     assert source[c["start"] : c["end"]] == c["quote"] and "Singapore" in c["quote"]
 
 
+def test_ask_prints_each_source_with_its_quote(store: Path) -> None:
+    done = run("ask", "Where will the summit take place?", store=store)
+    lines = done.stdout.splitlines()
+    i = next(i for i, line in enumerate(lines) if line.startswith("[1] "))
+    assert lines[i].startswith("[1] Trump Seeks China’s Help to Curb Russia — But Beijing Holds "
+                               "the Cards, 2025-10-29 — ")  # fmt: skip
+    assert lines[i].endswith("000_6a35916087595feb.txt [2410:2554]")
+    assert lines[i + 1].startswith("    “The Trump–Xi summit") and lines[i + 1].endswith("2020.”")
+
+
 def test_ask_declines_off_topic(store: Path) -> None:
     done = run("ask", "Which team won the 1998 World Cup?", store=store)
     assert done.returncode == 0

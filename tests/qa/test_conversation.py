@@ -79,3 +79,15 @@ def test_llm_rewriter_falls_back_on_a_useless_reply(reply: str) -> None:
     history = ["Who is Ukraine's president?"]
     got = LLMRewriter(_Scripted(reply))("What does he insist on?", history)
     assert got == condense_query("What does he insist on?", history)
+
+
+def test_llm_rewriter_raises_a_busy_model_at_once() -> None:
+    from qa import LLMBusyError
+    from qa.conversation import LLMRewriter
+
+    class Busy:
+        def invoke(self, messages):  # type: ignore[no-untyped-def]
+            raise LLMBusyError("the model stayed busy with other questions for 1 s; try again")
+
+    with pytest.raises(LLMBusyError, match="stayed busy"):  # not a fallback, then a second wait
+        LLMRewriter(Busy())("What does he insist on?", ["Who is Ukraine's president?"])

@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import SEEDS
-from tests.servers import stop_chroma
+from tests.servers import chroma_run
 
 pytestmark = pytest.mark.slow
+
+
+_SERVERS: dict[str, subprocess.Popen[bytes]] = {}
+
+
+def _stop(url: str) -> None:
+    """Stop the `chroma run` of the `chroma_url` fixture mid-test."""
+    proc = _SERVERS[url]
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture
+def chroma_url(tmp_path: Path) -> Iterator[str]:
+    with chroma_run(tmp_path / "server") as (url, proc):
+        _SERVERS[url] = proc
+        yield url
+        _SERVERS.pop(url, None)
 
 
 def test_ingest_and_ask_through_a_server(chroma_url: str, embeddings, tmp_path: Path) -> None:
@@ -39,7 +59,7 @@ def test_a_server_that_stops_is_one_clear_error(chroma_url: str, embeddings, tmp
                             create=True)  # fmt: skip
     ingest_paths([SEEDS], store, embeddings.count_tokens, settings, progress=False)
     qa = QA.from_settings(settings, embeddings=embeddings)
-    stop_chroma(chroma_url)
+    _stop(chroma_url)
     with pytest.raises(StoreUnavailableError, match="stopped answering"):
         qa.ask("Where will the summit take place?")
     with pytest.raises(StoreUnavailableError):

@@ -45,6 +45,14 @@ def test_xdg_data_home_is_respected(monkeypatch: pytest.MonkeyPatch, tmp_path: P
         ({"QA_DECLINE_SCORE": "-0.1"}, "QA_DECLINE_SCORE"),
         ({"QA_RETRIEVAL": "sparse"}, "'sparse'"),
         ({"QA_CHUNK_TOKENS": "400"}, "256 word pieces"),
+        ({"QA_API_KEY": "two words"}, "QA_API_KEY must be visible ASCII"),
+        ({"QA_CORS_ORIGINS": "http://a.test/path"}, "'http://a.test/path' is not an origin"),
+        ({"QA_CORS_ORIGINS": "a.test"}, "'a.test' is not an origin"),
+        ({"QA_MAX_BODY_MB": "0"}, "max_body_mb must be positive"),
+        ({"QA_MAX_BODY_MB": "big"}, "QA_MAX_BODY_MB='big'"),
+        ({"QA_ALLOWED_HOSTS": "https://a.test"}, "'https://a.test' is not a host name"),
+        ({"QA_CPU_THREADS": "0"}, "cpu_threads must be between 1 and 256, got 0"),
+        ({"QA_ALLOWED_HOSTS": "a.test:8000"}, "a.test:8000' is not a host name"),
     ],
 )
 def test_invalid_values_name_the_value(env: dict[str, str], needle: str) -> None:
@@ -57,3 +65,29 @@ def test_the_lexical_index_lives_beside_the_store(tmp_path: Path) -> None:
     assert local.lexical_dir == tmp_path / "chroma.lexical" / "news"
     server = Settings(persist_dir=tmp_path / "chroma", chroma_url="http://127.0.0.1:8001")
     assert server.lexical_dir == tmp_path / "lexical" / "127.0.0.1_8001" / "cited-qa"
+
+
+def test_http_api_settings() -> None:
+    s = Settings.from_env({"QA_API_KEY": "k-123", "QA_MAX_BODY_MB": "2",
+                           "QA_CORS_ORIGINS": "http://a.test, https://b.test:8443",
+                           "QA_ALLOWED_HOSTS": "api.a.test,192.168.1.5,[fd00::1]"})  # fmt: skip
+    assert s.cors_origins == ("http://a.test", "https://b.test:8443")
+    assert s.allowed_hosts == ("api.a.test", "192.168.1.5", "[fd00::1]")
+    assert (s.api_key, s.max_body_bytes) == ("k-123", 2 * 1024 * 1024)
+    assert "k-123" not in repr(s)
+    assert Settings.from_env({}).cors_origins == ()
+
+
+@pytest.mark.slow
+def test_cpu_threads_are_set_when_the_model_loads() -> None:
+    import torch
+
+    from qa.embeddings import LocalEmbeddings
+
+    before = torch.get_num_threads()
+    try:
+        embeddings = LocalEmbeddings.from_settings(Settings(cpu_threads=before + 1))
+        assert torch.get_num_threads() == before + 1
+        assert len(embeddings.embed_query("Where will the summit take place?")) == 384
+    finally:
+        torch.set_num_threads(before)

@@ -57,7 +57,8 @@ def main() -> None:
         try:
             with st.spinner(f"Answering {n} questions…"):
                 result = run_eval(SEED_SET, settings, docs=load_corpus([ROOT / "seeds"]),
-                                  embeddings=load_embeddings(settings.embed_batch_size),
+                                  embeddings=load_embeddings(settings.embed_batch_size,
+                                                             settings.cpu_threads),
                                   baseline=True, limit=n, progress=False)  # fmt: skip
                 write_report(result, folder)
         except (QAError, OSError) as exc:

@@ -1,0 +1,109 @@
+"""Request and response bodies, as pydantic models (for validation and the OpenAPI page)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ingest.loaders import Skipped
+from qa.types import Citation, DocumentInfo, Status, Timings
+
+__all__ = [
+    "AnswerOut",
+    "AskRequest",
+    "ChatMessage",
+    "ChatRequest",
+    "DeletedOut",
+    "DocumentsOut",
+    "IngestOut",
+    "ReingestRequest",
+]
+
+_K = Field(default=None, strict=True, description="passages to retrieve (1-50; default QA_TOP_K)")
+
+
+class AskRequest(BaseModel):
+    """A question, with the earlier questions of the conversation (oldest first)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(description="the question (at most QA_MAX_QUESTION_CHARS characters)")
+    history: list[str] = Field(default=[], description="earlier questions, oldest first")
+    k: int | None = _K
+
+
+class AnswerOut(BaseModel):
+    """The answer: the same object as `qa ask --json` (`Answer.to_dict()`)."""
+
+    question: str
+    answer: str = Field(description="the answer text, with [n] markers that refer to citations")
+    status: Status = Field(description="answered, partial (written, some sentences unsupported), "
+                           "uncertain (weak evidence: the closest passage) or not_found")
+    query: str = Field(description="what was searched for (a follow-up folds in earlier turns)")
+    score: float
+    short: str | None = Field(description="a short answer phrase, when the question asks one")
+    citations: list[Citation] = Field(description="quote == source_text[start:end]")
+    timings: Timings
+
+
+class DocumentsOut(BaseModel):
+    """What the store holds, one entry per document, sorted by title."""
+
+    documents: list[DocumentInfo]
+
+
+class IngestOut(BaseModel):
+    """What an upload or re-ingest did; `skipped` files carry their reason."""
+
+    added: int
+    updated: int
+    unchanged: int
+    removed: int
+    skipped: list[Skipped]
+    chunks_embedded: int
+    seconds: float
+    doc_ids: list[str] = Field(description="the documents this run read")
+    summary: str
+
+
+class ReingestRequest(BaseModel):
+    """The documents whose files are read again (all of them when `doc_ids` is left out)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    doc_ids: list[str] | None = None
+
+
+class DeletedOut(BaseModel):
+    """A removed document."""
+
+    doc_id: str
+    chunks_removed: int
+
+
+class ChatMessage(BaseModel):
+    """One message of an OpenAI chat; `content` is text or a list of parts."""
+
+    model_config = ConfigDict(extra="allow")
+
+    role: str
+    content: str | list[dict[str, Any]] | None = None
+
+    def text(self) -> str:
+        """The message's text (the text parts of a list, joined)."""
+        if isinstance(self.content, list):
+            return "".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
+        return self.content or ""
+
+
+class ChatRequest(BaseModel):
+    """An OpenAI chat-completions request. The last user message is the question and earlier
+    user messages are the history; sampling options (temperature, max_tokens, ...) are ignored."""
+
+    model_config = ConfigDict(extra="allow")
+
+    model: str = "cited-qa"
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: bool = False
+    k: int | None = _K
