@@ -301,7 +301,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     sweep = []
     answerable_qs = [q for q in sets["squad"] + sets["hotpot"] if q["answerable"] and q["rows"]]
-    for ratio in (0.25, 0.5, 0.75, 1.01):
+    for ratio in (0.0, 0.05, 0.1, 0.25, 0.5, 0.75, 1.01):
         texts = []
         for q in answerable_qs:
             probs = [sentence.prob(r) for r in q["rows"]]
