@@ -16,7 +16,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +52,13 @@ class FeedRun:
     unchanged: list[str] = field(default_factory=list)
 
 
+def _field(entry: Any, key: str) -> Any:
+    """An entry's field, without feedparser's deprecated fallback of `updated` to `published`."""
+    return dict.get(entry, key)  # FeedParserDict's own `get` maps missing keys to others
+
+
 def _date(entry: Any) -> str | None:
-    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    parsed = _field(entry, "published_parsed") or _field(entry, "updated_parsed")
     if not parsed:
         return None
     return dt.datetime.fromtimestamp(calendar.timegm(parsed), dt.UTC).date().isoformat()
@@ -72,8 +77,8 @@ def parse_feed(data: bytes, url: str) -> list[FeedEntry]:
         link = normalize_url(str(e.get("link") or ""))
         if not link:
             continue
-        seen = json.dumps([link, e.get("title"), e.get("published"), e.get("updated"),
-                           e.get("summary")], ensure_ascii=False)  # fmt: skip
+        said = [_field(e, k) for k in ("title", "published", "updated", "summary")]
+        seen = json.dumps([link, *said], ensure_ascii=False)
         fingerprint = hashlib.sha256(seen.encode("utf-8")).hexdigest()[:24]
         entries.append(FeedEntry(link, " ".join(str(e.get("title") or "").split()), _date(e),
                                  fingerprint))  # fmt: skip
@@ -90,6 +95,8 @@ class _State:
             self.data: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             self.data = {}
+        if not all(isinstance(e, dict) for e in self.data.get("entries", {}).values()):
+            self.data = {}  # another shape: read the feed afresh
         self.data.setdefault("url", url)
         self.data.setdefault("entries", {})
 
@@ -119,17 +126,17 @@ def read_feed(
     try:
         page = fetch(client, url, max_bytes=settings.max_fetch_bytes, accept=FEED_TYPES,
                      timeout=settings.fetch_timeout, validators=validators)  # fmt: skip
-        if page.not_modified:
-            run.unchanged = [link for link in state.data["entries"]
-                             if in_store(doc_id_for_url(link))]  # fmt: skip
-            return run
-        entries = parse_feed(page.data, page.final_url)
+        if page.not_modified:  # the entries read last time
+            entries = [FeedEntry(**e) for e in state.data["entries"].values()]
+        else:
+            entries = parse_feed(page.data, page.final_url)
     except SkipFile as exc:
         run.skipped.append(Skipped(url, f"feed: {exc.reason}"))
         return run
-    known: dict[str, str] = state.data["entries"]
+    known: dict[str, dict[str, Any]] = state.data["entries"]
     for entry in entries:
-        if known.get(entry.link) == entry.fingerprint and in_store(doc_id_for_url(entry.link)):
+        was = known.get(entry.link, {}).get("fingerprint")
+        if was == entry.fingerprint and in_store(doc_id_for_url(entry.link)):
             run.unchanged.append(entry.link)
             continue
         try:
@@ -138,7 +145,7 @@ def read_feed(
         except SkipFile as exc:
             run.skipped.append(Skipped(entry.link, exc.reason))
             continue
-        known[entry.link] = entry.fingerprint
+        known[entry.link] = asdict(entry)
     # Asked conditionally next time only when every entry was read: else a 304 would hide them.
     state.data["validators"] = {} if run.skipped else page.headers
     state.save()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -33,6 +34,7 @@ __all__ = [
     "doc_id_for_url",
     "extract_html",
     "html_document",
+    "is_article",
     "load_url",
     "load_urls",
     "read_links_file",
@@ -73,10 +75,24 @@ def _markup_date(markup: str, url: str | None) -> str | None:
     return None if not found or found.endswith("-01-01") else found
 
 
-def extract_html(markup: str, url: str | None = None) -> tuple[str, PageMeta]:
-    """The main text of an HTML page (paragraphs separated by blank lines) and its metadata.
+def is_article(markup: str) -> bool:
+    """Whether a page marks up an article: an `<article>` or `<main>` element, or OpenGraph or
+    JSON-LD metadata (news pages do; a plain HTML document does not)."""
+    from bs4 import BeautifulSoup
 
-    Raises `SkipFile` when the page has no readable text.
+    soup = BeautifulSoup(markup, "html.parser")
+    return bool(soup.find(["article", "main"])
+                or soup.find("meta", attrs={"property": re.compile(r"^(og|article):")})
+                or soup.find("script", attrs={"type": "application/ld+json"}))  # fmt: skip
+
+
+def extract_html(markup: str, url: str | None = None) -> tuple[str, PageMeta]:
+    """The text of an HTML page (paragraphs separated by blank lines) and its metadata.
+
+    For an article (`is_article`) the text is trafilatura's main text; for a plain document,
+    or where trafilatura finds none, all its readable text (`ingest.loaders.html_to_text`):
+    on the test pages each does better there (see the README, "Ingesting news"). Raises
+    `SkipFile` when the page has no readable text.
     """
     import trafilatura
 
@@ -92,11 +108,11 @@ def extract_html(markup: str, url: str | None = None) -> tuple[str, PageMeta]:
         site=_clean(getattr(extracted, "sitename", None)),
         published=_clean(getattr(extracted, "date", None)),
     )
-    if not text:  # a page too small for trafilatura: all its readable text
+    if not text or not is_article(markup):
         text, title = html_to_text(markup)
-        meta = replace(meta, title=meta.title or title)
+        meta = replace(meta, title=title or meta.title)
     if not text:
-        raise SkipFile("empty page (no readable text in the HTML)")
+        raise SkipFile("empty file (no readable text in the HTML)")
     header = parse_news_header(text)
     published = meta.published or (header.published if header else None) or _markup_date(
         markup, url)  # fmt: skip
