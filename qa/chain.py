@@ -13,7 +13,7 @@ from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
 from qa.answerers import Answerer
 from qa.conversation import HISTORY_TURNS, QueryRewriter, condense_query
-from qa.dates import combine, parse_day, relative_window
+from qa.dates import combine, parse_day, relative_window, strip_phrase
 from qa.duplicates import fold_passages
 from qa.errors import ConfigError, QuestionError
 from qa.retrieval import ChunkRetriever, document_to_passage
@@ -31,6 +31,9 @@ __all__ = [
 ]
 
 _PIECE = re.compile(r"\s*\S+\s*")
+# "latest": the newest date among the passages at least this share as close (cosine) as the
+# closest one, so that a newer story on another subject does not decide it.
+LATEST_MARGIN = 0.8
 
 
 class QAInput(TypedDict, total=False):
@@ -170,7 +173,9 @@ def build_chain(
     `rewrite(question, history)` makes the retrieval query (default: `condense_query`).
     Retrieval keeps to the dates of `since`/`until`, and prefers those of the question's
     relative time: its window when any passage is published there, else all dates; "latest"
-    is the window from the newest date among the best passages to `as_of`. Passages at least
+    is the window from the newest date among the closest passages to `as_of`. The words of
+    relative time are left out of the query (they filter; no text says "yesterday" of
+    itself). Passages at least
     `fold_similarity` alike are folded into the best-ranked one (`qa.duplicates`).
     `chain.stream(...)` yields the answer text in pieces (`str`), then the `Answer`.
     """
@@ -185,7 +190,7 @@ def build_chain(
         explicit, relative = date_windows(question, data)
         return {
             "question": question,
-            "query": rewrite(question, history),
+            "query": rewrite(strip_phrase(question, relative), history),
             "k": k,
             "explicit": explicit,
             "relative": relative,
@@ -202,8 +207,10 @@ def build_chain(
         explicit, relative = state["explicit"], state["relative"]
         window = combine(explicit, relative)
         if relative is not None and relative.latest:
-            best = search(state, window, config)
-            newest = max((p.chunk.published for p in best if p.chunk.published), default=None)
+            found = search(state, window, config)
+            top = max((p.score for p in found), default=0.0)
+            close = [p for p in found if p.score >= LATEST_MARGIN * top]
+            newest = max((p.chunk.published for p in close if p.chunk.published), default=None)
             window = combine(DateWindow(parse_day(newest[:10]) if newest else None), window)
         passages = search(state, window, config)
         if not passages and relative is not None:  # nothing then: prefer, don't require

@@ -22,6 +22,7 @@ __all__ = [
     "day_number",
     "parse_day",
     "relative_window",
+    "strip_phrase",
     "where_filter",
 ]
 
@@ -133,3 +134,16 @@ def relative_window(question: str, as_of: dt.date) -> DateWindow | None:
     if m := _LATEST.search(text):
         return DateWindow(None, as_of, m.group(0).lower(), as_of, latest=True)
     return None
+
+
+def strip_phrase(question: str, window: DateWindow | None) -> str:
+    """`question` without the words of relative time its window was resolved from ("How many
+    homes lost power yesterday?" -> "How many homes lost power?"): they filter the dates, and
+    no document says "yesterday" of itself."""
+    if window is None or not window.phrase:
+        return question
+    text = normalize(question)
+    pattern = r"\s*\b(?:so far |in the |of the |from the |during the |over the |for the )?"
+    cut = re.sub(pattern + re.escape(window.phrase) + r"\b", "", text, count=1, flags=re.I)
+    cut = re.sub(r"\s+([?.!,])", r"\1", cut).strip()
+    return cut if len(cut.split()) >= 2 else question

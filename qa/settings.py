@@ -16,7 +16,7 @@ from qa.errors import ConfigError
 __all__ = ["DEFAULT_FOLD_SIMILARITY", "DEFAULT_MIN_SUPPORT", "Settings", "default_persist_dir"]
 
 DEFAULT_MIN_SUPPORT = 0.40
-DEFAULT_FOLD_SIMILARITY = 0.6
+DEFAULT_FOLD_SIMILARITY = 0.2
 
 _COLLECTION_RE = re.compile(r"^[a-zA-Z0-9._-]{3,512}$")
 _ORIGIN_RE = re.compile(r"^https?://[^/\s]+$")
