@@ -92,7 +92,7 @@ def _chat_stream(
         yield None
         return
     question, history = conversation(body.messages)
-    with opened(qa.stream(question, history, k=body.k)) as pieces:
+    with opened(qa.stream(question, history, k=body.k, **body.dates())) as pieces:
         yield pieces
 
 
@@ -106,7 +106,7 @@ def chat_completions(
     """OpenAI chat completions, streamed (`"stream": true`) or not; the model name is ignored."""
     if pieces is not None:
         return event_stream(_chunks(pieces))
-    answer = qa.ask(*conversation(body.messages), k=body.k)
+    answer = qa.ask(*conversation(body.messages), k=body.k, **body.dates())
     reply = _Reply("chat.completion")
     message = {"role": "assistant", "content": reply_text(answer)}
     return JSONResponse({**reply.head, "choices": [{"index": 0, "message": message,
