@@ -205,8 +205,10 @@ def reingest_documents(
         else:
             paths.append(Path(state.source))
     if urls:
+        # A feed entry's page may have no date of its own: keep the one the feed gave it.
+        dates = {d.source: d.published for d in store.documents() if d.published}
         with using(client, settings) as http:
-            docs, skipped_links = load_urls(urls, http, settings)
+            docs, skipped_links = load_urls(urls, http, settings, dates=dates)
         skipped.extend(skipped_links)
     else:
         docs = []

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -28,6 +29,11 @@ from ingest.pdf import pdf_document
 from qa.errors import IngestError
 from qa.settings import Settings
 from qa.types import SourceDocument
+
+# What these libraries log of a page they cannot read is said once, as the link's skip reason;
+# without a handler of their own, Python's last resort would print it to stderr as well.
+for _name in ("trafilatura", "htmldate", "courlan"):
+    logging.getLogger(_name).addHandler(logging.NullHandler())
 
 __all__ = [
     "PageMeta",
@@ -189,16 +195,18 @@ def load_urls(
     client: httpx.Client,
     settings: Settings,
     *,
+    dates: Mapping[str, str] | None = None,
     on_page: Callable[[int, int], None] | None = None,
 ) -> tuple[list[SourceDocument], list[Skipped]]:
     """Fetch every link once; links that cannot be used become `Skipped` (the link and why).
+    `dates` gives the date of a link whose page has none (the one a feed gave it before);
     `on_page(done, total)` is called after each link."""
     wanted = list(dict.fromkeys(normalize_url(u) for u in urls if u.strip()))
     docs: list[SourceDocument] = []
     skipped: list[Skipped] = []
     for i, url in enumerate(wanted, start=1):
         try:
-            docs.append(load_url(client, url, settings))
+            docs.append(load_url(client, url, settings, published=(dates or {}).get(url)))
         except SkipFile as exc:
             skipped.append(Skipped(url, exc.reason))
         if on_page is not None:
