@@ -14,6 +14,7 @@ default threshold of 0.2 (`QA_FOLD_SIMILARITY`).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -43,11 +44,20 @@ def shingles(text: str, n: int = 3) -> set[str]:
     return {" ".join(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
+@functools.cache
+def _permutations() -> object:
+    """The hash permutations every sketch shares (made once: making them is most of the cost)."""
+    from datasketch import MinHash
+
+    return MinHash(num_perm=_PERMUTATIONS, seed=_SEED, scheme="affine32").permutations
+
+
 def sketch(text: str) -> object:
     """The MinHash of `text`'s shingles (a `datasketch.MinHash`)."""
     from datasketch import MinHash
 
-    mh = MinHash(num_perm=_PERMUTATIONS, seed=_SEED)
+    mh = MinHash(num_perm=_PERMUTATIONS, seed=_SEED, permutations=_permutations(),
+                 scheme="affine32")
     mh.update_batch([s.encode("utf-8") for s in shingles(text)])
     return mh
 

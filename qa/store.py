@@ -119,10 +119,13 @@ def _day(published: str | None) -> int | None:
 
 
 def _meta(chunk: Chunk, doc_chunks: int, ingested_at: str) -> dict[str, Any]:
-    optional = {"site": chunk.site, "author": chunk.author, "page": chunk.page,
-                DAY_KEY: _day(chunk.published)}  # fmt: skip
+    optional = {"site": chunk.site, "author": chunk.author, "page": chunk.page}
+    # A date that is no ISO date is stored as day 0: matched by no window, and not taken for
+    # a chunk stored before days were (see `doc_states`).
+    dated = {DAY_KEY: _day(chunk.published) or 0} if chunk.published else {}
     return {
         **{k: v for k, v in optional.items() if v},  # Chroma keeps no None
+        **dated,
         "doc_id": chunk.doc_id,
         "source": chunk.source,
         "title": chunk.title,
