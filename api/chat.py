@@ -39,8 +39,10 @@ def conversation(messages: Sequence[ChatMessage]) -> tuple[str, list[str]]:
 
 
 def sources_text(answer: Answer) -> str:
-    """"\\n\\nSources:" and one line per citation (title, date, quote), or "" for none."""
-    lines = [f"{c.heading()}: {c.quote_line()}" for c in answer.citations]
+    """"\\n\\nSources:" and one line per citation (title, date, quote, and the other sources
+    of a passage several carry), or "" for none."""
+    lines = [f"{c.heading()}: {c.quote_line()}" + (f" ({c.also_in_line()})" if c.also_in else "")
+             for c in answer.citations]  # fmt: skip
     return "\n\nSources:\n" + "\n".join(lines) if lines else ""
 
 

@@ -38,12 +38,14 @@ for _name in ("trafilatura", "htmldate", "courlan"):
 __all__ = [
     "PageMeta",
     "doc_id_for_url",
+    "document_of",
     "extract_html",
     "html_document",
     "is_article",
     "load_url",
     "load_urls",
     "read_links_file",
+    "split_inputs",
 ]
 
 

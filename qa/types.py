@@ -163,7 +163,7 @@ class Citation:
 
     def to_dict(self) -> dict[str, Any]:
         """The citation as a JSON-ready dict."""
-        return asdict(self)
+        return {**asdict(self), "also_in": [asdict(o) for o in self.also_in]}
 
 
 @dataclass(frozen=True)
@@ -270,9 +270,8 @@ class DateWindow:
         return self.since is not None or self.until is not None
 
     def to_dict(self) -> dict[str, Any]:
-        """Dates as ISO strings."""
-        iso = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in asdict(self).items()}
-        return iso
+        """The window as a JSON-ready dict, dates as ISO strings."""
+        return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in asdict(self).items()}
 
     def describe(self) -> str:
         """`from 2025-03-10 to 2025-03-12 ("this week", as of 2025-03-12)`."""
