@@ -13,7 +13,7 @@ from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
 from qa.answerers import Answerer
 from qa.conversation import HISTORY_TURNS, QueryRewriter, condense_query
-from qa.dates import combine, parse_day, relative_window, strip_phrase
+from qa.dates import as_date, combine, parse_day, relative_window, strip_phrase
 from qa.duplicates import fold_passages
 from qa.errors import ConfigError, QuestionError
 from qa.retrieval import ChunkRetriever, document_to_passage
@@ -175,8 +175,8 @@ def build_chain(
     relative time: its window when any passage is published there, else all dates; "latest"
     is the window from the newest date among the closest passages to `as_of`. The words of
     relative time are left out of the query (they filter; no text says "yesterday" of
-    itself). Passages at least
-    `fold_similarity` alike are folded into the best-ranked one (`qa.duplicates`).
+    itself). Passages at least `fold_similarity` alike are folded into the best-ranked one
+    (`qa.duplicates`).
     `chain.stream(...)` yields the answer text in pieces (`str`), then the `Answer`.
     """
 
@@ -209,9 +209,8 @@ def build_chain(
         if relative is not None and relative.latest:
             found = search(state, window, config)
             top = max((p.score for p in found), default=0.0)
-            close = [p for p in found if p.score >= LATEST_MARGIN * top]
-            newest = max((p.chunk.published for p in close if p.chunk.published), default=None)
-            window = combine(DateWindow(parse_day(newest[:10]) if newest else None), window)
+            close = [as_date(p.chunk.published) for p in found if p.score >= LATEST_MARGIN * top]
+            window = combine(DateWindow(max((d for d in close if d), default=None)), window)
         passages = search(state, window, config)
         if not passages and relative is not None:  # nothing then: prefer, don't require
             window = explicit

@@ -18,6 +18,7 @@ from qa.types import DateWindow
 
 __all__ = [
     "DAY_KEY",
+    "as_date",
     "combine",
     "day_number",
     "parse_day",
@@ -46,6 +47,15 @@ def parse_day(value: str | dt.date | None, what: str = "date") -> dt.date | None
     except ValueError:
         raise ConfigError(f"{what} {value!r} is not a date: use YYYY-MM-DD, e.g. 2025-10-29"
                           ) from None  # fmt: skip
+
+
+def as_date(text: str | None) -> dt.date | None:
+    """The date of a stored `published` value (ISO, time part ignored), or None when it has
+    none or is no ISO date."""
+    try:
+        return dt.date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
 
 
 def day_number(day: str | dt.date) -> int:

@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 
 from langchain_core.embeddings import Embeddings
 
-from qa.dates import DAY_KEY, day_number, where_filter
+from qa.dates import DAY_KEY, as_date, day_number, where_filter
 from qa.errors import (
     CollectionNotFoundError,
     ConfigError,
@@ -112,10 +112,8 @@ class DocState:
 
 def _day(published: str | None) -> int | None:
     """The publication date as YYYYMMDD, or None when there is none (or it is no date)."""
-    try:
-        return day_number(published) if published else None
-    except ValueError:
-        return None
+    date = as_date(published)
+    return day_number(date) if date else None
 
 
 def _meta(chunk: Chunk, doc_chunks: int, ingested_at: str) -> dict[str, Any]:

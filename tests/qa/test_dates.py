@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from qa.chain import date_windows
-from qa.dates import combine, day_number, parse_day, relative_window, where_filter
+from qa.dates import as_date, combine, day_number, parse_day, relative_window, where_filter
 from qa.errors import ConfigError
 from qa.types import DateWindow
 
@@ -51,6 +51,7 @@ def test_date_values_and_filters() -> None:
     with pytest.raises(ConfigError, match=r"since '12/03/2025' is not a date: use YYYY-MM-DD"):
         parse_day("12/03/2025", "since")
     assert day_number("2025-03-12T08:00:00Z") == 20250312
+    assert as_date("2025-03-12T08:00") == WED and as_date("Oct 2025") is None is as_date(None)
     assert where_filter(None) is None and where_filter(DateWindow()) is None
     assert where_filter(DateWindow(since=WED)) == {"published_day": {"$gte": 20250312}}
     assert where_filter(DateWindow(WED, WED)) == {"$and": [
