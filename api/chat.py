@@ -39,8 +39,10 @@ def conversation(messages: Sequence[ChatMessage]) -> tuple[str, list[str]]:
 
 
 def sources_text(answer: Answer) -> str:
-    """"\\n\\nSources:" and one line per citation (title, date, quote), or "" for none."""
-    lines = [f"{c.heading()}: {c.quote_line()}" for c in answer.citations]
+    """"\\n\\nSources:" and one line per citation (title, date, quote, and the other sources
+    of a passage several carry), or "" for none."""
+    lines = [f"{c.heading()}: {c.quote_line()}" + (f" ({c.also_in_line()})" if c.also_in else "")
+             for c in answer.citations]  # fmt: skip
     return "\n\nSources:\n" + "\n".join(lines) if lines else ""
 
 
@@ -92,7 +94,7 @@ def _chat_stream(
         yield None
         return
     question, history = conversation(body.messages)
-    with opened(qa.stream(question, history, k=body.k)) as pieces:
+    with opened(qa.stream(question, history, k=body.k, **body.dates())) as pieces:
         yield pieces
 
 
@@ -106,7 +108,7 @@ def chat_completions(
     """OpenAI chat completions, streamed (`"stream": true`) or not; the model name is ignored."""
     if pieces is not None:
         return event_stream(_chunks(pieces))
-    answer = qa.ask(*conversation(body.messages), k=body.k)
+    answer = qa.ask(*conversation(body.messages), k=body.k, **body.dates())
     reply = _Reply("chat.completion")
     message = {"role": "assistant", "content": reply_text(answer)}
     return JSONResponse({**reply.head, "choices": [{"index": 0, "message": message,

@@ -12,8 +12,18 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from api.deps import AnswerSlot, BackendDep, QADep
 from api.errors import error_response
-from api.schemas import AnswerOut, AskRequest, DeletedOut, DocumentsOut, IngestOut, ReingestRequest
+from api.schemas import (
+    AnswerOut,
+    AskRequest,
+    DeletedOut,
+    DocumentsOut,
+    IngestOut,
+    LinksRequest,
+    ReingestRequest,
+)
 from api.sse import opened, stream_error
+from ingest.fetch import make_client
+from ingest.links import ingest_links
 from ingest.pipeline import IngestReport
 from ingest.uploads import add_uploads, reingest_documents, remove_document
 from qa import Answer, IngestError
@@ -34,7 +44,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 @router.post("/v1/ask", tags=["answers"], response_model=AnswerOut, responses=_ERRORS)
 def ask(body: AskRequest, qa: QADep, slot: AnswerSlot) -> JSONResponse:
     """Answer a question with cited passages: the same object as `qa ask --json`."""
-    answer = qa.ask(body.question, body.history, k=body.k)
+    answer = qa.ask(body.question, body.history, k=body.k, **body.dates())
     return JSONResponse(answer.to_dict())
 
 
@@ -43,7 +53,7 @@ def _answer_stream(
 ) -> Iterator[Iterator[str | Answer]]:
     """The answer's pieces, started here (what fails as answering starts is an HTTP error,
     before the stream) and closed when the request ends."""
-    with opened(qa.stream(body.question, body.history, k=body.k)) as pieces:
+    with opened(qa.stream(body.question, body.history, k=body.k, **body.dates())) as pieces:
         yield pieces
 
 
@@ -86,9 +96,27 @@ def upload(
     uploads = [(f.filename or "", f.file) for f in files]  # spooled; read only if not too big
     with backend.changing_store():
         report = add_uploads(uploads, qa.store, qa.embeddings.count_tokens, qa.settings)
+    return _report(_used(report, "no file was sent"))
+
+
+def _used(report: IngestReport, nothing: str) -> IngestReport:
+    """`report`, or 400 with the reasons when nothing sent could be used."""
     if not (report.added or report.updated or report.unchanged):
-        raise IngestError("; ".join(s.reason for s in report.skipped) or "no file was sent")
-    return _report(report)
+        raise IngestError("; ".join(f"{s.path}: {s.reason}" if "://" in s.path else s.reason
+                                    for s in report.skipped) or nothing)  # fmt: skip
+    return report
+
+
+@router.post("/v1/documents/links", tags=["documents"], response_model=IngestOut,
+             responses=_ERRORS)  # fmt: skip
+def links(body: LinksRequest, qa: QADep, backend: BackendDep) -> dict[str, Any]:
+    """Fetch links (pages, PDFs) and the new or changed entries of feeds, and ingest them, as
+    `qa ingest URL --feed URL` does. 400 when none could be used; otherwise the links left out
+    are in `skipped` with their reason."""
+    with backend.changing_store(), make_client(qa.settings) as client:
+        report = ingest_links(body.urls, qa.store, qa.embeddings.count_tokens, qa.settings,
+                              client, feeds=body.feeds)  # fmt: skip
+    return _report(_used(report, "no link or feed was sent"))
 
 
 @router.post("/v1/documents/reingest", tags=["documents"], response_model=IngestOut,

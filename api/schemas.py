@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ingest.loaders import Skipped
-from qa.types import Citation, DocumentInfo, Status, Timings
+from qa.duplicates import NearDuplicate
+from qa.types import Citation, DateWindow, DocumentInfo, Status, Timings
 
 __all__ = [
     "AnswerOut",
@@ -17,13 +19,29 @@ __all__ = [
     "DeletedOut",
     "DocumentsOut",
     "IngestOut",
+    "LinksRequest",
     "ReingestRequest",
 ]
 
 _K = Field(default=None, strict=True, description="passages to retrieve (1-50; default QA_TOP_K)")
 
 
-class AskRequest(BaseModel):
+class Dates(BaseModel):
+    """The publication dates to search among, and the date relative time is counted from."""
+
+    since: dt.date | None = Field(default=None, description="only documents published on or "
+                                  "after this date (YYYY-MM-DD)")  # fmt: skip
+    until: dt.date | None = Field(default=None, description="only documents published on or "
+                                  "before this date")  # fmt: skip
+    as_of: dt.date | None = Field(default=None, description="the date that 'this week', "
+                                  "'yesterday', 'latest' are counted from (default today)")
+
+    def dates(self) -> dict[str, dt.date | None]:
+        """As keyword arguments of `QA.ask` and `QA.stream`."""
+        return {"since": self.since, "until": self.until, "as_of": self.as_of}
+
+
+class AskRequest(Dates):
     """A question, with the earlier questions of the conversation (oldest first)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -45,6 +63,8 @@ class AnswerOut(BaseModel):
     short: str | None = Field(description="a short answer phrase, when the question asks one")
     citations: list[Citation] = Field(description="quote == source_text[start:end]")
     timings: Timings
+    window: DateWindow | None = Field(default=None, description="the publication dates the "
+                                      "passages were searched among, if any")  # fmt: skip
 
 
 class DocumentsOut(BaseModel):
@@ -64,7 +84,18 @@ class IngestOut(BaseModel):
     chunks_embedded: int
     seconds: float
     doc_ids: list[str] = Field(description="the documents this run read")
+    near_duplicates: list[NearDuplicate] = Field(
+        default=[], description="added or updated documents that repeat stored ones")
     summary: str
+
+
+class LinksRequest(BaseModel):
+    """Links of pages or PDFs to fetch and ingest, and feeds whose new entries to ingest."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    urls: list[str] = Field(default=[], description="http(s) links of pages or PDFs")
+    feeds: list[str] = Field(default=[], description="RSS or Atom feeds")
 
 
 class ReingestRequest(BaseModel):
@@ -97,7 +128,7 @@ class ChatMessage(BaseModel):
         return self.content or ""
 
 
-class ChatRequest(BaseModel):
+class ChatRequest(Dates):
     """An OpenAI chat-completions request. The last user message is the question and earlier
     user messages are the history; sampling options (temperature, max_tokens, ...) are ignored."""
 

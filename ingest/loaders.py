@@ -1,4 +1,4 @@
-"""Load .txt, .md and .html files (and JSONL evaluation corpora) into `SourceDocument`s.
+"""Load .txt, .md, .html and .pdf files (and JSONL evaluation corpora) into `SourceDocument`s.
 
 A file that cannot be loaded raises `SkipFile` with a one-line reason; `load_paths` turns each
 into a `Skipped` record so one bad file never stops a batch.
@@ -27,7 +27,9 @@ __all__ = [
     "SUPPORTED_SUFFIXES",
     "SkipFile",
     "Skipped",
+    "decode_text",
     "doc_id_for",
+    "html_to_text",
     "human_size",
     "iter_files",
     "load_file",
@@ -35,7 +37,7 @@ __all__ = [
     "load_paths",
 ]
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 _SNIFF_BYTES = 8 * 1024
 _MB = 1024 * 1024
@@ -82,7 +84,7 @@ def human_size(n: int) -> str:
     return f"{n} bytes"
 
 
-def _decode(data: bytes) -> str:
+def decode_text(data: bytes) -> str:
     """UTF-8 (optional BOM) text with line endings normalised to '\\n'."""
     bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     try:
@@ -135,8 +137,10 @@ def _render(root: object) -> str:
     return "".join(parts)
 
 
-def _html_to_text(markup: str) -> tuple[str, str | None]:
-    """Readable text of an HTML page (paragraphs separated by blank lines) and its title."""
+def html_to_text(markup: str) -> tuple[str, str | None]:
+    """All readable text of an HTML page (paragraphs separated by blank lines) and its title;
+    pages are read with `ingest.web.extract_html`, which falls back on this where trafilatura
+    finds no main text."""
     soup = BeautifulSoup(markup, "html.parser")
     title = None
     for tag in (soup.title, soup.find("h1")):
@@ -151,7 +155,8 @@ def _html_to_text(markup: str) -> tuple[str, str | None]:
 
 
 def load_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceDocument:
-    """Load one .txt/.md/.html file; raises `SkipFile` with a one-line reason if it cannot."""
+    """Load one .txt/.md/.html/.pdf file; raises `SkipFile` with a one-line reason if it
+    cannot."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -171,26 +176,31 @@ def load_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceDocume
         raise SkipFile(f"unreadable: {exc.strerror or exc}") from None
     if not data:
         raise SkipFile("empty file")
+    stem_title = " ".join(re.sub(r"[_-]", " ", path.stem).split()) or path.name
+    source, doc_id = str(path.resolve()), doc_id_for(path)
+    if suffix == ".pdf":
+        from ingest.pdf import pdf_document
+
+        return pdf_document(data, doc_id=doc_id, source=source, fallback_title=stem_title)
     if b"\0" in data[:_SNIFF_BYTES]:
         raise SkipFile("binary file")
-    text = _decode(data)
+    text = decode_text(data)
     title: str | None = None
     if suffix in (".html", ".htm"):
+        from ingest.web import html_document
+
         try:
-            text, title = _html_to_text(text)
-        except (ParserRejectedMarkup, RecursionError) as exc:
+            return html_document(text, doc_id=doc_id, source=source, fallback_title=stem_title)
+        except (ParserRejectedMarkup, RecursionError, ValueError) as exc:
             raise SkipFile(f"unparseable HTML ({type(exc).__name__})") from None
-        if not text:
-            raise SkipFile("empty file (no readable text in the HTML)")
-    elif not any(ch.isalnum() for ch in text):
+    if not any(ch.isalnum() for ch in text):
         raise SkipFile("empty file (no letters or digits)")
-    elif suffix in (".md", ".markdown"):
+    if suffix in (".md", ".markdown"):
         title = _markdown_title(text)
     header = parse_news_header(text)
-    stem_title = " ".join(re.sub(r"[_-]", " ", path.stem).split()) or path.name
     return SourceDocument(
-        doc_id=doc_id_for(path),
-        source=str(path.resolve()),
+        doc_id=doc_id,
+        source=source,
         title=title or (header.title if header else "") or stem_title,
         text=text,
         published=header.published if header else None,
@@ -233,8 +243,8 @@ def iter_files(
     for path in given:
         if not path.exists():
             raise IngestError(
-                f"path not found: '{path}' (check the path; give files or folders of .txt, .md "
-                "or .html)"
+                f"path not found: '{path}' (check the path; give links, or files or folders of "
+                ".txt, .md, .html or .pdf)"
             )
     return _iter_given(given, on_error or (lambda _path, _reason: None))
 

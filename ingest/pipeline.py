@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -10,9 +11,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ingest.chunking import TokenCounter, chunk_spans
+from ingest.fetch import is_url
 from ingest.loaders import Skipped, doc_id_for, load_paths
+from qa.duplicates import NearDuplicate, near_duplicate_documents
 from qa.settings import Settings
-from qa.store import ChunkStore
+from qa.store import ChunkStore, DocState
 from qa.types import Chunk, SourceDocument
 
 __all__ = [
@@ -40,14 +43,25 @@ class IngestReport:
     chunks_embedded: int = 0
     seconds: float = 0.0
     doc_ids: tuple[str, ...] = field(default=(), repr=False)
+    # Added or updated documents that are near-duplicates of stored ones (the same story).
+    near_duplicates: tuple[NearDuplicate, ...] = ()
 
     def summary(self) -> str:
         """One line for people."""
+        dups = len(self.near_duplicates)
+        also = f", {dups} near-duplicate{'' if dups == 1 else 's'} of stored ones" if dups else ""
         return (
             f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{len(self.skipped)} skipped, {self.removed} removed "
+            f"{len(self.skipped)} skipped, {self.removed} removed{also} "
             f"({self.chunks_embedded} chunks embedded in {self.seconds:.1f} s)"
         )
+
+    def lines(self) -> list[str]:
+        """One line per document left out or found to be a near-duplicate, for people."""
+        return [f"skipped {s.path}: {s.reason}" for s in self.skipped] + [
+            f"near-duplicate: {d.source} repeats {d.of} ({d.similarity:.0%} alike)"
+            for d in self.near_duplicates
+        ]
 
 
 def _sha(*parts: str) -> str:
@@ -60,10 +74,23 @@ def _sha(*parts: str) -> str:
 
 def document_hash(doc: SourceDocument, max_tokens: int, overlap_tokens: int) -> str:
     """A hash of everything that decides a document's chunks and their metadata."""
+    # Site, author and pages join only when set, so documents without them keep their hash.
+    extra = (doc.site or "", doc.author or "", ",".join(map(str, doc.page_starts)))
     return _sha(
         CHUNKER_VERSION, f"{max_tokens}/{overlap_tokens}", doc.title, doc.published or "",
-        doc.section or "", doc.source, doc.text,
+        doc.section or "", doc.source, doc.text, *(extra if any(extra) else ()),
     )[:24]  # fmt: skip
+
+
+def _spans(doc: SourceDocument, count_tokens: TokenCounter, max_tokens: int,
+           overlap_tokens: int) -> list[tuple[int, int]]:  # fmt: skip
+    """Chunk spans of `doc`; a PDF's are cut page by page, so each chunk lies on one page."""
+    bounds = [*doc.page_starts, len(doc.text)] if doc.page_starts else [0, len(doc.text)]
+    spans = []
+    for a, b in itertools.pairwise(bounds):
+        spans.extend((a + s, a + e) for s, e in chunk_spans(
+            doc.text[a:b], count_tokens, max_tokens, overlap_tokens))  # fmt: skip
+    return spans
 
 
 def chunk_document(
@@ -84,10 +111,11 @@ def chunk_document(
             end=end,
             text=doc.text[start:end],
             doc_hash=doc_hash,
+            site=doc.site,
+            author=doc.author,
+            page=doc.page_at(start),
         )
-        for i, (start, end) in enumerate(
-            chunk_spans(doc.text, count_tokens, max_tokens, overlap_tokens)
-        )
+        for i, (start, end) in enumerate(_spans(doc, count_tokens, max_tokens, overlap_tokens))
     ]
 
 
@@ -116,8 +144,11 @@ def ingest_documents(
     total)` is called with chunk counts before the first and after every embedded batch.
 
     A stored document whose file is now among `skipped` (it became empty, binary, too large...)
-    is removed: its old text is no longer what the file says. `prune(source)` is asked for
-    every other stored document not among `docs`; where it is true its chunks are removed.
+    is removed: its old text is no longer what the file says (a link that failed to fetch is
+    kept: the failure may pass). `prune(source)` is asked for every other stored document not
+    among `docs`; where it is true its chunks are removed. The text of every document is kept
+    in `store.texts`; added and updated documents that are near-duplicates of others are in the
+    report's `near_duplicates`.
     """
     started = time.perf_counter()
     states = store.doc_states()
@@ -127,6 +158,7 @@ def ingest_documents(
     stale: list[str] = []
     seen: set[str] = set()
     skipped = list(skipped)
+    changed: list[SourceDocument] = []
     tokens, overlap = settings.chunk_tokens, settings.chunk_overlap_tokens
     for doc in docs:
         if doc.doc_id in seen:
@@ -135,6 +167,8 @@ def ingest_documents(
         state = states.get(doc.doc_id)
         if state and state.complete and state.doc_hash == document_hash(doc, tokens, overlap):
             unchanged += 1
+            if not store.texts.has(doc.doc_id):  # a store from before texts were kept
+                store.texts.put(doc.doc_id, doc.text)
             continue
         chunks = chunk_document(doc, count_tokens, tokens, overlap)
         if not chunks:
@@ -147,6 +181,7 @@ def ingest_documents(
             stale.extend(i for i in state.chunk_ids if i not in new_ids)
         else:
             added += 1
+        changed.append(doc)
         todo.extend(chunks)
         totals.extend([len(chunks)] * len(chunks))
 
@@ -164,14 +199,18 @@ def ingest_documents(
     finally:
         bar.close()  # type: ignore[attr-defined]
     store.delete(stale)
+    for doc in changed:
+        store.texts.put(doc.doc_id, doc.text)
 
     removed = 0
-    gone_files = {doc_id_for(Path(s.path)) for s in skipped} | {
-        d for d in states if d not in seen and any(states[d].source == s.path for s in skipped)
+    files = [s.path for s in skipped if not is_url(s.path)]
+    gone_files = {doc_id_for(Path(p)) for p in files} | {
+        d for d in states if d not in seen and states[d].source in files
     }
     for doc_id in states.keys() - seen:
         if doc_id in gone_files or (prune is not None and prune(states[doc_id].source)):
             store.delete(states[doc_id].chunk_ids)
+            store.texts.remove(doc_id)
             removed += 1
     if todo or stale or removed:
         store.refresh_lexical()  # the BM25 index, in the same step (unchanged: left as it was)
@@ -179,7 +218,22 @@ def ingest_documents(
         added=added, updated=updated, unchanged=unchanged, removed=removed,
         skipped=tuple(skipped), chunks_embedded=len(todo),
         seconds=time.perf_counter() - started, doc_ids=tuple(seen),
+        near_duplicates=tuple(_near_duplicates(changed, store, states, settings)),
     )  # fmt: skip
+
+
+def _near_duplicates(
+    changed: Sequence[SourceDocument], store: ChunkStore, states: dict[str, DocState],
+    settings: Settings,
+) -> list[NearDuplicate]:  # fmt: skip
+    """The changed documents that repeat a stored one (or an earlier one of this run)."""
+    if not changed:
+        return []
+    ids = {d.doc_id for d in changed}
+    stored = ((states[d].source, text) for d in states
+              if d not in ids and (text := store.texts.get(d)) is not None)  # fmt: skip
+    return near_duplicate_documents([(d.source, d.text) for d in changed], stored,
+                                    settings.fold_similarity)  # fmt: skip
 
 
 def gone_under(roots: Sequence[Path]) -> Callable[[str], bool]:

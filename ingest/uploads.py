@@ -12,9 +12,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
+import httpx
+
 from ingest.chunking import TokenCounter
-from ingest.loaders import SUPPORTED_SUFFIXES, SkipFile, Skipped, human_size, load_file
-from ingest.pipeline import IngestReport, ingest_paths
+from ingest.fetch import is_url, using
+from ingest.loaders import SUPPORTED_SUFFIXES, SkipFile, Skipped, human_size, load_file, load_paths
+from ingest.pipeline import IngestReport, ingest_documents, ingest_paths
+from ingest.web import load_urls
 from qa.errors import DocumentNotFoundError, IngestError
 from qa.settings import Settings
 from qa.store import ChunkStore
@@ -174,19 +178,24 @@ def reingest_documents(
     doc_ids: Sequence[str],
     *,
     on_progress: Callable[[int, int], None] | None = None,
+    client: httpx.Client | None = None,
 ) -> IngestReport:
-    """Load the files of these documents again and ingest what changed.
+    """Load the files of these documents again, fetch their links again (with `client`, else
+    one made from `settings`), and ingest what changed.
 
     A document whose file is gone, or that came from a JSONL corpus, is listed in `skipped`
     with what to do instead; a file that became unusable is removed, as with `qa ingest`.
     """
     states = store.doc_states()
     paths: list[Path] = []
+    urls: list[str] = []
     skipped: list[Skipped] = []
     for doc_id in doc_ids:
         state = states.get(doc_id)
         if state is None:
             skipped.append(Skipped(doc_id, "no such document in the store"))
+        elif is_url(state.source):
+            urls.append(state.source)
         elif "#" in state.source and state.source.rsplit("#", 1)[0].endswith(".jsonl"):
             corpus = state.source.rsplit("#", 1)[0]
             skipped.append(Skipped(state.source, f"part of the JSONL corpus {corpus}: ingest "
@@ -195,8 +204,18 @@ def reingest_documents(
             skipped.append(Skipped(state.source, "the file no longer exists: delete the document"))
         else:
             paths.append(Path(state.source))
-    if not paths:
+    if urls:
+        # A feed entry's page may have no date of its own: keep the one the feed gave it.
+        dates = {d.source: d.published for d in store.documents() if d.published}
+        with using(client, settings) as http:
+            docs, skipped_links = load_urls(urls, http, settings, dates=dates)
+        skipped.extend(skipped_links)
+    else:
+        docs = []
+    if not paths and not docs:
         return IngestReport(skipped=tuple(skipped))
-    report = ingest_paths(paths, store, count_tokens, settings, progress=False,
-                          on_progress=on_progress)  # fmt: skip
+    files, skipped_files = load_paths(paths, max_bytes=settings.max_file_bytes)
+    report = ingest_documents([*files, *docs], store, count_tokens, settings,
+                              skipped=skipped_files, progress=False,
+                              on_progress=on_progress)  # fmt: skip
     return replace(report, skipped=(*skipped, *report.skipped))

@@ -280,13 +280,7 @@ class ExtractiveAnswerer:
         parts = []
         picked = self.pick(query, ranked) if status == "answered" else [ranked[0]]
         for n, s in enumerate(picked, start=1):
-            c = s.passage.chunk
-            citation = Citation(
-                n=n, doc_id=c.doc_id, source=c.source, title=c.title, published=c.published,
-                chunk_id=c.chunk_id, text=c.text, quote=s.text, start=s.start, end=s.end,
-                score=round(s.passage.score, 4),
-            )  # fmt: skip
-            citations.append(citation)
+            citations.append(Citation.of(n, s.passage, s.text, s.start, s.end))
             parts.append(f"{s.text} [{n}]")
         text = " ".join(parts)
         if status == "uncertain":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -12,28 +13,58 @@ from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
 from qa.answerers import Answerer
 from qa.conversation import HISTORY_TURNS, QueryRewriter, condense_query
+from qa.dates import as_date, combine, parse_day, relative_window, strip_phrase
+from qa.duplicates import fold_passages
 from qa.errors import ConfigError, QuestionError
 from qa.retrieval import ChunkRetriever, document_to_passage
-from qa.types import Answer, Timings
+from qa.settings import DEFAULT_FOLD_SIMILARITY
+from qa.types import Answer, DateWindow, Passage, Timings
 
 __all__ = [
     "AnswerStep",
     "QAInput",
     "build_chain",
+    "date_windows",
     "recent_history",
     "text_pieces",
     "validate_question",
 ]
 
 _PIECE = re.compile(r"\s*\S+\s*")
+# "latest": the newest date among the passages at least this share as close (cosine) as the
+# closest one, so that a newer story on another subject does not decide it.
+LATEST_MARGIN = 0.8
 
 
 class QAInput(TypedDict, total=False):
-    """Input of the chain; a plain string is taken as `{"question": ...}`."""
+    """Input of the chain; a plain string is taken as `{"question": ...}`.
+
+    `since` and `until` (ISO dates or `date`s) keep to documents published within them;
+    `as_of` (default: today) is the date that relative time in the question is resolved
+    against ("this week", "latest").
+    """
 
     question: str
     history: Sequence[str | Answer]
     k: int
+    since: str | dt.date | None
+    until: str | dt.date | None
+    as_of: str | dt.date | None
+
+
+def date_windows(
+    question: str, data: Mapping[str, object]
+) -> tuple[DateWindow | None, DateWindow | None]:
+    """The window of `since`/`until` in `data` and the window of the question's relative time
+    (resolved against `as_of`, default today); `ConfigError` for a value that is no date or a
+    `since` after `until`."""
+    since = parse_day(data.get("since"), "since")  # type: ignore[arg-type]
+    until = parse_day(data.get("until"), "until")  # type: ignore[arg-type]
+    as_of = parse_day(data.get("as_of"), "as_of") or dt.date.today()  # type: ignore[arg-type]
+    if since and until and since > until:
+        raise ConfigError(f"since {since} is after until {until}: swap them")
+    explicit = DateWindow(since, until) if since or until else None
+    return explicit, relative_window(question, as_of)
 
 
 def validate_question(question: object, max_chars: int, *, what: str = "the question") -> str:
@@ -92,7 +123,7 @@ class AnswerStep(Runnable[dict[str, Any], Answer]):
             answer_ms=round((t2 - state["t1"]) * 1000, 2),
             total_ms=round((t2 - state["t0"]) * 1000, 2),
         )
-        return replace(result, timings=timings)
+        return replace(result, timings=timings, window=state.get("window"))
 
     def _answer(self, state: dict[str, Any]) -> Answer:
         result = self.answerer.answer(state["question"], state["query"], state["passages"])
@@ -135,10 +166,17 @@ def build_chain(
     *,
     max_question_chars: int = 1000,
     rewrite: QueryRewriter = condense_query,
+    fold_similarity: float = DEFAULT_FOLD_SIMILARITY,
 ) -> Runnable[str | QAInput, Answer]:
     """`prepare | retrieve | answer`, returning a typed `Answer` with timings.
 
     `rewrite(question, history)` makes the retrieval query (default: `condense_query`).
+    Retrieval keeps to the dates of `since`/`until`, and prefers those of the question's
+    relative time: its window when any passage is published there, else all dates; "latest"
+    is the window from the newest date among the closest passages to `as_of`. The words of
+    relative time are left out of the query (they filter; no text says "yesterday" of
+    itself). Passages at least `fold_similarity` alike are folded into the best-ranked one
+    (`qa.duplicates`).
     `chain.stream(...)` yields the answer text in pieces (`str`), then the `Answer`.
     """
 
@@ -149,16 +187,35 @@ def build_chain(
         k = data.get("k", retriever.k)
         if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 50:
             raise ConfigError(f"k must be a whole number from 1 to 50, got {k!r}")
+        explicit, relative = date_windows(question, data)
         return {
             "question": question,
-            "query": rewrite(question, history),
+            "query": rewrite(strip_phrase(question, relative), history),
             "k": k,
+            "explicit": explicit,
+            "relative": relative,
             "t0": time.perf_counter(),
         }
 
+    def search(state: dict[str, Any], window: DateWindow | None,
+               config: RunnableConfig) -> list[Passage]:  # fmt: skip
+        k = state["k"]
+        docs = retriever.invoke(state["query"], config, k=min(2 * k, 50), window=window)
+        return fold_passages([document_to_passage(d) for d in docs], k, fold_similarity)
+
     def retrieve(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
-        docs = retriever.invoke(state["query"], config, k=state["k"])
-        return {**state, "passages": [document_to_passage(d) for d in docs],
+        explicit, relative = state["explicit"], state["relative"]
+        window = combine(explicit, relative)
+        if relative is not None and relative.latest:
+            found = search(state, window, config)
+            top = max((p.score for p in found), default=0.0)
+            close = [as_date(p.chunk.published) for p in found if p.score >= LATEST_MARGIN * top]
+            window = combine(DateWindow(max((d for d in close if d), default=None)), window)
+        passages = search(state, window, config)
+        if not passages and relative is not None:  # nothing then: prefer, don't require
+            window = explicit
+            passages = search(state, window, config)
+        return {**state, "passages": passages, "window": window or None,
                 "t1": time.perf_counter()}  # fmt: skip
 
     chain = (

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
@@ -22,7 +23,11 @@ QA_COLLECTION, QA_TOP_K, QA_MIN_SCORE, QA_LLM, ...); see the README's configurat
 
 examples:
   qa ingest seeds/                      ingest the seed article (re-running adds nothing)
+  qa ingest https://example.org/news/story.html report.pdf
+  qa ingest --links links.txt --feed https://example.org/rss.xml
   qa ask "Where will the summit take place?"
+  qa ask --since 2025-10-01 --until 2025-10-31 "What did Beijing say?"
+  qa ask --as-of 2025-03-12 "Which storm hit the coast this week?"
   qa ask --json "Who is Bonnie Glaser?"
   qa ask --history "Who is Ukraine's president?" "What does he insist on?"
   qa ask --llm llamacpp:model.gguf --stream "Where will the summit take place?"
@@ -60,11 +65,24 @@ def _parser() -> argparse.ArgumentParser:
                      "llamacpp:PATH.gguf or openai:URL#MODEL (env QA_LLM)")
     ask.add_argument("--stream", action="store_true",
                      help="print the answer as it is written, then the checked answer")
+    ask.add_argument("--since", metavar="DATE",
+                     help="only documents published on or after DATE (YYYY-MM-DD)")
+    ask.add_argument("--until", metavar="DATE",
+                     help="only documents published on or before DATE (YYYY-MM-DD)")
+    ask.add_argument("--as-of", metavar="DATE", help="the date 'this week', 'yesterday', "
+                     "'latest' ... are counted from (YYYY-MM-DD; default today)")
 
     ing = sub.add_parser("ingest", parents=[store], help="load, chunk and embed documents",
-                         description="Ingest .txt, .md and .html files and folders (recursively). "
-                         "Unchanged files are not embedded again.")
-    ing.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
+                         description="Ingest .txt, .md, .html and .pdf files and folders "
+                         "(recursively), links (http/https pages and PDFs) and feeds. Unchanged "
+                         "documents are not embedded again; a feed's unchanged entries are not "
+                         "fetched again.")
+    ing.add_argument("paths", nargs="*", metavar="PATH",
+                     help="files, folders or links (http:// or https://)")
+    ing.add_argument("--links", action="append", default=[], type=Path, metavar="FILE",
+                     help="a text file of links, one a line (# comments); repeatable")
+    ing.add_argument("--feed", action="append", default=[], metavar="URL",
+                     help="an RSS or Atom feed: fetch its new or changed entries; repeatable")
     ing.add_argument("--reset", action="store_true",
                      help="keep only what PATH holds: remove every other document")
     ing.add_argument("--prune", action="store_true",
@@ -91,7 +109,8 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     docs = sub.add_parser("docs", parents=[store], help="list the ingested documents",
-                          description="List ingested documents: title, date, source, chunks.")
+                          description="List ingested documents: title, site, author, date, "
+                          "pages, chunks, source.")
     docs.add_argument("--json", action="store_true", help="print JSON lines")
 
     serve = sub.add_parser("serve", parents=[store], help="serve the HTTP API",
@@ -112,7 +131,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
-    from qa.chain import validate_question
+    from qa.chain import date_windows, validate_question
     from qa.service import QA
     from qa.types import Answer
 
@@ -120,12 +139,14 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     if args.llm:
         settings = settings.with_(llm=args.llm)
     validate_question(args.question, settings.max_question_chars)  # fail before loading models
+    dates = {"since": args.since, "until": args.until, "as_of": args.as_of}
+    date_windows(args.question, dates)  # a bad date fails before loading models, too
     qa = QA.from_settings(settings)
     streamed: list[str] = []
     if args.stream and not args.json:
         answer = None
         try:
-            for piece in qa.stream(args.question, args.history):
+            for piece in qa.stream(args.question, args.history, **dates):
                 if isinstance(piece, Answer):
                     answer = piece
                 else:
@@ -136,7 +157,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
                 print()  # an error after some words starts on a line of its own
         assert answer is not None
     else:
-        answer = qa.ask(args.question, args.history)
+        answer = qa.ask(args.question, args.history, **dates)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return 0
@@ -147,36 +168,59 @@ def _cmd_ask(args: argparse.Namespace) -> int:
         print(f"(short answer: {answer.short})")
     if answer.query != answer.question:
         print(f"\n(searched for: {answer.query})")
+    if answer.window:
+        print(f"(documents published {answer.window.describe()})")
     for c in answer.citations:
         print(f"\n{c.heading()} — {c.source} [{c.start}:{c.end}]")
         print(f"    {c.quote_line()}")
+        if c.also_in:
+            print(f"    {c.also_in_line()}")
     return 0
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
+    from ingest.fetch import make_client
+    from ingest.links import fetch_links
     from ingest.loaders import load_paths
     from ingest.pipeline import gone_under, ingest_documents
+    from ingest.web import read_links_file, split_inputs
     from qa.embeddings import LocalEmbeddings
     from qa.store import ChunkStore, open_client
 
     settings = _settings(args)
+    links, given = split_inputs(args.paths)
+    for path in args.links:
+        links.extend(read_links_file(path))
+    if not (given or links or args.feed):
+        raise ConfigError("nothing to ingest: give files, folders or links, --links FILE or "
+                          "--feed URL")  # fmt: skip
+    paths = [Path(p) for p in given]
     # Read every file before touching the store: a bad path leaves the store as it was.
-    docs, skipped = load_paths(args.paths, max_bytes=settings.max_file_bytes)
-    for s in skipped:
-        print(f"skipped {s.path}: {s.reason}", file=sys.stderr)
+    docs, skipped = load_paths(paths, max_bytes=settings.max_file_bytes) if paths else ([], [])
     client = open_client(settings, create=True)
     embeddings = LocalEmbeddings.from_settings(settings)
-    store = ChunkStore.open(client, settings.collection, embeddings, create=True,
-                            lexical_dir=settings.lexical_dir)  # fmt: skip
+    store = ChunkStore.from_settings(client, settings, embeddings, create=True)
+    unchanged: list[str] = []  # links of feed entries that did not change: not fetched
+    if links or args.feed:
+        stored = store.doc_states()
+        with make_client(settings) as http:
+            pages, failed, unchanged = fetch_links(links, args.feed, http, settings,
+                                                   stored.__contains__)  # fmt: skip
+        docs, skipped = [*docs, *pages], [*skipped, *failed]
     # --reset keeps the collection (a running UI holds it open) and removes, after this run,
     # every document it did not ingest; a failed run leaves the old documents in place.
-    prune = (lambda _source: True) if args.reset else gone_under(args.paths) if args.prune else None
+    kept = set(unchanged)
+    prune = ((lambda source: source not in kept) if args.reset
+             else gone_under(paths) if args.prune else None)  # fmt: skip
     report = ingest_documents(
         docs, store, embeddings.count_tokens, settings, skipped=skipped, prune=prune,
         progress=False if args.no_progress else None,
     )  # fmt: skip
-    n = len(docs) + len(skipped)
-    print(f"{n} file{'' if n == 1 else 's'}: {report.summary()}; collection "
+    report = replace(report, unchanged=report.unchanged + len(unchanged))
+    for line in report.lines():
+        print(line, file=sys.stderr)
+    n = len(docs) + len(skipped) + len(unchanged)
+    print(f"{n} document{'' if n == 1 else 's'}: {report.summary()}; collection "
           f"{settings.collection!r} holds {store.count()} chunks")  # fmt: skip
     return 0
 
@@ -229,8 +273,9 @@ def _cmd_docs(args: argparse.Namespace) -> int:
     if not infos:
         print(f"collection {settings.collection!r} is empty: run `qa ingest PATH`")
     for i in infos:
-        print(f"{i.title or '(untitled)'}\n    {i.published or 'no date'} · {i.chunks} chunks · "
-              f"{i.source}")  # fmt: skip
+        about = [i.site, i.author and f"by {i.author}", i.published or "no date",
+                 i.pages and f"{i.pages} pages", f"{i.chunks} chunks", i.source]  # fmt: skip
+        print(f"{i.title or '(untitled)'}\n    {' · '.join(a for a in about if a)}")
     return 0
 
 

@@ -64,12 +64,17 @@ def load_corpus(paths: Sequence[Path]) -> list[SourceDocument]:
 
 
 def _sources_of_store(qa: Any) -> dict[str, str]:
-    """Source texts of the documents in a configured store, read again from their files."""
+    """Source texts of the documents in a configured store: the texts kept beside it, else
+    (a store from before they were kept) read again from their files."""
     from ingest.loaders import load_file, load_jsonl_documents
 
     out: dict[str, str] = {}
     jsonl: dict[str, dict[str, str]] = {}
     for info in qa.documents():
+        kept = qa.store.texts.get(info.doc_id)
+        if kept is not None:
+            out[info.doc_id] = kept
+            continue
         path, _, doc_id = info.source.partition("#")
         try:
             if doc_id:
@@ -137,8 +142,8 @@ def run_eval(
     if docs is not None:
         tmp = Path(tempfile.mkdtemp(prefix="qa-eval-"))
         settings = settings.with_(persist_dir=tmp, chroma_url=None, collection="eval")
-        store = ChunkStore.open(open_client(settings, create=True), "eval", embeddings,
-                                create=True, lexical_dir=settings.lexical_dir)  # fmt: skip
+        store = ChunkStore.from_settings(open_client(settings, create=True), settings,
+                                         embeddings, create=True)
         t0 = time.perf_counter()
         report = ingest_documents(docs, store, embeddings.count_tokens, settings,
                                   progress=progress)  # fmt: skip

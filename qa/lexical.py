@@ -27,7 +27,7 @@ from qa.text import content_words
 
 __all__ = ["LexicalIndex"]
 
-_IDS = "chunk_ids.json"
+_CHUNKS = "chunks.json"  # {"ids": [...], "days": [...]}: chunk ids and publication days
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class _Built:
     version: str
     ids: tuple[str, ...]
     bm25: Any  # bm25s.BM25, or None for an empty collection
+    days: tuple[int, ...] = ()  # each chunk's publication date as YYYYMMDD (0: none)
 
 
 def _index(ids: list[str], texts: list[str]) -> Any:
@@ -52,7 +53,8 @@ class LexicalIndex:
 
     `sync(version, count, read_all)` makes the index match the collection: it keeps the index
     in memory when `version` and `count` agree, else loads the saved one of that version, else
-    rebuilds it from `read_all()` (chunk id and text of every chunk) and saves it.
+    rebuilds it from `read_all()` (chunk id, text and publication day of every chunk) and
+    saves it. The days let a search keep to a window of dates, as the Chroma query does.
     """
 
     def __init__(self, folder: Path | None = None) -> None:
@@ -71,7 +73,7 @@ class LexicalIndex:
         return self._built.ids if self._built else ()
 
     def sync(
-        self, version: str, count: int, read_all: Callable[[], Iterable[tuple[str, str]]]
+        self, version: str, count: int, read_all: Callable[[], Iterable[tuple[str, str, int]]]
     ) -> None:
         """Bring the index in step with a collection of `count` chunks at `version`."""
         with self._lock:
@@ -82,14 +84,18 @@ class LexicalIndex:
             if loaded and len(loaded.ids) == count:
                 self._built = loaded
                 return
-            pairs = list(read_all())
-            ids = [i for i, _ in pairs]
-            self._built = _Built(version, tuple(ids), _index(ids, [t for _, t in pairs]))
+            rows = list(read_all())
+            ids = [i for i, _, _ in rows]
+            self._built = _Built(version, tuple(ids), _index(ids, [t for _, t, _ in rows]),
+                                 tuple(d for *_, d in rows))  # fmt: skip
             self._save(self._built)
 
-    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+    def search(
+        self, query: str, k: int, *, since: int | None = None, until: int | None = None
+    ) -> list[tuple[str, float]]:
         """The `k` best chunks for `query` as `(chunk id, BM25 score)`, best first; chunks that
-        share no term with the query are left out."""
+        share no term with the query are left out, and with `since`/`until` (days as YYYYMMDD,
+        inclusive) so are chunks published outside them or without a date."""
         import numpy as np
 
         built = self._built
@@ -97,6 +103,10 @@ class LexicalIndex:
         if built is None or built.bm25 is None or not terms:
             return []
         scores = built.bm25.get_scores(terms)
+        if since is not None or until is not None:
+            days = np.asarray(built.days, dtype=np.int64)
+            inside = (days > 0) & (days >= (since or 0)) & (days <= (until or 99991231))
+            scores = np.where(inside, scores, 0.0)
         k = min(k, len(built.ids))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
@@ -109,14 +119,15 @@ class LexicalIndex:
         import bm25s
 
         path = self._dir(version)
-        if path is None or not (path / _IDS).is_file():
+        if path is None or not (path / _CHUNKS).is_file():
             return None
         try:
-            ids = tuple(json.loads((path / _IDS).read_text(encoding="utf-8")))
+            saved = json.loads((path / _CHUNKS).read_text(encoding="utf-8"))
+            ids, days = tuple(saved["ids"]), tuple(int(d) for d in saved["days"])
             bm25 = bm25s.BM25.load(str(path), show_progress=False) if ids else None
-        except (OSError, ValueError):
+        except (OSError, ValueError, KeyError, TypeError):
             return None  # damaged or half-removed: rebuild
-        return _Built(version, ids, bm25)
+        return _Built(version, ids, bm25, days) if len(days) == len(ids) else None
 
     def _save(self, built: _Built) -> None:
         target = self._dir(built.version)
@@ -127,7 +138,8 @@ class LexicalIndex:
             tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=self.folder))
             if built.bm25 is not None:
                 built.bm25.save(str(tmp), show_progress=False)
-            (tmp / _IDS).write_text(json.dumps(list(built.ids)), encoding="utf-8")
+            chunks = {"ids": list(built.ids), "days": list(built.days)}
+            (tmp / _CHUNKS).write_text(json.dumps(chunks), encoding="utf-8")
             try:
                 os.replace(tmp, target)  # atomic: readers see all of it or none
             except OSError:  # another process saved the same version first

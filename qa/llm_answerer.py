@@ -249,9 +249,4 @@ def backed_phrase(phrase: str | None, quote: str) -> str | None:
 
 def _citation(n: int, sup: Support) -> Citation:
     assert sup.passage is not None
-    c = sup.passage.chunk
-    return Citation(
-        n=n, doc_id=c.doc_id, source=c.source, title=c.title, published=c.published,
-        chunk_id=c.chunk_id, text=c.text, quote=sup.quote, start=sup.start, end=sup.end,
-        score=round(sup.passage.score, 4), support=sup.score,
-    )  # fmt: skip
+    return Citation.of(n, sup.passage, sup.quote, sup.start, sup.end, support=sup.score)

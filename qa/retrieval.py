@@ -12,7 +12,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from qa.store import ChunkStore
-from qa.types import Chunk, Passage
+from qa.types import Chunk, DateWindow, Passage
 
 __all__ = ["ChunkRetriever", "document_to_passage", "passage_to_document"]
 
@@ -48,14 +48,18 @@ class ChunkRetriever(BaseRetriever):
     k: int = 6
     mode: Literal["hybrid", "dense"] = "hybrid"
 
-    def search(self, query: str, k: int | None = None) -> list[Passage]:
-        """Passages for `query`, best first."""
+    def search(
+        self, query: str, k: int | None = None, window: DateWindow | None = None
+    ) -> list[Passage]:
+        """Passages for `query`, best first; with `window`, only passages published within it
+        (filtered inside both the Chroma query and the BM25 search)."""
         vector = self.embeddings.embed_query(query)
         if self.mode == "dense":
-            return self.store.search(vector, k or self.k)
-        return self.store.hybrid_search(query, vector, k or self.k)
+            return self.store.search(vector, k or self.k, window)
+        return self.store.hybrid_search(query, vector, k or self.k, window=window)
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any
     ) -> list[Document]:
-        return [passage_to_document(p) for p in self.search(query, kwargs.get("k"))]
+        passages = self.search(query, kwargs.get("k"), kwargs.get("window"))
+        return [passage_to_document(p) for p in passages]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.runnables import Runnable
@@ -62,6 +63,7 @@ class QA:
         self.chain: Runnable[str | QAInput, Answer] = build_chain(
             self.retriever, self.answerer, max_question_chars=self.settings.max_question_chars,
             rewrite=LLMRewriter(model) if model is not None else condense_query,
+            fold_similarity=self.settings.fold_similarity,
         )  # fmt: skip
 
     @classmethod
@@ -84,33 +86,54 @@ class QA:
             require_collection(client, settings.collection)  # fail fast, before the model loads
         if embeddings is None:
             embeddings = LocalEmbeddings.from_settings(settings)
-        store = ChunkStore.open(client, settings.collection, embeddings, create=create,
-                                lexical_dir=settings.lexical_dir)  # fmt: skip
+        store = ChunkStore.from_settings(client, settings, embeddings, create=create)
         return cls(store, embeddings, settings=settings)
 
-    def ask(
-        self, question: str, history: Sequence[str | Answer] = (), *, k: int | None = None
-    ) -> Answer:
-        """Answer `question`; `history` holds earlier turns (questions or `Answer`s), oldest first.
-
-        Raises `QuestionError` for an empty or over-long question.
-        """
+    @staticmethod
+    def _input(question: str, history: Sequence[str | Answer], k: int | None,
+               dates: Mapping[str, str | dt.date | None]) -> QAInput:  # fmt: skip
         inp: QAInput = {"question": question, "history": list(history)}
         if k is not None:
             inp["k"] = k
-        return self.chain.invoke(inp)
+        inp.update({key: v for key, v in dates.items() if v is not None})  # type: ignore[typeddict-item]
+        return inp
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[str | Answer] = (),
+        *,
+        k: int | None = None,
+        since: str | dt.date | None = None,
+        until: str | dt.date | None = None,
+        as_of: str | dt.date | None = None,
+    ) -> Answer:
+        """Answer `question`; `history` holds earlier turns (questions or `Answer`s), oldest first.
+
+        `since`/`until` (ISO dates or `date`s) keep to documents published within them;
+        relative time in the question ("this week", "latest") is resolved against `as_of`
+        (default today). Raises `QuestionError` for an empty or over-long question,
+        `ConfigError` for a date that is not one.
+        """
+        dates = {"since": since, "until": until, "as_of": as_of}
+        return self.chain.invoke(self._input(question, history, k, dates))
 
     def stream(
-        self, question: str, history: Sequence[str | Answer] = (), *, k: int | None = None
+        self,
+        question: str,
+        history: Sequence[str | Answer] = (),
+        *,
+        k: int | None = None,
+        since: str | dt.date | None = None,
+        until: str | dt.date | None = None,
+        as_of: str | dt.date | None = None,
     ) -> Iterator[str | Answer]:
         """Like `ask`, but yields the answer text in pieces (`str`) and then the `Answer`.
 
         Errors (`QuestionError` and the like) are raised when iteration starts.
         """
-        inp: QAInput = {"question": question, "history": list(history)}
-        if k is not None:
-            inp["k"] = k
-        yield from self.chain.stream(inp)  # type: ignore[misc]
+        dates = {"since": since, "until": until, "as_of": as_of}
+        yield from self.chain.stream(self._input(question, history, k, dates))  # type: ignore[misc]
 
     def documents(self) -> list[DocumentInfo]:
         """What is ingested, one entry per document."""

@@ -13,9 +13,10 @@ from typing import Any
 
 from qa.errors import ConfigError
 
-__all__ = ["DEFAULT_MIN_SUPPORT", "Settings", "default_persist_dir"]
+__all__ = ["DEFAULT_FOLD_SIMILARITY", "DEFAULT_MIN_SUPPORT", "Settings", "default_persist_dir"]
 
 DEFAULT_MIN_SUPPORT = 0.40
+DEFAULT_FOLD_SIMILARITY = 0.2
 
 _COLLECTION_RE = re.compile(r"^[a-zA-Z0-9._-]{3,512}$")
 _ORIGIN_RE = re.compile(r"^https?://[^/\s]+$")
@@ -69,6 +70,13 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     max_body_mb: float = 50.0
     allowed_hosts: tuple[str, ...] = ()
+    # Ingesting links and feeds: seconds a whole page may take, its largest size, redirects.
+    fetch_timeout: float = 20.0
+    max_fetch_mb: float = 10.0
+    max_redirects: int = 5
+    # Passages this similar (0-1, see qa.duplicates) to a better-ranked one of another document
+    # are folded into it at answer time ("also in"); 1 folds only identical ones.
+    fold_similarity: float = DEFAULT_FOLD_SIMILARITY
 
     def __post_init__(self) -> None:
         if not _COLLECTION_RE.match(self.collection):
@@ -135,6 +143,19 @@ class Settings:
                                   "comma-separated origins like http://localhost:3000 (scheme "
                                   "and host, no path), or *")  # fmt: skip
 
+        if not math.isfinite(self.fetch_timeout) or not 0 < self.fetch_timeout <= 600:
+            raise ConfigError(f"fetch_timeout must be between 0 and 600 seconds, got "
+                              f"{self.fetch_timeout}; fix or unset QA_FETCH_TIMEOUT")  # fmt: skip
+        if not math.isfinite(self.max_fetch_mb) or self.max_fetch_mb <= 0:
+            raise ConfigError(f"max_fetch_mb must be positive, got {self.max_fetch_mb}; fix or "
+                              "unset QA_MAX_FETCH_MB")  # fmt: skip
+        if not 0 <= self.max_redirects <= 20:
+            raise ConfigError(f"max_redirects must be between 0 and 20, got "
+                              f"{self.max_redirects}; fix or unset QA_MAX_REDIRECTS")  # fmt: skip
+        if not 0.0 < self.fold_similarity <= 1.0:
+            raise ConfigError(f"fold_similarity must be above 0 and at most 1, got "
+                              f"{self.fold_similarity}; fix or unset "
+                              "QA_FOLD_SIMILARITY")  # fmt: skip
         for host in self.allowed_hosts:
             if host != "*" and not _is_host(host):
                 raise ConfigError(f"QA_ALLOWED_HOSTS: {host!r} is not a host name; give "
@@ -152,6 +173,34 @@ class Settings:
         return int(self.max_body_mb * 1024 * 1024)
 
     @property
+    def max_fetch_bytes(self) -> int:
+        """The size limit of a fetched page, PDF or feed in bytes."""
+        return int(self.max_fetch_mb * 1024 * 1024)
+
+    def _beside_store(self, kind: str) -> Path:
+        """`<persist_dir>.<kind>/<collection>` for a local store; for a Chroma server,
+        `<kind>/<server>/<collection>` beside where a local store would be."""
+        if self.chroma_url:
+            from urllib.parse import urlparse
+
+            url = urlparse(self.chroma_url)
+            server = re.sub(r"[^A-Za-z0-9._-]", "_", f"{url.hostname}_{url.port or ''}")
+            return self.persist_dir.parent / kind / server / self.collection
+        return self.persist_dir.with_name(f"{self.persist_dir.name}.{kind}") / self.collection
+
+    @property
+    def texts_dir(self) -> Path:
+        """Where the text of every ingested document is kept, the text its chunks' and quotes'
+        offsets refer to (see `qa.texts.DocumentTexts`)."""
+        return self._beside_store("texts")
+
+    @property
+    def feeds_dir(self) -> Path:
+        """Where what was read of each feed is kept, so that a re-run fetches only new or
+        changed entries."""
+        return self._beside_store("feeds")
+
+    @property
     def uploads(self) -> Path:
         """Where the chat UI keeps uploaded files: `upload_dir`, or `uploads/` beside the store."""
         return self.upload_dir or self.persist_dir.parent / "uploads"
@@ -161,13 +210,7 @@ class Settings:
         """Where the BM25 index of the collection is kept: beside a local store
         (`<persist_dir>.lexical/<collection>`); for a Chroma server, in `lexical/<server>/
         <collection>` beside where a local store would be."""
-        if self.chroma_url:
-            from urllib.parse import urlparse
-
-            url = urlparse(self.chroma_url)
-            server = re.sub(r"[^A-Za-z0-9._-]", "_", f"{url.hostname}_{url.port or ''}")
-            return self.persist_dir.parent / "lexical" / server / self.collection
-        return self.persist_dir.with_name(self.persist_dir.name + ".lexical") / self.collection
+        return self._beside_store("lexical")
 
     @property
     def feedback_file(self) -> Path:

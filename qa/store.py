@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 
 from langchain_core.embeddings import Embeddings
 
+from qa.dates import DAY_KEY, as_date, day_number, where_filter
 from qa.errors import (
     CollectionNotFoundError,
     ConfigError,
@@ -20,7 +21,8 @@ from qa.errors import (
 )
 from qa.lexical import LexicalIndex
 from qa.settings import Settings
-from qa.types import Chunk, DocumentInfo, Passage
+from qa.texts import DocumentTexts
+from qa.types import Chunk, DateWindow, DocumentInfo, Passage
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
@@ -108,8 +110,20 @@ class DocState:
     source: str = ""
 
 
+def _day(published: str | None) -> int | None:
+    """The publication date as YYYYMMDD, or None when there is none (or it is no date)."""
+    date = as_date(published)
+    return day_number(date) if date else None
+
+
 def _meta(chunk: Chunk, doc_chunks: int, ingested_at: str) -> dict[str, Any]:
+    optional = {"site": chunk.site, "author": chunk.author, "page": chunk.page}
+    # A date that is no ISO date is stored as day 0: matched by no window, and not taken for
+    # a chunk stored before days were (see `doc_states`).
+    dated = {DAY_KEY: _day(chunk.published) or 0} if chunk.published else {}
     return {
+        **{k: v for k, v in optional.items() if v},  # Chroma keeps no None
+        **dated,
         "doc_id": chunk.doc_id,
         "source": chunk.source,
         "title": chunk.title,
@@ -137,6 +151,9 @@ def _chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
         end=int(meta["end"]),
         text=text,
         doc_hash=str(meta.get("doc_hash", "")),
+        site=meta.get("site") or None,
+        author=meta.get("author") or None,
+        page=int(meta["page"]) if meta.get("page") else None,
     )
 
 
@@ -145,12 +162,18 @@ class ChunkStore:
     a BM25 index of the same chunks beside it (`qa.lexical.LexicalIndex`) for hybrid search."""
 
     def __init__(
-        self, vectorstore: Any, client: ClientAPI, name: str, lexical: LexicalIndex | None = None
+        self,
+        vectorstore: Any,
+        client: ClientAPI,
+        name: str,
+        lexical: LexicalIndex | None = None,
+        texts: DocumentTexts | None = None,
     ) -> None:
         self.vectorstore = vectorstore
         self.client = client
         self._name = name
         self.lexical = lexical or LexicalIndex()
+        self.texts = texts or DocumentTexts()
 
     @classmethod
     def open(
@@ -161,11 +184,13 @@ class ChunkStore:
         *,
         create: bool = False,
         lexical_dir: Path | None = None,
+        texts_dir: Path | None = None,
     ) -> ChunkStore:
         """Open collection `name` of `client`; with `create=True` make it if it is missing.
 
         `lexical_dir` is where the BM25 index is saved between processes (None: rebuilt from
-        the collection by each process, on its first search).
+        the collection by each process, on its first search); `texts_dir` where the documents'
+        texts are kept (None: not kept).
         """
         from langchain_chroma import Chroma
 
@@ -178,7 +203,14 @@ class ChunkStore:
                 embedding_function=embeddings,
                 collection_configuration={"hnsw": {"space": "cosine"}},
             )
-        return cls(vs, client, name, LexicalIndex(lexical_dir))
+        return cls(vs, client, name, LexicalIndex(lexical_dir), DocumentTexts(texts_dir))
+
+    @classmethod
+    def from_settings(cls, client: ClientAPI, settings: Settings, embeddings: Embeddings, *,
+                      create: bool = False) -> ChunkStore:  # fmt: skip
+        """`open` the configured collection, its BM25 index and texts where settings keep them."""
+        return cls.open(client, settings.collection, embeddings, create=create,
+                        lexical_dir=settings.lexical_dir, texts_dir=settings.texts_dir)
 
     @property
     def name(self) -> str:
@@ -223,9 +255,12 @@ class ChunkStore:
         expected: dict[str, int] = {}
         ids: dict[str, list[str]] = {}
         sources: dict[str, str] = {}
+        undated: set[str] = set()  # stored before dates could be filtered: written again
         for chunk_id, meta in self._metadatas():
             doc_id = str(meta["doc_id"])
             sources[doc_id] = str(meta.get("source", ""))
+            if meta.get("published") and DAY_KEY not in meta:
+                undated.add(doc_id)
             hashes.setdefault(doc_id, set()).add(str(meta.get("doc_hash", "")))
             expected[doc_id] = int(meta.get("doc_chunks", -1))
             ids.setdefault(doc_id, []).append(chunk_id)
@@ -233,7 +268,7 @@ class ChunkStore:
             d: DocState(
                 doc_hash=next(iter(hashes[d])) if len(hashes[d]) == 1 else "",
                 chunk_ids=tuple(ids[d]),
-                complete=len(hashes[d]) == 1 and expected[d] == len(ids[d]),
+                complete=len(hashes[d]) == 1 and expected[d] == len(ids[d]) and d not in undated,
                 source=sources[d],
             )
             for d in ids
@@ -243,10 +278,12 @@ class ChunkStore:
         """One entry per ingested document, sorted by title."""
         docs: dict[str, dict[str, Any]] = {}
         counts: dict[str, int] = {}
+        pages: dict[str, int] = {}
         for _, meta in self._metadatas():
             doc_id = str(meta["doc_id"])
             docs[doc_id] = meta
             counts[doc_id] = counts.get(doc_id, 0) + 1
+            pages[doc_id] = max(pages.get(doc_id, 0), int(meta.get("page") or 0))
         infos = [
             DocumentInfo(
                 doc_id=d,
@@ -256,6 +293,9 @@ class ChunkStore:
                 section=m.get("section") or None,
                 chunks=counts[d],
                 ingested_at=str(m.get("ingested_at", "")),
+                site=m.get("site") or None,
+                author=m.get("author") or None,
+                pages=pages[d] or None,
             )
             for d, m in docs.items()
         ]
@@ -286,19 +326,25 @@ class ChunkStore:
             self._changed()
 
     def delete_document(self, doc_id: str) -> int:
-        """Remove every chunk of a document; returns how many were removed."""
+        """Remove every chunk of a document, and its kept text; returns how many chunks were
+        removed."""
         with _reachable():
             ids = self.vectorstore.get(where={"doc_id": doc_id}, include=[])["ids"]
         self.delete(ids)
+        self.texts.remove(doc_id)
         return len(ids)
 
-    def search(self, vector: Sequence[float], k: int) -> list[Passage]:
-        """The `k` chunks closest to `vector`, with cosine similarity, best first."""
+    def search(
+        self, vector: Sequence[float], k: int, window: DateWindow | None = None
+    ) -> list[Passage]:
+        """The `k` chunks closest to `vector`, with cosine similarity, best first; with
+        `window`, only chunks published within it (a filter inside the Chroma query)."""
         collection = self._collection()
         with _reachable():
             hits = collection.query(
                 query_embeddings=[list(vector)],
                 n_results=k,
+                where=where_filter(window),
                 include=["documents", "metadatas", "distances"],
             )
         ids, docs = hits["ids"][0], (hits["documents"] or [[]])[0]
@@ -308,25 +354,38 @@ class ChunkStore:
             for r, (i, d, m, dist) in enumerate(zip(ids, docs, metas, dists, strict=True))
         ]
 
-    def _texts(self) -> Iterator[tuple[str, str]]:
-        """Chunk id and text of every chunk, page by page."""
+    def _texts(self) -> Iterator[tuple[str, str, int]]:
+        """Chunk id, text and publication day (YYYYMMDD, 0: none) of every chunk, page by
+        page."""
         offset = 0
         while True:
             with _reachable():
-                page = self._collection().get(include=["documents"], limit=_PAGE, offset=offset)
-            yield from zip(page["ids"], page["documents"] or [], strict=True)
+                page = self._collection().get(include=["documents", "metadatas"], limit=_PAGE,
+                                              offset=offset)  # fmt: skip
+            for cid, text, meta in zip(page["ids"], page["documents"] or [],
+                                       page["metadatas"] or [], strict=True):  # fmt: skip
+                yield cid, text, int((meta or {}).get(DAY_KEY) or 0)
             if len(page["ids"]) < _PAGE:
                 return
             offset += len(page["ids"])
 
-    def lexical_search(self, query: str, k: int) -> list[tuple[str, float]]:
-        """The `k` best chunks for `query` by BM25, as `(chunk id, score)`, best first.
+    def lexical_search(
+        self, query: str, k: int, window: DateWindow | None = None
+    ) -> list[tuple[str, float]]:
+        """The `k` best chunks for `query` by BM25, as `(chunk id, score)`, best first; with
+        `window`, only chunks published within it.
 
         The index is first brought in step with the collection (rebuilt if another process or
         another store object changed it).
         """
         self.refresh_lexical()
-        return self.lexical.search(query, k)
+        if not window:
+            return self.lexical.search(query, k)
+        assert window is not None
+        return self.lexical.search(
+            query, k, since=day_number(window.since) if window.since else None,
+            until=day_number(window.until) if window.until else None,
+        )  # fmt: skip
 
     def refresh_lexical(self) -> None:
         """Bring the BM25 index in step with the collection: kept if current, else loaded from
@@ -338,17 +397,25 @@ class ChunkStore:
         self.lexical.sync(version, count, self._texts)
 
     def hybrid_search(
-        self, query: str, vector: Sequence[float], k: int, *, pool: int = 20, rrf_k: int = 60
+        self,
+        query: str,
+        vector: Sequence[float],
+        k: int,
+        *,
+        window: DateWindow | None = None,
+        pool: int = 20,
+        rrf_k: int = 60,
     ) -> list[Passage]:
         """The `k` best chunks by reciprocal rank fusion of the dense (cosine) and BM25 rankings.
 
-        Each list contributes `1 / (rrf_k + rank)` for its first `pool` chunks. Passages keep
-        their cosine similarity as `score` (computed for chunks that only BM25 found) and carry
-        their ranks, BM25 score relative to the best, and fused score.
+        Each list contributes `1 / (rrf_k + rank)` for its first `pool` chunks; with `window`,
+        both lists hold only chunks published within it. Passages keep their cosine similarity
+        as `score` (computed for chunks that only BM25 found) and carry their ranks, BM25 score
+        relative to the best, and fused score.
         """
         n = max(pool, k)
-        dense = {p.chunk.chunk_id: p for p in self.search(vector, n)}
-        lexical = self.lexical_search(query, n)
+        dense = {p.chunk.chunk_id: p for p in self.search(vector, n, window)}
+        lexical = self.lexical_search(query, n, window)
         fused: dict[str, float] = {}
         for r, cid in enumerate(dense):
             fused[cid] = fused.get(cid, 0.0) + 1.0 / (rrf_k + r + 1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -9,7 +11,9 @@ __all__ = [
     "Answer",
     "Chunk",
     "Citation",
+    "DateWindow",
     "DocumentInfo",
+    "OtherSource",
     "Passage",
     "SourceDocument",
     "Status",
@@ -37,6 +41,14 @@ class SourceDocument:
     published: str | None = None  # ISO 8601 date, e.g. "2025-10-29"
     section: str | None = None
     dateline: str | None = None
+    site: str | None = None  # the publication, e.g. "Coast Herald" (fetched pages)
+    author: str | None = None
+    # A PDF: the offset in `text` where each page starts (page n at `page_starts[n - 1]`).
+    page_starts: tuple[int, ...] = ()
+
+    def page_at(self, offset: int) -> int | None:
+        """The 1-based page holding `offset` of `text` (None for a document without pages)."""
+        return bisect.bisect_right(self.page_starts, offset) or None
 
 
 @dataclass(frozen=True)
@@ -54,6 +66,9 @@ class Chunk:
     end: int
     text: str
     doc_hash: str = ""
+    site: str | None = None
+    author: str | None = None
+    page: int | None = None  # the PDF page the chunk is on
 
 
 @dataclass(frozen=True)
@@ -71,6 +86,31 @@ class Passage:
     lexical_rank: int | None = None
     lexical: float = 0.0
     fused: float = 0.0
+    # Near-duplicate chunks of other documents (the same story elsewhere) folded into this one.
+    duplicates: tuple[Chunk, ...] = ()
+
+
+@dataclass(frozen=True)
+class OtherSource:
+    """Another document that carries the cited passage, near enough word for word."""
+
+    doc_id: str
+    source: str
+    title: str
+    site: str | None
+    published: str | None
+    chunk_id: str
+
+    @classmethod
+    def of(cls, chunk: Chunk) -> OtherSource:
+        """The source of `chunk`."""
+        return cls(chunk.doc_id, chunk.source, chunk.title, chunk.site, chunk.published,
+                   chunk.chunk_id)  # fmt: skip
+
+    def label(self) -> str:
+        """`site or title, date (source)`: how "also in" names it."""
+        date = f", {self.published}" if self.published else ""
+        return f"{self.site or self.title}{date} ({self.source})"
 
 
 @dataclass(frozen=True)
@@ -89,11 +129,33 @@ class Citation:
     end: int
     score: float
     support: float | None = None  # written answers: how well the quote backs its sentence
+    site: str | None = None
+    page: int | None = None  # a PDF's page
+    also_in: tuple[OtherSource, ...] = ()  # near-duplicates of the passage, folded into it
+
+    @classmethod
+    def of(cls, n: int, passage: Passage, quote: str, start: int, end: int,
+           **extra: Any) -> Citation:  # fmt: skip
+        """Citation `n` of `quote` (`start`:`end` in its document) from `passage`."""
+        c = passage.chunk
+        return cls(
+            n=n, doc_id=c.doc_id, source=c.source, title=c.title, published=c.published,
+            chunk_id=c.chunk_id, text=c.text, quote=quote, start=start, end=end,
+            score=round(passage.score, 4), site=c.site, page=c.page,
+            also_in=tuple(OtherSource.of(d) for d in passage.duplicates), **extra,
+        )  # fmt: skip
 
     def heading(self) -> str:
-        """`[n] title, date` (without the date when unknown): how text replies name the source."""
+        """`[n] title (site), date, page p` (each part only when known): how text replies name
+        the source."""
+        site = f" ({self.site})" if self.site and self.site not in self.title else ""
         date = f", {self.published}" if self.published else ""
-        return f"[{self.n}] {self.title}{date}"
+        page = f", page {self.page}" if self.page else ""
+        return f"[{self.n}] {self.title}{site}{date}{page}"
+
+    def also_in_line(self) -> str:
+        """`also in: …` naming the other sources of the passage, or "" when there are none."""
+        return "also in: " + "; ".join(o.label() for o in self.also_in) if self.also_in else ""
 
     def quote_line(self) -> str:
         """The quote in curly quotes, on one line (each run of whitespace made one space)."""
@@ -101,7 +163,7 @@ class Citation:
 
     def to_dict(self) -> dict[str, Any]:
         """The citation as a JSON-ready dict."""
-        return asdict(self)
+        return {**asdict(self), "also_in": [asdict(o) for o in self.also_in]}
 
 
 @dataclass(frozen=True)
@@ -135,6 +197,7 @@ class Answer:
     timings: Timings = field(default_factory=Timings)
     score: float = 0.0
     short: str | None = None
+    window: DateWindow | None = None  # the dates the passages were searched among
 
     @property
     def answered(self) -> bool:
@@ -169,6 +232,7 @@ class Answer:
             "short": self.short,
             "citations": [c.to_dict() for c in self.citations],
             "timings": asdict(self.timings),
+            "window": self.window.to_dict() if self.window else None,
         }
 
 
@@ -183,3 +247,36 @@ class DocumentInfo:
     section: str | None
     chunks: int
     ingested_at: str
+    site: str | None = None
+    author: str | None = None
+    pages: int | None = None  # a PDF's pages
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """The publication dates passages are searched among (inclusive; None: open-ended).
+
+    `phrase` is the words of the question it was resolved from ("this week"), against `as_of`;
+    `latest` asks for the newest relevant story up to `until`.
+    """
+
+    since: dt.date | None = None
+    until: dt.date | None = None
+    phrase: str | None = None
+    as_of: dt.date | None = None
+    latest: bool = False
+
+    def __bool__(self) -> bool:
+        return self.since is not None or self.until is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The window as a JSON-ready dict, dates as ISO strings."""
+        return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in asdict(self).items()}
+
+    def describe(self) -> str:
+        """`from 2025-03-10 to 2025-03-12 ("this week", as of 2025-03-12)`."""
+        span = " ".join(p for p in (
+            f"from {self.since}" if self.since else "", f"to {self.until}" if self.until else "",
+        ) if p) or "any date"  # fmt: skip
+        why = f' ("{self.phrase}", as of {self.as_of})' if self.phrase else ""
+        return span + why

@@ -181,7 +181,7 @@ def test_a_key_guards_every_endpoint_before_the_body_is_read(seeded_qa: Any) -> 
     routes = [(method.upper(), re.sub(r"\{[^}]+\}", "0123456789abcdef", path))
               for path, operations in app.openapi()["paths"].items()
               for method in operations]  # fmt: skip
-    assert len(routes) == 10  # every endpoint but the OpenAPI page and schema (no data)
+    assert len(routes) == 11  # every endpoint but the OpenAPI page and schema (no data)
     with serve_app(app, key) as base, httpx.Client(base_url=base) as c:
         for method, path in routes:
             r = c.request(method, path, content="{not json",

@@ -179,10 +179,25 @@ def test_non_utf8_offset_counts_bom(tmp_path: Path) -> None:
 
 
 def test_unsupported_suffix_skipped(tmp_path: Path) -> None:
-    reason = skip_reason(write(tmp_path / "paper.pdf", "%PDF-1.4 text"))
-    assert "unsupported file type '.pdf'" in reason
-    assert ".txt" in reason and ".md" in reason and ".html" in reason
+    reason = skip_reason(write(tmp_path / "sheet.xlsx", "PK text"))
+    assert "unsupported file type '.xlsx'" in reason
+    assert ".txt" in reason and ".md" in reason and ".html" in reason and ".pdf" in reason
     assert "no extension" in skip_reason(write(tmp_path / "Makefile", "all:\n"))
+
+
+def test_pdf_text_page_by_page_and_its_failures(tmp_path: Path) -> None:
+    from tests.pdfs import COUNCIL_REPORT, make_pdf
+
+    doc = load_file(write(tmp_path / "report.pdf", make_pdf(COUNCIL_REPORT, title="Recovery")))
+    assert doc.title == "Recovery" and len(doc.page_starts) == 2
+    second = doc.text.index("The sea wall repair")
+    assert doc.page_at(0) == 1 and doc.page_at(second) == 2
+    assert doc.text[doc.page_starts[1] :].startswith("Costs and timetable")
+    scanned = write(tmp_path / "scan.pdf", make_pdf([[], []]))
+    assert skip_reason(scanned) == "no text in its 2 page(s): a scanned PDF? (run OCR on it first)"
+    assert skip_reason(write(tmp_path / "fake.pdf", "just text")) == "not a PDF (no %PDF- header)"
+    assert skip_reason(write(tmp_path / "cut.pdf", b"%PDF-1.4\n1 0 obj <<")).startswith(
+        "unreadable PDF")
 
 
 def test_too_large_skipped(tmp_path: Path) -> None:
@@ -211,14 +226,14 @@ def test_one_bad_file_does_not_stop_the_batch(tmp_path: Path) -> None:
     write(tmp_path / "a.txt", "alpha")
     write(tmp_path / "b.txt", b"\x00\x01\x02")
     write(tmp_path / "c.md", "# Gamma\n\ntext")
-    write(tmp_path / "d.pdf", "pdf")
+    write(tmp_path / "d.doc", "doc")
     docs, skipped = load_paths([tmp_path])
     assert [d.title for d in docs] == ["a", "Gamma"]
     assert skipped == [
         Skipped(str(tmp_path / "b.txt"), "binary file"),
         Skipped(
-            str(tmp_path / "d.pdf"),
-            f"unsupported file type '.pdf' (supported: {', '.join(SUPPORTED_SUFFIXES)})",
+            str(tmp_path / "d.doc"),
+            f"unsupported file type '.doc' (supported: {', '.join(SUPPORTED_SUFFIXES)})",
         ),
     ]
 

@@ -36,7 +36,7 @@ def test_an_index_rebuilds_loads_and_keeps_in_step(tmp_path: Path) -> None:
 
     def read_all():  # type: ignore[no-untyped-def]
         reads.append(1)
-        return list(texts.items())
+        return [(i, t, 0) for i, t in texts.items()]
 
     index = LexicalIndex(tmp_path / "lex")
     index.sync("v1", 2, read_all)
@@ -58,10 +58,10 @@ def test_an_index_rebuilds_loads_and_keeps_in_step(tmp_path: Path) -> None:
 
 def test_a_damaged_saved_index_is_rebuilt(tmp_path: Path) -> None:
     index = LexicalIndex(tmp_path)
-    index.sync("v1", 1, lambda: [("a", "The senate met.")])
-    (tmp_path / "v-v1" / "chunk_ids.json").write_text("{not json", encoding="utf-8")
+    index.sync("v1", 1, lambda: [("a", "The senate met.", 0)])
+    (tmp_path / "v-v1" / "chunks.json").write_text("{not json", encoding="utf-8")
     again = LexicalIndex(tmp_path)
-    again.sync("v1", 1, lambda: [("a", "The senate met.")])
+    again.sync("v1", 1, lambda: [("a", "The senate met.", 0)])
     assert again.search("senate", 1) == [("a", pytest.approx(again.search("senate", 1)[0][1]))]
 
 
@@ -96,7 +96,7 @@ def test_unchanged_reingest_leaves_the_index_and_a_missing_one_is_rebuilt(
                             lexical_dir=settings.lexical_dir)  # fmt: skip
     ingest_paths([SEEDS], store, embeddings.count_tokens, settings, progress=False)
     saved = sorted(settings.lexical_dir.iterdir())
-    assert len(saved) == 1 and json.loads((saved[0] / "chunk_ids.json").read_text())
+    assert len(saved) == 1 and json.loads((saved[0] / "chunks.json").read_text())["ids"]
     before = {p: p.stat().st_mtime_ns for p in saved[0].iterdir()}
     again = ingest_paths([SEEDS], store, embeddings.count_tokens, settings, progress=False)
     assert again.chunks_embedded == 0
@@ -179,3 +179,17 @@ def test_hybrid_search_fuses_bm25_and_cosine(
     assert all(p.dense_rank is not None or p.lexical_rank is not None for p in passages)
     dense = QA(store, embeddings, settings=settings.with_(retrieval="dense", top_k=3))
     assert all(p.lexical_rank is None for p in dense.ask(query).passages)
+
+
+def test_a_window_of_days_keeps_to_chunks_published_within_it(tmp_path: Path) -> None:
+    rows = [("old", "Storm hit the harbour.", 20250303), ("new", "Storm hit the bridge.", 20250310),
+            ("undated", "Storm hit the town.", 0)]  # fmt: skip
+    index = LexicalIndex(tmp_path)
+    index.sync("v1", 3, lambda: rows)
+    assert {i for i, _ in index.search("storm", 5)} == {"old", "new", "undated"}
+    assert [i for i, _ in index.search("storm", 5, since=20250305)] == ["new"]
+    assert [i for i, _ in index.search("storm", 5, until=20250305)] == ["old"]
+    assert index.search("storm", 5, since=20250304, until=20250309) == []
+    again = LexicalIndex(tmp_path)  # the days are saved with the index
+    again.sync("v1", 3, lambda: [])
+    assert [i for i, _ in again.search("storm", 5, since=20250305)] == ["new"]

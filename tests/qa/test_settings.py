@@ -53,6 +53,12 @@ def test_xdg_data_home_is_respected(monkeypatch: pytest.MonkeyPatch, tmp_path: P
         ({"QA_ALLOWED_HOSTS": "https://a.test"}, "'https://a.test' is not a host name"),
         ({"QA_CPU_THREADS": "0"}, "cpu_threads must be between 1 and 256, got 0"),
         ({"QA_ALLOWED_HOSTS": "a.test:8000"}, "a.test:8000' is not a host name"),
+        ({"QA_FETCH_TIMEOUT": "0"}, "fetch_timeout must be between 0 and 600 seconds, got 0.0; "
+                                    "fix or unset QA_FETCH_TIMEOUT"),
+        ({"QA_FETCH_TIMEOUT": "soon"}, "QA_FETCH_TIMEOUT='soon' is not a valid float"),
+        ({"QA_MAX_FETCH_MB": "-1"}, "max_fetch_mb must be positive, got -1.0"),
+        ({"QA_MAX_REDIRECTS": "50"}, "max_redirects must be between 0 and 20, got 50"),
+        ({"QA_FOLD_SIMILARITY": "0"}, "fold_similarity must be above 0 and at most 1, got 0.0"),
     ],
 )
 def test_invalid_values_name_the_value(env: dict[str, str], needle: str) -> None:
@@ -91,3 +97,12 @@ def test_cpu_threads_are_set_when_the_model_loads() -> None:
         assert len(embeddings.embed_query("Where will the summit take place?")) == 384
     finally:
         torch.set_num_threads(before)
+
+
+def test_texts_and_feeds_are_kept_beside_the_store(tmp_path: Path) -> None:
+    local = Settings(persist_dir=tmp_path / "chroma", collection="news")
+    assert local.texts_dir == tmp_path / "chroma.texts" / "news"
+    assert local.feeds_dir == tmp_path / "chroma.feeds" / "news"
+    server = local.with_(chroma_url="http://127.0.0.1:8010")
+    assert server.texts_dir == tmp_path / "texts" / "127.0.0.1_8010" / "news"
+    assert local.max_fetch_bytes == 10 * 1024 * 1024

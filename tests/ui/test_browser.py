@@ -142,11 +142,13 @@ def test_upload_then_ask_and_no_script_runs(browser: Any, url: str, tmp_path: Pa
 
 def test_two_tabs_at_once(browser: Any, url: str) -> None:
     first, second = _open(browser, url), _open(browser, url)
-    for page, q in ((first, "Who is Bonnie Glaser?"), (second, SUMMIT)):
+    # "Who is Bonnie Glaser?", asked here before, is now declined (on main too).
+    glaser = "What does Bonnie Glaser say about Beijing?"
+    for page, q in ((first, glaser), (second, SUMMIT)):
         page.fill("textarea", q)
         page.keyboard.press("Enter")  # both questions are in flight together
     assert "Glaser" in _answer(first, 2) and "Singapore" in _answer(second, 2)
     assert SUMMIT not in first.inner_text("body")  # each tab has its own conversation
-    assert "Who is Bonnie Glaser?" not in second.inner_text("body")
+    assert glaser not in second.inner_text("body")
     first.close()
     second.close()

@@ -23,8 +23,8 @@ def render_sources(answer: Answer, show_scores: bool = False) -> None:
     if show_scores:
         st.caption(f"answer score {answer.score:.2f}")
     for c in answer.citations:
-        date = f" · {c.published}" if c.published else ""
-        with st.expander(f"\\[{c.n}\\] {escape_md(c.title)}{escape_md(date)}", expanded=c.n == 1):
+        about = "".join(f" · {x}" for x in (c.site, c.published, c.page and f"page {c.page}") if x)
+        with st.expander(f"\\[{c.n}\\] {escape_md(c.title)}{escape_md(about)}", expanded=c.n == 1):
             score = f" · passage score {c.score:.2f}" if show_scores else ""
             st.caption(escape_md(f"{c.source} · characters {c.start}–{c.end}{score}"))
             before, quote, after = answer.quote_in_passage(c)
@@ -34,6 +34,8 @@ def render_sources(answer: Answer, show_scores: bool = False) -> None:
                 f"<div>{_as_html(before)}<mark>{_as_html(quote)}</mark>{_as_html(after)}</div>",
                 unsafe_allow_html=True,  # every piece of document text is escaped
             )
+            if c.also_in:
+                st.caption(escape_md(c.also_in_line()))
 
 
 def _as_html(text: str) -> str:
@@ -41,9 +43,12 @@ def _as_html(text: str) -> str:
 
 
 def render_query(answer: Answer) -> None:
-    """The query that was searched for, when it is not the question itself (a follow-up)."""
+    """The query that was searched for, when it is not the question itself (a follow-up), and
+    the publication dates searched among."""
     if answer.query and answer.query != answer.question:
         st.caption(escape_md(f"searched for: {answer.query}"))
+    if answer.window:
+        st.caption(escape_md(f"documents published {answer.window.describe()}"))
 
 
 def render_answer(answer: Answer, show_scores: bool = False) -> None:
@@ -149,6 +154,11 @@ def main() -> None:
         st.caption(escape_md(f"answers written by {settings.llm}, each sentence checked"
                              if settings.llm else "answers quoted from the documents"))  # fmt: skip
         k = st.slider("passages to search", 1, 50, settings.top_k)
+        since = st.date_input("published since", value=None, format="YYYY-MM-DD")
+        until = st.date_input("published until", value=None, format="YYYY-MM-DD")
+        as_of = st.date_input("as of", value="today", format="YYYY-MM-DD",
+                              help="the date that 'this week', 'yesterday', 'latest' … in a "
+                              "question are counted from")  # fmt: skip
         show_scores = st.toggle("show scores", value=False)
         if st.button("New chat", icon=":material/add_comment:"):
             st.session_state["messages"] = []
@@ -176,7 +186,8 @@ def main() -> None:
         history = [m.answer for m in messages if m.answer is not None]
         with st.chat_message("assistant"):
             try:
-                answer = stream_answer(iter(qa.stream(prompt, history, k=k)), show_scores)
+                pieces = qa.stream(prompt, history, k=k, since=since, until=until, as_of=as_of)
+                answer = stream_answer(iter(pieces), show_scores)
             except QAError as exc:
                 reply = Message("assistant", str(exc), error=True)
                 st.error(escape_md(str(exc)))

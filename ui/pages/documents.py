@@ -1,4 +1,5 @@
-"""Documents page: upload and ingest files, list what is ingested, re-ingest or delete."""
+"""Documents page: upload files, fetch links and feeds, list what is ingested, re-ingest or
+delete."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from contextlib import contextmanager
 
 import streamlit as st
 
+from ingest.fetch import make_client
+from ingest.links import ingest_links
 from ingest.pipeline import IngestReport
 from ingest.uploads import UPLOAD_TYPES, add_uploads, reingest_documents, remove_document
 from qa import QA, DocumentInfo, QAError
@@ -48,9 +51,12 @@ def show_outcome() -> None:
         st.success(escape_md(f"{what}: {report}"))
         return
     done = report.added + report.updated + report.unchanged + report.removed
-    (st.success if done else st.warning)(f"{what}: {report.summary()}")
+    (st.success if done else st.warning)(escape_md(f"{what}: {report.summary()}"))
     for s in report.skipped:
         st.warning(escape_md(f"{s.path}: {s.reason}"))
+    for d in report.near_duplicates:
+        st.info(escape_md(f"{d.source} repeats {d.of} ({d.similarity:.0%} alike): its passages "
+                          "are folded into one in answers"), icon=":material/content_copy:")
     if report.added or report.updated:
         st.page_link("pages/chat.py", label="Ask about them in the chat", icon=":material/chat:")
 
@@ -63,6 +69,18 @@ def _add(qa: QA, key: str) -> None:
                              on_progress=update)  # fmt: skip
     st.session_state["uploader_n"] += 1  # a fresh, empty uploader
     _done(f"Uploaded {len(data)} file{'' if len(data) == 1 else 's'}", report)
+
+
+def _fetch(qa: QA) -> None:
+    """Button callback: fetch the links and feed typed in, ingest them, then clear the fields."""
+    urls = [u.strip() for u in st.session_state.get("links", "").splitlines() if u.strip()]
+    feeds = [f] if (f := st.session_state.get("feed", "").strip()) else []
+    with store_lock(qa.settings), _progress() as update, make_client(qa.settings) as client:
+        report = ingest_links(urls, qa.store, qa.embeddings.count_tokens, qa.settings, client,
+                              feeds=feeds, on_progress=update)  # fmt: skip
+    st.session_state["links"] = st.session_state["feed"] = ""
+    n = len(urls) + len(feeds)
+    _done(f"Fetched {n} link{'' if n == 1 else 's'}", report)
 
 
 def _reingest(qa: QA, doc_ids: list[str]) -> None:
@@ -113,6 +131,20 @@ def upload_section(qa: QA) -> None:
               on_click=_guarded(_add), args=(qa, key))  # fmt: skip
 
 
+def links_section(qa: QA) -> None:
+    """Fetch news pages, PDFs and a feed by their links, and ingest them."""
+    st.subheader("Add links")
+    links = st.text_area("Links to pages or PDFs, one a line", key="links",
+                         placeholder="https://example.org/news/story.html")  # fmt: skip
+    feed = st.text_input("An RSS or Atom feed (its new or changed entries)", key="feed",
+                         placeholder="https://example.org/rss.xml")  # fmt: skip
+    st.caption(f"Each link may take {qa.settings.fetch_timeout:g} s and "
+               f"{qa.settings.max_fetch_mb:g} MB; the text read from it is kept beside the "
+               "store.")  # fmt: skip
+    st.button("Fetch and ingest", type="primary", disabled=not (links.strip() or feed.strip()),
+              icon=":material/link:", on_click=_guarded(_fetch), args=(qa,))  # fmt: skip
+
+
 def _label(docs: dict[str, DocumentInfo]) -> Callable[[str], str]:
     return lambda d: f"{docs[d].title} ({docs[d].published or 'no date'})"
 
@@ -125,15 +157,17 @@ def list_section(qa: QA) -> None:
         st.info("Nothing is ingested yet: add files above, or run `qa ingest seeds/`.")
         return
     st.dataframe(
-        [{"title": d.title, "published": d.published, "section": d.section, "chunks": d.chunks,
+        [{"title": d.title, "site": d.site, "published": d.published, "author": d.author,
+          "section": d.section, "pages": d.pages, "chunks": d.chunks,
           "ingested": d.ingested_at.replace("T", " "), "source": d.source, "id": d.doc_id}
          for d in docs.values()],
         hide_index=True,
+        column_config={"source": st.column_config.TextColumn("source")},  # shown, not a link
     )  # fmt: skip
     chosen = st.multiselect("Choose documents", list(docs), format_func=_label(docs))
     left, right = st.columns(2)
     left.button("Re-ingest", disabled=not chosen, icon=":material/refresh:",
-                help="Read the files again and update what changed",
+                help="Read the files and fetch the links again and update what changed",
                 on_click=_guarded(_reingest), args=(qa, chosen))  # fmt: skip
     with right.popover("Delete", disabled=not chosen, icon=":material/delete:"):
         st.write(f"Remove {len(chosen)} document(s) and their chunks? "
@@ -150,6 +184,7 @@ def main() -> None:
     show_outcome()
     try:
         upload_section(qa)
+        links_section(qa)
         list_section(qa)
     except QAError as exc:  # e.g. the Chroma server stopped
         st.error(str(exc))
