@@ -8,8 +8,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ingest.loaders import Skipped
-from qa.duplicates import NearDuplicate
-from qa.types import Citation, DateWindow, DocumentInfo, Status, Timings
+from qa.core.duplicates import NearDuplicate
+from qa.core.types import Citation, DateWindow, DocumentInfo, Status, Timings
 
 __all__ = [
     "AnswerOut",

@@ -32,11 +32,11 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 from ingest.loaders import load_jsonl_documents, load_paths
 from ingest.pipeline import ingest_documents
 from qa import QA, ChunkStore, Settings, open_client
-from qa.answerers import ExtractiveAnswerer
-from qa.embeddings import LocalEmbeddings
-from qa.evaluation import ask_question, load_questions
-from qa.ranker import Logistic, RankerModel
-from qa.scoring import score_answer, summarize
+from qa.answering.extractive import ExtractiveAnswerer
+from qa.answering.ranker import Logistic, RankerModel
+from qa.evaluation.questions import ask_question, load_questions
+from qa.evaluation.scoring import score_answer, summarize
+from qa.store.embeddings import LocalEmbeddings
 
 ROOT = Path(__file__).resolve().parent.parent
 SETS = {

@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 from ingest.loaders import load_jsonl_documents, load_paths  # noqa: E402
 from ingest.pipeline import ingest_documents  # noqa: E402
 from qa import QA, ChunkStore, Settings, SourceDocument, open_client  # noqa: E402
-from qa.baseline import BaselineQA  # noqa: E402
-from qa.embeddings import LocalEmbeddings  # noqa: E402
+from qa.evaluation.baseline import BaselineQA  # noqa: E402
+from qa.store.embeddings import LocalEmbeddings  # noqa: E402
 
 SHARED = ROOT / "data" / "eval"
 

@@ -4,8 +4,8 @@
 
 A language model answers answerable SQuAD 2.0 questions (default: the first 150 of the
 sample) with the threshold at 0. Every sentence it writes is checked as the answerer does
-(`qa.grounding`) and recorded with its support score, whether it passed the consistency
-check, and a label: does the sentence state a gold answer (`qa.metrics.contains_answer`)?
+(`qa.llm.grounding`) and recorded with its support score, whether it passed the consistency
+check, and a label: does the sentence state a gold answer (`qa.evaluation.metrics.contains_answer`)?
 That label is a proxy: a true sentence that does not hold the answer string counts against
 it. For each threshold t the script prints the share of labelled-true sentences that would
 be backed, the share of the others that would be marked unsupported, and their mean
@@ -29,11 +29,11 @@ sys.path.insert(0, str(ROOT))
 from ingest.loaders import load_jsonl_documents  # noqa: E402
 from ingest.pipeline import ingest_documents  # noqa: E402
 from qa import QA, Answer, ChunkStore, Settings, open_client  # noqa: E402
-from qa.embeddings import LocalEmbeddings  # noqa: E402
-from qa.evaluation import load_questions  # noqa: E402
-from qa.grounding import check_claims, split_claims  # noqa: E402
-from qa.llm_answerer import LLMAnswerer  # noqa: E402
-from qa.metrics import contains_answer  # noqa: E402
+from qa.evaluation.metrics import contains_answer  # noqa: E402
+from qa.evaluation.questions import load_questions  # noqa: E402
+from qa.llm.answerer import LLMAnswerer  # noqa: E402
+from qa.llm.grounding import check_claims, split_claims  # noqa: E402
+from qa.store.embeddings import LocalEmbeddings  # noqa: E402
 
 SQUAD = ROOT / "data" / "eval" / "squad2-dev-500"
 

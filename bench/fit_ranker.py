@@ -1,15 +1,15 @@
 """Fit the extractive answerer's sentence ranker, answerability model and thresholds on the
-external question sets, and write them to `qa/ranker.json`.
+external question sets, and write them to `qa/answering/ranker.json`.
 
-    python bench/fit_ranker.py                  # fit, print the figures, write qa/ranker.json
+    python bench/fit_ranker.py          # fit, print the figures, write qa/answering/ranker.json
     python bench/fit_ranker.py --out /tmp/r.json --cache /tmp/fit-cache
 
 Data (never the seed set, which only measures): the SQuAD 2.0 and HotpotQA samples in
 `data/eval`, each ingested into a temporary store and asked through the same hybrid retriever
 the service uses; and, as questions the documents do not answer, the first 250 HotpotQA
 questions asked against the SQuAD documents ("off-collection"). Every sentence of the retrieved
-passages gets the features of `qa.ranker.FEATURES`, and a label: it comes from a gold document
-and contains a gold answer.
+passages gets the features of `qa.answering.ranker.FEATURES`, and a label: it comes from a
+gold document and contains a gold answer.
 
 1. Sentence ranker: logistic regression; features chosen by forward selection on the mean of
    four top-1 accuracies (is the best-ranked sentence a gold one?): grouped 5-fold
@@ -31,8 +31,8 @@ and contains a gold answer.
    rarely refused outright when the answer is there; between the two the answer is
    `uncertain`.
 4. `extra_ratio`: how likely (relative to the best) a second or third sentence must be to join
-   the answer (`qa.answerers.pick_sentences`): the value with the most answers holding a gold
-   answer, median length <= 40 words, on the external answerable questions.
+   the answer (`qa.answering.extractive.pick_sentences`): the value with the most answers
+   holding a gold answer, median length <= 40 words, on the external answerable questions.
 """
 
 from __future__ import annotations
@@ -56,15 +56,15 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 from ingest.loaders import load_jsonl_documents
 from ingest.pipeline import ingest_documents
-from qa.answerers import ExtractiveAnswerer, pick_sentences
-from qa.conversation import condense_query
-from qa.embeddings import LocalEmbeddings
-from qa.evaluation import load_questions
-from qa.metrics import contains_answer
-from qa.ranker import DEFAULT_MODEL_PATH, FEATURES, Logistic, RankerModel
-from qa.retrieval import ChunkRetriever
-from qa.settings import Settings
-from qa.store import ChunkStore, open_client
+from qa.answering.conversation import condense_query
+from qa.answering.extractive import ExtractiveAnswerer, pick_sentences
+from qa.answering.ranker import DEFAULT_MODEL_PATH, FEATURES, Logistic, RankerModel
+from qa.core.settings import Settings
+from qa.evaluation.metrics import contains_answer
+from qa.evaluation.questions import load_questions
+from qa.store.chunks import ChunkStore, open_client
+from qa.store.embeddings import LocalEmbeddings
+from qa.store.retriever import ChunkRetriever
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data" / "eval"
@@ -297,7 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"{np.mean(conf[right] >= t):.1%}, unanswerable declined "
               f"{np.mean(conf[unans] < t):.1%}")  # fmt: skip
 
-    from qa.metrics import percentile
+    from qa.evaluation.metrics import percentile
 
     sweep = []
     answerable_qs = [q for q in sets["squad"] + sets["hotpot"] if q["answerable"] and q["rows"]]

@@ -6,7 +6,7 @@ question sets: `qa eval --llm` for each, the tables printed side by side.
 
 The model is never a dependency of the project: bring the file. Each set is ingested into a
 temporary store; the same questions go through the extractive answerer and the LLM answerer on
-that store (`qa.eval_runner.run_eval`). `--limit` caps the questions of each set (a 0.5B model
+that store (`qa.evaluation.runner.run_eval`). `--limit` caps the questions of each set (a 0.5B model
 takes several seconds a question on two CPU cores); the seed set is always asked whole.
 """
 
@@ -20,9 +20,9 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
-from qa.eval_runner import load_corpus, run_eval
-from qa.report import summary_table, write_report
-from qa.settings import Settings
+from qa.core.settings import Settings
+from qa.evaluation.report import summary_table, write_report
+from qa.evaluation.runner import load_corpus, run_eval
 
 ROOT = Path(__file__).resolve().parent.parent
 SETS = {

@@ -36,8 +36,8 @@ from ingest.links import ingest_links  # noqa: E402
 from ingest.loaders import html_to_text, load_file  # noqa: E402
 from ingest.pipeline import ingest_documents  # noqa: E402
 from qa import QA, ChunkStore, Settings, open_client  # noqa: E402
-from qa.duplicates import fold_passages, shingles, similarity, sketch  # noqa: E402
-from qa.embeddings import LocalEmbeddings  # noqa: E402
+from qa.core.duplicates import fold_passages, shingles, similarity, sketch  # noqa: E402
+from qa.store.embeddings import LocalEmbeddings  # noqa: E402
 from tests.news_site import BOILERPLATE, STORIES, news_site  # noqa: E402
 
 QUESTIONS = ROOT / "tests" / "data" / "news_date_questions.jsonl"

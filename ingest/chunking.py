@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from qa.text import sentence_spans
+from qa.core.text import sentence_spans
 
 __all__ = ["TokenCounter", "chunk_spans"]
 

@@ -25,8 +25,8 @@ import httpx
 from ingest.fetch import FEED_TYPES, fetch, normalize_url
 from ingest.loaders import SkipFile, Skipped
 from ingest.web import doc_id_for_url, load_url
-from qa.settings import Settings
-from qa.types import SourceDocument
+from qa.core.settings import Settings
+from qa.core.types import SourceDocument
 
 __all__ = ["FeedEntry", "FeedRun", "parse_feed", "read_feed"]
 

@@ -17,7 +17,7 @@ from urllib.parse import urldefrag, urlsplit
 import httpx
 
 from ingest.loaders import SkipFile, human_size
-from qa.settings import Settings
+from qa.core.settings import Settings
 
 __all__ = [
     "FEED_TYPES",

@@ -13,9 +13,9 @@ from ingest.feeds import read_feed
 from ingest.loaders import Skipped
 from ingest.pipeline import IngestReport, ingest_documents
 from ingest.web import load_urls
-from qa.settings import Settings
-from qa.store import ChunkStore
-from qa.types import SourceDocument
+from qa.core.settings import Settings
+from qa.core.types import SourceDocument
+from qa.store.chunks import ChunkStore
 
 __all__ = ["fetch_links", "ingest_links"]
 

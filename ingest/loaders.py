@@ -20,8 +20,8 @@ from bs4.element import NavigableString, PreformattedString
 from bs4.exceptions import ParserRejectedMarkup
 
 from ingest.news import parse_news_header
-from qa.errors import IngestError
-from qa.types import SourceDocument
+from qa.core.errors import IngestError
+from qa.core.types import SourceDocument
 
 __all__ = [
     "SUPPORTED_SUFFIXES",

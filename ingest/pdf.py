@@ -12,7 +12,7 @@ import re
 
 from ingest.loaders import SkipFile
 from ingest.news import parse_news_header
-from qa.types import SourceDocument
+from qa.core.types import SourceDocument
 
 __all__ = ["PDF_MAGIC", "pdf_document"]
 

@@ -13,10 +13,10 @@ from pathlib import Path
 from ingest.chunking import TokenCounter, chunk_spans
 from ingest.fetch import is_url
 from ingest.loaders import Skipped, doc_id_for, load_paths
-from qa.duplicates import NearDuplicate, near_duplicate_documents
-from qa.settings import Settings
-from qa.store import ChunkStore, DocState
-from qa.types import Chunk, SourceDocument
+from qa.core.duplicates import NearDuplicate, near_duplicate_documents
+from qa.core.settings import Settings
+from qa.core.types import Chunk, SourceDocument
+from qa.store.chunks import ChunkStore, DocState
 
 __all__ = [
     "IngestReport",

@@ -19,9 +19,9 @@ from ingest.fetch import is_url, using
 from ingest.loaders import SUPPORTED_SUFFIXES, SkipFile, Skipped, human_size, load_file, load_paths
 from ingest.pipeline import IngestReport, ingest_documents, ingest_paths
 from ingest.web import load_urls
-from qa.errors import DocumentNotFoundError, IngestError
-from qa.settings import Settings
-from qa.store import ChunkStore
+from qa.core.errors import DocumentNotFoundError, IngestError
+from qa.core.settings import Settings
+from qa.store.chunks import ChunkStore
 
 __all__ = [
     "UPLOAD_TYPES",

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from qa.errors import ConfigError, IngestError, QAError, QuestionError
-from qa.settings import Settings
+from qa.core.errors import ConfigError, IngestError, QAError, QuestionError
+from qa.core.settings import Settings
 
 __all__ = ["main"]
 
@@ -131,9 +131,9 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
-    from qa.chain import date_windows, validate_question
+    from qa.answering.chain import date_windows, validate_question
+    from qa.core.types import Answer
     from qa.service import QA
-    from qa.types import Answer
 
     settings = _settings(args)
     if args.llm:
@@ -184,8 +184,8 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     from ingest.loaders import load_paths
     from ingest.pipeline import gone_under, ingest_documents
     from ingest.web import read_links_file, split_inputs
-    from qa.embeddings import LocalEmbeddings
-    from qa.store import ChunkStore, open_client
+    from qa.store.chunks import ChunkStore, open_client
+    from qa.store.embeddings import LocalEmbeddings
 
     settings = _settings(args)
     links, given = split_inputs(args.paths)
@@ -226,9 +226,9 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from qa.eval_runner import load_corpus, run_eval
-    from qa.metrics import threshold_sweep
-    from qa.report import summary_table, write_report
+    from qa.evaluation.metrics import threshold_sweep
+    from qa.evaluation.report import summary_table, write_report
+    from qa.evaluation.runner import load_corpus, run_eval
 
     settings = _settings(args)
     if not args.questions.is_file():
@@ -260,7 +260,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_docs(args: argparse.Namespace) -> int:
-    from qa.store import ChunkStore, open_client
+    from qa.store.chunks import ChunkStore, open_client
 
     settings = _settings(args)
     client = open_client(settings)
@@ -290,7 +290,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     if not 1 <= args.port <= 65535:
         raise ConfigError(f"--port must be between 1 and 65535, got {args.port}")
     if settings.llm:
-        from qa.llm import parse_llm_spec
+        from qa.llm.models import parse_llm_spec
 
         parse_llm_spec(settings.llm)  # a bad QA_LLM fails now, not at the first question
     # The API answers to loopback names and to the address it listens on; on every interface

@@ -8,13 +8,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from langchain_core.embeddings import Embeddings
 from langchain_core.runnables import Runnable
 
-from qa.answerers import Answerer, ExtractiveAnswerer
-from qa.chain import QAInput, build_chain
-from qa.conversation import LLMRewriter, condense_query
-from qa.retrieval import ChunkRetriever
-from qa.settings import Settings
-from qa.store import ChunkStore, open_client, require_collection
-from qa.types import Answer, DocumentInfo
+from qa.answering.chain import QAInput, build_chain
+from qa.answering.conversation import condense_query
+from qa.answering.extractive import Answerer, ExtractiveAnswerer
+from qa.core.settings import Settings
+from qa.core.types import Answer, DocumentInfo
+from qa.llm.rewriter import LLMRewriter
+from qa.store.chunks import ChunkStore, open_client, require_collection
+from qa.store.retriever import ChunkRetriever
 
 __all__ = ["QA", "default_answerer"]
 
@@ -26,8 +27,8 @@ def default_answerer(settings: Settings, embeddings: Embeddings) -> Answerer:
     )
     if not settings.llm:
         return extractive
-    from qa.llm import make_chat_model, parse_llm_spec
-    from qa.llm_answerer import LLMAnswerer
+    from qa.llm.answerer import LLMAnswerer
+    from qa.llm.models import make_chat_model, parse_llm_spec
 
     model = make_chat_model(parse_llm_spec(settings.llm), settings)
     # About 3 characters a token; room for the instructions and the answer.
@@ -78,7 +79,7 @@ class QA:
 
         The store and collection must exist unless `create` is true (then an empty one is made).
         """
-        from qa.embeddings import LocalEmbeddings
+        from qa.store.embeddings import LocalEmbeddings
 
         settings = settings or Settings.from_env()
         client = open_client(settings, create=create)

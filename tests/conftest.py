@@ -21,7 +21,7 @@ SEED_QUESTIONS = ROOT / "tests" / "data" / "seed_questions.jsonl"
 @pytest.fixture(scope="session")
 def embeddings():
     """The packaged MiniLM model, loaded once per test session."""
-    from qa.embeddings import LocalEmbeddings
+    from qa.store.embeddings import LocalEmbeddings
 
     return LocalEmbeddings()
 
@@ -29,7 +29,7 @@ def embeddings():
 @pytest.fixture
 def settings(tmp_path: Path):
     """Settings pointing at an empty persistent store in `tmp_path`."""
-    from qa.settings import Settings
+    from qa.core.settings import Settings
 
     return Settings(persist_dir=tmp_path / "store")
 
@@ -37,7 +37,7 @@ def settings(tmp_path: Path):
 @pytest.fixture
 def store(settings, embeddings):
     """An empty, real Chroma collection in `tmp_path`."""
-    from qa.store import ChunkStore, open_client
+    from qa.store.chunks import ChunkStore, open_client
 
     return ChunkStore.open(
         open_client(settings, create=True), settings.collection, embeddings, create=True

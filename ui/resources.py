@@ -13,8 +13,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 from qa import QA, QAError, Settings
-from qa.embeddings import LocalEmbeddings
-from qa.feedback import FeedbackLog
+from qa.store.embeddings import LocalEmbeddings
+from qa.store.feedback import FeedbackLog
 
 _AUTOLINK = re.compile(r"(?i)\b(https?|ftp|www)(?=://|\.)")
 

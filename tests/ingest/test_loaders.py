@@ -20,7 +20,7 @@ from ingest.loaders import (
     load_jsonl_documents,
     load_paths,
 )
-from qa.errors import IngestError
+from qa.core.errors import IngestError
 
 SEED = Path(__file__).resolve().parents[2] / "seeds" / "000_6a35916087595feb.txt"
 NBSP = "\u00a0"

@@ -17,8 +17,8 @@ from ingest.links import ingest_links
 from ingest.pipeline import ingest_documents
 from qa import QA, ChunkStore, Settings, SourceDocument, open_client
 from qa.cli import main
-from qa.texts import DocumentTexts
-from qa.types import DateWindow
+from qa.core.types import DateWindow
+from qa.store.texts import DocumentTexts
 from tests.news_site import STORIES, news_site
 
 pytestmark = pytest.mark.slow

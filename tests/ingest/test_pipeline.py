@@ -135,7 +135,7 @@ def test_prune_handles_hash_signs_in_paths(store, settings, embeddings, tmp_path
 
 def test_documents_with_no_text_are_skipped_not_added(store, settings, embeddings):
     from ingest.pipeline import ingest_documents
-    from qa.types import SourceDocument
+    from qa.core.types import SourceDocument
 
     doc = SourceDocument(doc_id="x", source="mem#x", title="t", text="")
     report = ingest_documents([doc], store, embeddings.count_tokens, settings, progress=False)

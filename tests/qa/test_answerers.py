@@ -9,10 +9,15 @@ import math
 import pytest
 from langchain_core.embeddings import Embeddings
 
-from qa.answerers import NOT_FOUND_TEXT, UNCERTAIN_PREFIX, ExtractiveAnswerer, pick_sentences
-from qa.ranker import FEATURES, Logistic, RankerModel
-from qa.text import content_words
-from qa.types import Chunk, Passage
+from qa.answering.extractive import (
+    NOT_FOUND_TEXT,
+    UNCERTAIN_PREFIX,
+    ExtractiveAnswerer,
+    pick_sentences,
+)
+from qa.answering.ranker import FEATURES, Logistic, RankerModel
+from qa.core.text import content_words
+from qa.core.types import Chunk, Passage
 
 VOCAB = ["summit", "singapore", "meet", "weather", "rain", "leader"]
 

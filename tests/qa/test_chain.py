@@ -10,7 +10,7 @@ import pytest
 
 import qa as qa_pkg
 from qa import QA, Answer, Citation, ConfigError, QuestionError
-from qa.chain import AnswerStep, build_chain, text_pieces, validate_question
+from qa.answering.chain import AnswerStep, build_chain, text_pieces, validate_question
 
 SUMMIT = "Where will the summit take place?"
 

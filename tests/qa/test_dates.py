@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-from qa.chain import date_windows
-from qa.dates import as_date, combine, day_number, parse_day, relative_window, where_filter
-from qa.errors import ConfigError
-from qa.types import DateWindow
+from qa.answering.chain import date_windows
+from qa.core.dates import as_date, combine, day_number, parse_day, relative_window, where_filter
+from qa.core.errors import ConfigError
+from qa.core.types import DateWindow
 
 WED = dt.date(2025, 3, 12)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from qa import Answer, Citation, ConfigError, Settings
-from qa.feedback import FeedbackLog, read_feedback
+from qa.store.feedback import FeedbackLog, read_feedback
 
 CITATION = Citation(
     n=1, doc_id="d1", source="/docs/a.txt", title="A", published="2025-10-29", chunk_id="c1",

@@ -7,8 +7,8 @@ import logging
 
 import pytest
 
-from qa.grounding import Claim, check_claims, split_claims
-from qa.types import Chunk, Passage
+from qa.core.types import Chunk, Passage
+from qa.llm.grounding import Claim, check_claims, split_claims
 from tests.qa.test_answerers import BagOfWords
 
 
@@ -34,7 +34,7 @@ def test_a_marker_after_the_period_belongs_to_the_sentence_before() -> None:
 
 
 def test_markers_past_the_last_passage_are_dropped_and_logged(caplog) -> None:
-    with caplog.at_level(logging.WARNING, logger="qa.grounding"):
+    with caplog.at_level(logging.WARNING, logger="qa.llm.grounding"):
         claims = split_claims("It rains [1][7]. Snow [0].", 2)
     assert claims == [Claim("It rains.", (1,)), Claim("Snow.", ())]
     assert "marker(s) [7]" in caplog.text and "marker(s) [0]" in caplog.text

@@ -15,7 +15,7 @@ import pytest
 from ingest.pipeline import ingest_paths
 from ingest.uploads import remove_document
 from qa import QA, ChunkStore, Settings, open_client
-from qa.lexical import LexicalIndex
+from qa.store.lexical import LexicalIndex
 from tests.conftest import SEEDS
 
 WORDS = ("harbour", "tariff", "glacier", "senate", "vaccine", "drought", "summit", "orchestra")
@@ -114,7 +114,7 @@ import sys
 from pathlib import Path
 from ingest.pipeline import ingest_paths
 from qa import ChunkStore, Settings, open_client
-from qa.embeddings import LocalEmbeddings
+from qa.store.embeddings import LocalEmbeddings
 settings = Settings(persist_dir=Path(sys.argv[1]), chroma_url=sys.argv[3] or None)
 emb = LocalEmbeddings()
 store = ChunkStore.open(open_client(settings, create=True), settings.collection, emb,

@@ -10,8 +10,9 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from qa import Answer, LLMError
-from qa.answerers import NOT_FOUND_TEXT, UNCERTAIN_PREFIX, ExtractiveAnswerer
-from qa.llm_answerer import (
+from qa.answering.extractive import NOT_FOUND_TEXT, UNCERTAIN_PREFIX, ExtractiveAnswerer
+from qa.core.types import Chunk, Passage
+from qa.llm.answerer import (
     ANSWER_LINE,
     REMOVED,
     SHORT_LINE,
@@ -22,7 +23,6 @@ from qa.llm_answerer import (
     build_messages,
     read_reply,
 )
-from qa.types import Chunk, Passage
 from tests.qa.test_answerers import BagOfWords, _model
 
 SUMMIT = "The summit will meet in Singapore. Leaders like rain."

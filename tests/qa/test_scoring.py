@@ -1,8 +1,8 @@
 """Scoring of single answers against labelled questions, on hand-made cases."""
 
-from qa.evaluation import EvalQuestion
-from qa.scoring import score_answer, summarize
-from qa.types import Answer, Chunk, Citation, Passage
+from qa.core.types import Answer, Chunk, Citation, Passage
+from qa.evaluation.questions import EvalQuestion
+from qa.evaluation.scoring import score_answer, summarize
 
 SRC = "Intro line. The summit is in Singapore. It starts next week."
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.errors import ConfigError
-from qa.settings import Settings, default_persist_dir
+from qa.core.errors import ConfigError
+from qa.core.settings import Settings, default_persist_dir
 
 
 def test_defaults() -> None:
@@ -13,7 +13,7 @@ def test_defaults() -> None:
     assert s.collection == "cited-qa"
     assert s.chroma_url is None
     assert s.persist_dir == default_persist_dir()
-    assert s.min_score is None and s.decline_score is None  # the fitted ones (qa/ranker.json)
+    assert s.min_score is None and s.decline_score is None  # the fitted ones (ranker.json)
     assert (s.top_k, s.retrieval) == (6, "hybrid")
 
 
@@ -88,7 +88,7 @@ def test_http_api_settings() -> None:
 def test_cpu_threads_are_set_when_the_model_loads() -> None:
     import torch
 
-    from qa.embeddings import LocalEmbeddings
+    from qa.store.embeddings import LocalEmbeddings
 
     before = torch.get_num_threads()
     try:

@@ -14,9 +14,9 @@ from langchain_tests.integration_tests import (
     RetrieversIntegrationTests,
 )
 
-from qa.embeddings import LocalEmbeddings
-from qa.llm import LlamaCppChat
-from qa.retrieval import ChunkRetriever
+from qa.llm.models import LlamaCppChat
+from qa.store.embeddings import LocalEmbeddings
+from qa.store.retriever import ChunkRetriever
 from tests.conftest import SEEDS, smollm2_gguf
 
 pytestmark = pytest.mark.slow

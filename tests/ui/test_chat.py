@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from qa.feedback import read_feedback
+from qa.store.feedback import read_feedback
 from tests.conftest import smollm2_gguf
 from tests.servers import free_port
 from tests.ui.conftest import APP, shown

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import streamlit as st
 
 from qa import Answer, QAError
-from qa.feedback import FeedbackLog
-from qa.llm_answerer import UNSUPPORTED
+from qa.llm.answerer import UNSUPPORTED
+from qa.store.feedback import FeedbackLog
 from ui.messages import Message
 from ui.resources import corpus_stats, escape_md, feedback_log, open_qa
 

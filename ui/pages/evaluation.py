@@ -18,7 +18,7 @@ def show_report(folder: Path) -> None:
     """The summary table, the plots and the worst failures of the report in `folder`."""
     data = json.loads((folder / "report.json").read_text(encoding="utf-8"))
     st.caption(f"`{data['questions']}` · run {data['started']} · {folder}")
-    from qa.report import ROWS
+    from qa.evaluation.report import ROWS
 
     rows = []
     for key, label, share in ROWS:
@@ -51,8 +51,8 @@ def main() -> None:
         n = st.slider("seed questions", 5, 48, 12)
         run = st.button("Run on the seed article", type="primary")
     if run:
-        from qa.eval_runner import load_corpus, run_eval
-        from qa.report import write_report
+        from qa.evaluation.report import write_report
+        from qa.evaluation.runner import load_corpus, run_eval
 
         try:
             with st.spinner(f"Answering {n} questions…"):

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
-from qa.types import Answer, Chunk, Citation, Passage, SourceDocument, Timings
+from qa.core.types import Answer, Chunk, Citation, Passage, SourceDocument, Timings
 
 __all__ = ["BaselineQA"]
 

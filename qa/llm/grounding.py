@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from langchain_core.embeddings import Embeddings
 
-from qa.answerers import passage_sentences
-from qa.text import content_words, normalize, sentence_spans
-from qa.types import Passage
+from qa.answering.extractive import passage_sentences
+from qa.core.text import content_words, normalize, sentence_spans
+from qa.core.types import Passage
 
 __all__ = ["Claim", "Support", "check_claims", "consistent", "split_claims"]
 

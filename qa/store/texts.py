@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from qa.types import Citation
+from qa.core.types import Citation
 
 __all__ = ["DocumentTexts"]
 

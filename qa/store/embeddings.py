@@ -7,8 +7,8 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from qa.settings import Settings
-from qa.text import normalize
+from qa.core.settings import Settings
+from qa.core.text import normalize
 
 __all__ = ["MODEL_MAX_TOKENS", "LocalEmbeddings", "packaged_model_path"]
 

@@ -12,17 +12,17 @@ from urllib.parse import urlparse
 
 from langchain_core.embeddings import Embeddings
 
-from qa.dates import DAY_KEY, as_date, day_number, where_filter
-from qa.errors import (
+from qa.core.dates import DAY_KEY, as_date, day_number, where_filter
+from qa.core.errors import (
     CollectionNotFoundError,
     ConfigError,
     StoreNotFoundError,
     StoreUnavailableError,
 )
-from qa.lexical import LexicalIndex
-from qa.settings import Settings
-from qa.texts import DocumentTexts
-from qa.types import Chunk, DateWindow, DocumentInfo, Passage
+from qa.core.settings import Settings
+from qa.core.types import Chunk, DateWindow, DocumentInfo, Passage
+from qa.store.lexical import LexicalIndex
+from qa.store.texts import DocumentTexts
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
@@ -159,7 +159,8 @@ def _chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
 
 class ChunkStore:
     """A Chroma collection of chunks (cosine space), wrapped in `langchain_chroma.Chroma`, with
-    a BM25 index of the same chunks beside it (`qa.lexical.LexicalIndex`) for hybrid search."""
+    a BM25 index of the same chunks beside it (`qa.store.lexical.LexicalIndex`) for hybrid
+    search."""
 
     def __init__(
         self,

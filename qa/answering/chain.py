@@ -11,14 +11,14 @@ from typing import Any, TypedDict
 
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
-from qa.answerers import Answerer
-from qa.conversation import HISTORY_TURNS, QueryRewriter, condense_query
-from qa.dates import as_date, combine, parse_day, relative_window, strip_phrase
-from qa.duplicates import fold_passages
-from qa.errors import ConfigError, QuestionError
-from qa.retrieval import ChunkRetriever, document_to_passage
-from qa.settings import DEFAULT_FOLD_SIMILARITY
-from qa.types import Answer, DateWindow, Passage, Timings
+from qa.answering.conversation import HISTORY_TURNS, QueryRewriter, condense_query
+from qa.answering.extractive import Answerer
+from qa.core.dates import as_date, combine, parse_day, relative_window, strip_phrase
+from qa.core.duplicates import fold_passages
+from qa.core.errors import ConfigError, QuestionError
+from qa.core.settings import DEFAULT_FOLD_SIMILARITY
+from qa.core.types import Answer, DateWindow, Passage, Timings
+from qa.store.retriever import ChunkRetriever, document_to_passage
 
 __all__ = [
     "AnswerStep",
@@ -176,7 +176,7 @@ def build_chain(
     is the window from the newest date among the closest passages to `as_of`. The words of
     relative time are left out of the query (they filter; no text says "yesterday" of
     itself). Passages at least `fold_similarity` alike are folded into the best-ranked one
-    (`qa.duplicates`).
+    (`qa.core.duplicates`).
     `chain.stream(...)` yields the answer text in pieces (`str`), then the `Answer`.
     """
 

@@ -12,9 +12,9 @@ import datetime as dt
 import re
 from collections.abc import Callable
 
-from qa.errors import ConfigError
-from qa.text import normalize
-from qa.types import DateWindow
+from qa.core.errors import ConfigError
+from qa.core.text import normalize
+from qa.core.types import DateWindow
 
 __all__ = [
     "DAY_KEY",

@@ -13,10 +13,10 @@ from typing import Protocol, runtime_checkable
 
 from langchain_core.embeddings import Embeddings
 
-from qa.answer_types import answer_type, short_answer, supplies
-from qa.ranker import RankerModel
-from qa.text import INSTRUCTION, content_words, normalize, sentence_spans
-from qa.types import Answer, Citation, Passage, Status
+from qa.answering.answer_types import answer_type, short_answer, supplies
+from qa.answering.ranker import RankerModel
+from qa.core.text import INSTRUCTION, content_words, normalize, sentence_spans
+from qa.core.types import Answer, Citation, Passage, Status
 
 __all__ = [
     "NOT_FOUND_TEXT",
@@ -116,8 +116,8 @@ _FIGURE = re.compile(r"\d[\d,.]*\d|\d")
 class ExtractiveAnswerer:
     """Answers with the one to three source sentences that best answer the question.
 
-    Each sentence of the retrieved passages gets the features of `qa.ranker.FEATURES` and a
-    learned ranker's probability that it states the answer; a learned answerability model
+    Each sentence of the retrieved passages gets the features of `qa.answering.ranker.FEATURES`
+    and a learned ranker's probability that it states the answer; a learned answerability model
     turns the best sentence's features into the answer's confidence (`Answer.score`). At or
     above `answer_at` it answers; from `decline_below` up to `answer_at` it answers
     `uncertain`: the closest sentences, cited, under a caveat; below `decline_below` it
@@ -177,7 +177,7 @@ class ExtractiveAnswerer:
     def features(
         self, query: str, passages: Sequence[Passage]
     ) -> list[tuple[Passage, int, int, str, dict[str, float]]]:
-        """Every distinct sentence of `passages` with its features (`qa.ranker.FEATURES`)."""
+        """Every distinct sentence of `passages` with its features (`ranker.FEATURES`)."""
         cands = [(passages[i], s, e, t) for i, s, e, t in passage_sentences(passages)]
         if not cands:
             return []
@@ -192,7 +192,7 @@ class ExtractiveAnswerer:
         idf = {w: math.log(1 + (n + 1) / (df.get(w, 0) + 0.5)) for w in q_words}
         q_mass = sum(idf.values()) or 1.0
         # The answer type comes from the current question, which leads the query (a follow-up's
-        # earlier questions come after it; see qa.conversation.condense_query).
+        # earlier questions come after it; see qa.answering.conversation.condense_query).
         first = re.split(r"(?<=\?)\s+", query.strip())[0]
         kind = answer_type(first)
         q_caps = {w.lower() for w in _CAPS.findall(normalize(first))[1:]}

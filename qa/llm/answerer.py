@@ -13,14 +13,14 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from qa.answer_types import asks_short, short_answer
-from qa.answerers import ExtractiveAnswerer, ScoredSentence
-from qa.errors import QAError
-from qa.grounding import Support, check_claims, split_claims
-from qa.llm import as_llm_error
-from qa.settings import DEFAULT_MIN_SUPPORT
-from qa.text import INSTRUCTION, normalize, sentence_spans
-from qa.types import Answer, Citation, Passage
+from qa.answering.answer_types import asks_short, short_answer
+from qa.answering.extractive import ExtractiveAnswerer, ScoredSentence
+from qa.core.errors import QAError
+from qa.core.settings import DEFAULT_MIN_SUPPORT
+from qa.core.text import INSTRUCTION, normalize, sentence_spans
+from qa.core.types import Answer, Citation, Passage
+from qa.llm.grounding import Support, check_claims, split_claims
+from qa.llm.models import as_llm_error
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ class LLMAnswerer:
     only passages holding a relevant sentence (one whose own confidence, by the extractive
     answerer's answerability model, reaches its `decline_below`) are shown to the model (best
     first, up to `max_prompt_chars`), with sentences that address the model taken out. Each
-    sentence of the reply is then checked (`qa.grounding`): it is supported when a sentence of a
+    sentence of the reply is then checked (`qa.llm.grounding`): it is supported when a sentence of a
     passage it cites backs it (support ≥ `min_support`, figures, negation and names
     consistent). A backed sentence whose quote is not relevant is left out; an unsupported one
     is kept but marked `[unsupported]`. `status` is `answered`, `partial` or `not_found`; when

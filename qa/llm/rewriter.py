@@ -1,51 +1,22 @@
-"""Follow-up questions: without an LLM, fold the previous question into the retrieval query;
-with one, have it rewrite the follow-up as a stand-alone question."""
+"""With a language model, a follow-up question is rewritten as a stand-alone one for retrieval."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from qa.errors import LLMBusyError
-from qa.text import content_words, normalize
+from qa.answering.conversation import HISTORY_TURNS, condense_query
+from qa.core.errors import LLMBusyError
+from qa.core.text import content_words
+from qa.llm.models import as_llm_error, server_failed
 
-__all__ = ["HISTORY_TURNS", "LLMRewriter", "QueryRewriter", "condense_query", "is_follow_up"]
+__all__ = ["REWRITE_PROMPT", "LLMRewriter"]
 
-QueryRewriter = Callable[[str, Sequence[str]], str]
-HISTORY_TURNS = 2  # the earlier questions a follow-up may lean on; no rewriter reads more
 REWRITE_PROMPT = (
     "Rewrite the user's last question as one stand-alone question that can be understood "
     "without the conversation: replace pronouns with the names they stand for. Reply with the "
     "question only."
 )
-
-# Words that point back at something said before ("he", "that deal", "there", "what about ...").
-_ANAPHORA = re.compile(
-    r"\b(he|she|it|they|him|her|them|his|hers|its|their|theirs|this|these|those|"
-    r"the same|such|former|latter)\b|^\s*(and|but|also|so|what about|how about|why|"
-    r"and why|and how)\b",
-    re.IGNORECASE,
-)
-
-
-def is_follow_up(question: str) -> bool:
-    """Whether `question` leans on an earlier turn: a pronoun, an ellipsis, or almost no content."""
-    return bool(_ANAPHORA.search(normalize(question))) or len(content_words(question)) <= 1
-
-
-def condense_query(question: str, history: Sequence[str]) -> str:
-    """The retrieval query: a follow-up question, then the earlier question it leans on.
-
-    `history` holds earlier user questions, oldest first. When the previous question was itself
-    a follow-up, the one before it comes too (at most `HISTORY_TURNS`). The current question
-    goes first, so that the model's 256-piece window never cuts it off.
-    """
-    earlier = [h.strip() for h in history if h and h.strip()]
-    if not earlier or not is_follow_up(question):
-        return question.strip()
-    context = earlier[-HISTORY_TURNS:] if is_follow_up(earlier[-1]) else earlier[-1:]
-    return " ".join([question.strip(), *context])
 
 
 class LLMRewriter:
@@ -77,8 +48,6 @@ class LLMRewriter:
                 HumanMessage(f"{turns}\nLast question: {question.strip()}"),
             ]).text  # fmt: skip
         except Exception as exc:
-            from qa.llm import as_llm_error, server_failed
-
             if isinstance(exc, LLMBusyError):
                 raise  # a model busy now is busy for the answer too: don't wait for it twice
             if server_failed(exc):

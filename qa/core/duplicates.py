@@ -19,8 +19,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from qa.text import normalize
-from qa.types import Passage
+from qa.core.text import normalize
+from qa.core.types import Passage
 
 __all__ = [
     "NearDuplicate",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from qa.eval_runner import EvalRun, SystemRun
+from qa.evaluation.runner import EvalRun, SystemRun
 
 __all__ = ["markdown_report", "summary_table", "write_report"]
 
@@ -108,7 +108,7 @@ def write_report(run: EvalRun, out: Path, *, plots: bool = True) -> list[Path]:
     paths = [out / "report.json", out / "report.md"]
     paths[0].write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     if plots:
-        from qa.plots import write_plots
+        from qa.evaluation.plots import write_plots
 
         paths += write_plots(run, out)
     md = markdown_report(run)

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qa.evaluation import Asker, EvalQuestion, ask_question, load_questions
-from qa.scoring import Scored, score_answer, summarize
-from qa.settings import Settings
-from qa.types import SourceDocument
+from qa.core.settings import Settings
+from qa.core.types import SourceDocument
+from qa.evaluation.questions import Asker, EvalQuestion, ask_question, load_questions
+from qa.evaluation.scoring import Scored, score_answer, summarize
 
 __all__ = ["EvalRun", "SystemRun", "load_corpus", "run_eval"]
 
@@ -105,7 +105,7 @@ def _ask_all(asker: Asker, questions: Sequence[EvalQuestion], sources: dict[str,
 def _system_name(llm: str | None) -> str:
     if not llm:
         return "cited-qa"
-    from qa.llm import parse_llm_spec
+    from qa.llm.models import parse_llm_spec
 
     spec = parse_llm_spec(llm)
     return f"cited-qa + {Path(spec.target).name if spec.kind == 'llamacpp' else spec.model}"
@@ -131,9 +131,9 @@ def run_eval(
     from datetime import UTC, datetime
 
     from ingest.pipeline import ingest_documents
-    from qa.embeddings import LocalEmbeddings
     from qa.service import QA
-    from qa.store import ChunkStore, open_client
+    from qa.store.chunks import ChunkStore, open_client
+    from qa.store.embeddings import LocalEmbeddings
 
     started = datetime.now(UTC).isoformat(timespec="seconds")
     questions = load_questions(questions_path)[:limit]
@@ -164,7 +164,7 @@ def run_eval(
         systems.append(SystemRun(_system_name(llm), tuple(scored), summarize(scored), 0.0,
                                  n_chunks, n_docs))  # fmt: skip
     if baseline:
-        from qa.baseline import BaselineQA
+        from qa.evaluation.baseline import BaselineQA
 
         corpus = list(docs) if docs is not None else []
         if not corpus:
@@ -178,7 +178,7 @@ def run_eval(
         scored = _ask_all(base, questions, sources, progress, "baseline")
         systems.append(SystemRun("LangChain recipe", tuple(scored), summarize(scored), base_s,
                                  base.n_chunks, len(corpus)))  # fmt: skip
-    from qa.ranker import RankerModel
+    from qa.answering.ranker import RankerModel
 
     model = RankerModel.load()
     used = {

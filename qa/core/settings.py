@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from qa.errors import ConfigError
+from qa.core.errors import ConfigError
 
 __all__ = ["DEFAULT_FOLD_SIMILARITY", "DEFAULT_MIN_SUPPORT", "Settings", "default_persist_dir"]
 
@@ -40,8 +40,8 @@ class Settings:
     top_k: int = 6  # chosen for HotpotQA's recall@k with hybrid retrieval (see the README)
     retrieval: str = "hybrid"  # or "dense": cosine similarity alone
     # The answer's confidence at or above which it answers, and below which it declines
-    # (between the two: `uncertain`); None: the values fitted with the ranker (qa/ranker.json,
-    # see the README, "Abstaining").
+    # (between the two: `uncertain`); None: the values fitted with the ranker
+    # (qa/answering/ranker.json, see the README, "Abstaining").
     min_score: float | None = None
     decline_score: float | None = None
     max_question_chars: int = 1000
@@ -74,7 +74,7 @@ class Settings:
     fetch_timeout: float = 20.0
     max_fetch_mb: float = 10.0
     max_redirects: int = 5
-    # Passages this similar (0-1, see qa.duplicates) to a better-ranked one of another document
+    # Passages this similar (0-1, see qa.core.duplicates) to a better-ranked one of another document
     # are folded into it at answer time ("also in"); 1 folds only identical ones.
     fold_similarity: float = DEFAULT_FOLD_SIMILARITY
 
@@ -191,7 +191,7 @@ class Settings:
     @property
     def texts_dir(self) -> Path:
         """Where the text of every ingested document is kept, the text its chunks' and quotes'
-        offsets refer to (see `qa.texts.DocumentTexts`)."""
+        offsets refer to (see `qa.store.texts.DocumentTexts`)."""
         return self._beside_store("texts")
 
     @property

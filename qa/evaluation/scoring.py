@@ -7,9 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from qa.answer_types import answer_type
-from qa.evaluation import EvalQuestion
-from qa.metrics import (
+from qa.answering.answer_types import answer_type
+from qa.core.types import Answer
+from qa.evaluation.metrics import (
     abstention,
     contains_answer,
     exact_match,
@@ -17,7 +17,7 @@ from qa.metrics import (
     percentile,
     token_f1,
 )
-from qa.types import Answer
+from qa.evaluation.questions import EvalQuestion
 
 __all__ = ["Scored", "score_answer", "summarize"]
 

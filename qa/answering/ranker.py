@@ -3,8 +3,8 @@
 Both are logistic regressions over a few features of a candidate sentence (`FEATURES`), fitted
 by `bench/fit_ranker.py` on the SQuAD 2.0 and HotpotQA samples in `data/eval` (never on the
 seed set) and stored with their thresholds, the features they use and how they were chosen in
-a small versioned JSON file (`qa/ranker.json`). Features are standardised with the means and
-scales of the fit, so the weights are comparable.
+a small versioned JSON file (`qa/answering/ranker.json`). Features are standardised with the
+means and scales of the fit, so the weights are comparable.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ class RankerModel:
 
     @classmethod
     def load(cls, path: Path | str | None = None) -> RankerModel:
-        """The model in `path` (default: the packaged `qa/ranker.json`)."""
+        """The model in `path` (default: the packaged `qa/answering/ranker.json`)."""
         data = json.loads(Path(path or DEFAULT_MODEL_PATH).read_text(encoding="utf-8"))
         return cls(
             sentence=Logistic.from_dict(data["sentence"]),

@@ -11,8 +11,8 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from qa.store import ChunkStore
-from qa.types import Chunk, DateWindow, Passage
+from qa.core.types import Chunk, DateWindow, Passage
+from qa.store.chunks import ChunkStore
 
 __all__ = ["ChunkRetriever", "document_to_passage", "passage_to_document"]
 

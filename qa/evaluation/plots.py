@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qa.eval_runner import EvalRun
+from qa.evaluation.runner import EvalRun
 
 __all__ = ["write_plots"]
 
