@@ -62,7 +62,8 @@ from qa.answering.ranker import DEFAULT_MODEL_PATH, FEATURES, Logistic, RankerMo
 from qa.core.settings import Settings
 from qa.evaluation.metrics import contains_answer
 from qa.evaluation.questions import load_questions
-from qa.store.chunks import ChunkStore, open_client
+from qa.store.chunks import ChunkStore
+from qa.store.client import open_client
 from qa.store.embeddings import LocalEmbeddings
 from qa.store.retriever import ChunkRetriever
 

@@ -113,8 +113,7 @@ def _best_f1(scored: list[tuple[float, bool]]) -> tuple[float, float, float, flo
 def fold_table(qa: QA, stories: dict[str, str]) -> None:
     from rapidfuzz import fuzz
 
-    got = qa.store.vectorstore.get(include=["documents", "metadatas"])
-    chunks = [(m["source"], t) for t, m in zip(got["documents"], got["metadatas"], strict=True)]
+    chunks = [(c.source, c.text) for c in qa.store.chunks()]
     pairs = [(a, b) for a, b in itertools.combinations(chunks, 2) if a[0] != b[0]]
     label = [stories.get(a[0], a[0]) == stories.get(b[0], b[0]) for a, b in pairs]
     sketches = {t: sketch(t) for _, t in chunks}

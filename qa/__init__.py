@@ -23,7 +23,8 @@ from qa.core.settings import Settings
 from qa.core.types import Answer, Chunk, Citation, DocumentInfo, Passage, SourceDocument, Timings
 from qa.llm.answerer import LLMAnswerer
 from qa.service import QA
-from qa.store.chunks import ChunkStore, open_client
+from qa.store.chunks import ChunkStore
+from qa.store.client import open_client
 from qa.store.feedback import FeedbackLog
 from qa.store.retriever import ChunkRetriever
 

@@ -10,8 +10,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from langchain_core.embeddings import Embeddings
-
 from qa.core.errors import ConfigError, IngestError, QAError, QuestionError
 from qa.core.settings import Settings
 
@@ -184,7 +182,8 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     from ingest.loaders import load_paths
     from ingest.pipeline import gone_under, ingest_documents
     from ingest.web import read_links_file, split_inputs
-    from qa.store.chunks import ChunkStore, open_client
+    from qa.store.chunks import ChunkStore
+    from qa.store.client import open_client
     from qa.store.embeddings import LocalEmbeddings
 
     settings = _settings(args)
@@ -260,11 +259,12 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_docs(args: argparse.Namespace) -> int:
-    from qa.store.chunks import ChunkStore, open_client
+    from qa.store.chunks import ChunkStore
+    from qa.store.client import open_client
 
     settings = _settings(args)
     client = open_client(settings)
-    store = ChunkStore.open(client, settings.collection, _NoEmbeddings())
+    store = ChunkStore.open(client, settings.collection)  # listing needs no model
     infos = store.documents()
     if args.json:
         for i in infos:
@@ -305,16 +305,6 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
     return 0
-
-
-class _NoEmbeddings(Embeddings):
-    """Listing documents needs no model; anything that would embed fails loudly."""
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        raise RuntimeError("listing documents does not embed")
-
-    def embed_query(self, text: str) -> list[float]:
-        raise RuntimeError("listing documents does not embed")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

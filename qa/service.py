@@ -14,7 +14,8 @@ from qa.answering.extractive import Answerer, ExtractiveAnswerer
 from qa.core.settings import Settings
 from qa.core.types import Answer, DocumentInfo
 from qa.llm.rewriter import LLMRewriter
-from qa.store.chunks import ChunkStore, open_client, require_collection
+from qa.store.chunks import ChunkStore
+from qa.store.client import open_client, require_collection
 from qa.store.retriever import ChunkRetriever
 
 __all__ = ["QA", "default_answerer"]

@@ -37,7 +37,8 @@ def settings(tmp_path: Path):
 @pytest.fixture
 def store(settings, embeddings):
     """An empty, real Chroma collection in `tmp_path`."""
-    from qa.store.chunks import ChunkStore, open_client
+    from qa.store.chunks import ChunkStore
+    from qa.store.client import open_client
 
     return ChunkStore.open(
         open_client(settings, create=True), settings.collection, embeddings, create=True

@@ -18,7 +18,7 @@ from qa.core.duplicates import fold_passages
 from qa.core.errors import ConfigError, QuestionError
 from qa.core.settings import DEFAULT_FOLD_SIMILARITY
 from qa.core.types import Answer, DateWindow, Passage, Timings
-from qa.store.retriever import ChunkRetriever, document_to_passage
+from qa.store.retriever import ChunkRetriever
 
 __all__ = [
     "AnswerStep",
@@ -197,24 +197,23 @@ def build_chain(
             "t0": time.perf_counter(),
         }
 
-    def search(state: dict[str, Any], window: DateWindow | None,
-               config: RunnableConfig) -> list[Passage]:  # fmt: skip
+    def search(state: dict[str, Any], window: DateWindow | None) -> list[Passage]:
         k = state["k"]
-        docs = retriever.invoke(state["query"], config, k=min(2 * k, 50), window=window)
-        return fold_passages([document_to_passage(d) for d in docs], k, fold_similarity)
+        passages = retriever.search(state["query"], min(2 * k, 50), window)
+        return fold_passages(passages, k, fold_similarity)
 
-    def retrieve(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
+    def retrieve(state: dict[str, Any]) -> dict[str, Any]:
         explicit, relative = state["explicit"], state["relative"]
         window = combine(explicit, relative)
         if relative is not None and relative.latest:
-            found = search(state, window, config)
+            found = search(state, window)
             top = max((p.score for p in found), default=0.0)
             close = [as_date(p.chunk.published) for p in found if p.score >= LATEST_MARGIN * top]
             window = combine(DateWindow(max((d for d in close if d), default=None)), window)
-        passages = search(state, window, config)
+        passages = search(state, window)
         if not passages and relative is not None:  # nothing then: prefer, don't require
             window = explicit
-            passages = search(state, window, config)
+            passages = search(state, window)
         return {**state, "passages": passages, "window": window or None,
                 "t1": time.perf_counter()}  # fmt: skip
 

@@ -2,8 +2,9 @@
 
 A question that speaks of relative time ("this week", "yesterday", "latest", "so far this year")
 is resolved against an as-of date (today by default) into a `DateWindow`; `--since/--until`
-give one directly. Windows filter retrieval inside the Chroma query (`where`) and the BM25 index
-alike, on each chunk's `published_day` (the date as the number YYYYMMDD). Pure logic, no I/O.
+give one directly. Windows filter retrieval inside the Chroma query and the BM25 index alike
+(`qa.store.records.where_filter`), on each chunk's `published_day` (the date as the number
+YYYYMMDD). Pure logic.
 """
 
 from __future__ import annotations
@@ -17,17 +18,14 @@ from qa.core.text import normalize
 from qa.core.types import DateWindow
 
 __all__ = [
-    "DAY_KEY",
     "as_date",
     "combine",
     "day_number",
     "parse_day",
     "relative_window",
     "strip_phrase",
-    "where_filter",
 ]
 
-DAY_KEY = "published_day"  # chunk metadata: the publication date as the number YYYYMMDD
 
 _NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10,
             "fourteen": 14, "thirty": 30}  # fmt: skip
@@ -62,20 +60,6 @@ def day_number(day: str | dt.date) -> int:
     """A date (or an ISO date string, time part ignored) as the number YYYYMMDD."""
     d = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)[:10])
     return d.year * 10000 + d.month * 100 + d.day
-
-
-def where_filter(window: DateWindow | None) -> dict[str, object] | None:
-    """The Chroma metadata filter of `window` (None when it is open at both ends). Chunks
-    without a date never match a window."""
-    if not window:
-        return None
-    assert window is not None
-    parts: list[dict[str, object]] = []
-    if window.since:
-        parts.append({DAY_KEY: {"$gte": day_number(window.since)}})
-    if window.until:
-        parts.append({DAY_KEY: {"$lte": day_number(window.until)}})
-    return parts[0] if len(parts) == 1 else {"$and": parts}
 
 
 def combine(a: DateWindow | None, b: DateWindow | None) -> DateWindow | None:

@@ -132,7 +132,8 @@ def run_eval(
 
     from ingest.pipeline import ingest_documents
     from qa.service import QA
-    from qa.store.chunks import ChunkStore, open_client
+    from qa.store.chunks import ChunkStore
+    from qa.store.client import open_client
     from qa.store.embeddings import LocalEmbeddings
 
     started = datetime.now(UTC).isoformat(timespec="seconds")

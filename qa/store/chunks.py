@@ -1,103 +1,36 @@
-"""Chunks with their provenance in one Chroma collection, through `langchain_chroma.Chroma`."""
+"""Chunks with their provenance in one Chroma collection (cosine space), through chromadb's
+public collection API; a BM25 index of the same chunks and the documents' texts beside it."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlparse
 
 from langchain_core.embeddings import Embeddings
 
-from qa.core.dates import DAY_KEY, as_date, day_number, where_filter
-from qa.core.errors import (
-    CollectionNotFoundError,
-    ConfigError,
-    StoreNotFoundError,
-    StoreUnavailableError,
-)
+from qa.core.dates import day_number
 from qa.core.settings import Settings
 from qa.core.types import Chunk, DateWindow, DocumentInfo, Passage
+from qa.store.client import reachable, require_collection
 from qa.store.lexical import LexicalIndex
+from qa.store.records import DAY_KEY, chunk_from_record, record_metadata, where_filter
 from qa.store.texts import DocumentTexts
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
 
-__all__ = ["ChunkStore", "DocState", "open_client", "require_collection"]
+__all__ = ["COLLECTION_CONFIGURATION", "ChunkStore", "DocState"]
 
 _PAGE = 5000
 # Collection metadata key whose value every write changes: how other processes' lexical
 # indexes learn that the collection changed.
 _VERSION_KEY = "cited_qa_version"
-
-
-@contextmanager
-def _reachable() -> Iterator[None]:
-    """Turn a Chroma server that stopped answering into `StoreUnavailableError`."""
-    import httpx
-
-    try:
-        yield
-    except httpx.TransportError as exc:
-        raise StoreUnavailableError(
-            f"the Chroma server stopped answering ({exc or type(exc).__name__}); start it again "
-            "with `chroma run --path DIR --host HOST --port PORT`, or unset QA_CHROMA_URL"
-        ) from None
-
-
-def _chroma_settings() -> Any:
-    from chromadb.config import Settings as ChromaSettings
-
-    return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-
-
-def open_client(settings: Settings, *, create: bool = False) -> ClientAPI:
-    """A Chroma client: an HTTP client when `chroma_url` is set, else an embedded persistent one.
-
-    With `create=False` a missing local store is an error instead of being created empty.
-    """
-    import chromadb
-
-    if settings.chroma_url:
-        url = urlparse(settings.chroma_url)
-        if url.scheme not in ("http", "https") or not url.hostname:
-            raise ConfigError(
-                f"QA_CHROMA_URL={settings.chroma_url!r} is not an http(s) URL; "
-                "use e.g. http://127.0.0.1:8000"
-            )
-        try:
-            port = url.port or (443 if url.scheme == "https" else 8000)
-        except ValueError:
-            raise ConfigError(
-                f"QA_CHROMA_URL={settings.chroma_url!r} has an invalid port; "
-                "use e.g. http://127.0.0.1:8000"
-            ) from None
-        try:
-            return chromadb.HttpClient(
-                host=url.hostname, port=port, ssl=url.scheme == "https",
-                settings=_chroma_settings(),
-            )  # fmt: skip
-        except Exception as exc:
-            raise StoreUnavailableError(
-                f"cannot reach the Chroma server at {settings.chroma_url} ({exc}); start it with "
-                f"`chroma run --path DIR --host {url.hostname} --port {port}` "
-                "or unset QA_CHROMA_URL"
-            ) from None
-    path = settings.persist_dir
-    if not create and not (path / "chroma.sqlite3").is_file():
-        raise StoreNotFoundError(
-            f"no document store at {path}: ingest documents first with `qa ingest seeds/` "
-            "(or point QA_PERSIST_DIR at an existing store)"
-        )
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(f"cannot create the store folder {path}: {exc.strerror}") from None
-    return chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
+# How a new collection is made: cosine distance (1 - cosine similarity).
+COLLECTION_CONFIGURATION: dict[str, Any] = {"hnsw": {"space": "cosine"}}
 
 
 @dataclass(frozen=True)
@@ -110,69 +43,25 @@ class DocState:
     source: str = ""
 
 
-def _day(published: str | None) -> int | None:
-    """The publication date as YYYYMMDD, or None when there is none (or it is no date)."""
-    date = as_date(published)
-    return day_number(date) if date else None
-
-
-def _meta(chunk: Chunk, doc_chunks: int, ingested_at: str) -> dict[str, Any]:
-    optional = {"site": chunk.site, "author": chunk.author, "page": chunk.page}
-    # A date that is no ISO date is stored as day 0: matched by no window, and not taken for
-    # a chunk stored before days were (see `doc_states`).
-    dated = {DAY_KEY: _day(chunk.published) or 0} if chunk.published else {}
-    return {
-        **{k: v for k, v in optional.items() if v},  # Chroma keeps no None
-        **dated,
-        "doc_id": chunk.doc_id,
-        "source": chunk.source,
-        "title": chunk.title,
-        "published": chunk.published or "",
-        "section": chunk.section or "",
-        "index": chunk.index,
-        "start": chunk.start,
-        "end": chunk.end,
-        "doc_hash": chunk.doc_hash,
-        "doc_chunks": doc_chunks,
-        "ingested_at": ingested_at,
-    }
-
-
-def _chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
-    return Chunk(
-        chunk_id=chunk_id,
-        doc_id=str(meta["doc_id"]),
-        source=str(meta["source"]),
-        title=str(meta["title"]),
-        published=meta.get("published") or None,
-        section=meta.get("section") or None,
-        index=int(meta["index"]),
-        start=int(meta["start"]),
-        end=int(meta["end"]),
-        text=text,
-        doc_hash=str(meta.get("doc_hash", "")),
-        site=meta.get("site") or None,
-        author=meta.get("author") or None,
-        page=int(meta["page"]) if meta.get("page") else None,
-    )
-
-
 class ChunkStore:
-    """A Chroma collection of chunks (cosine space), wrapped in `langchain_chroma.Chroma`, with
-    a BM25 index of the same chunks beside it (`qa.store.lexical.LexicalIndex`) for hybrid
-    search."""
+    """A Chroma collection of chunks (cosine space) with a BM25 index of the same chunks beside
+    it (`qa.store.lexical.LexicalIndex`) for hybrid search, and the documents' texts.
+
+    `embeddings` embeds the chunks that are added; a store opened without it lists, searches by
+    vector and deletes, but cannot add.
+    """
 
     def __init__(
         self,
-        vectorstore: Any,
         client: ClientAPI,
         name: str,
+        embeddings: Embeddings | None = None,
         lexical: LexicalIndex | None = None,
         texts: DocumentTexts | None = None,
     ) -> None:
-        self.vectorstore = vectorstore
         self.client = client
         self._name = name
+        self.embeddings = embeddings
         self.lexical = lexical or LexicalIndex()
         self.texts = texts or DocumentTexts()
 
@@ -181,7 +70,7 @@ class ChunkStore:
         cls,
         client: ClientAPI,
         name: str,
-        embeddings: Embeddings,
+        embeddings: Embeddings | None = None,
         *,
         create: bool = False,
         lexical_dir: Path | None = None,
@@ -193,22 +82,24 @@ class ChunkStore:
         the collection by each process, on its first search); `texts_dir` where the documents'
         texts are kept (None: not kept).
         """
-        from langchain_chroma import Chroma
-
-        if not create:
+        if create:
+            with reachable():
+                client.get_or_create_collection(
+                    name, configuration=COLLECTION_CONFIGURATION, embedding_function=None
+                )
+        else:
             require_collection(client, name)
-        with _reachable():
-            vs = Chroma(
-                client=client,
-                collection_name=name,
-                embedding_function=embeddings,
-                collection_configuration={"hnsw": {"space": "cosine"}},
-            )
-        return cls(vs, client, name, LexicalIndex(lexical_dir), DocumentTexts(texts_dir))
+        return cls(client, name, embeddings, LexicalIndex(lexical_dir), DocumentTexts(texts_dir))
 
     @classmethod
-    def from_settings(cls, client: ClientAPI, settings: Settings, embeddings: Embeddings, *,
-                      create: bool = False) -> ChunkStore:  # fmt: skip
+    def from_settings(
+        cls,
+        client: ClientAPI,
+        settings: Settings,
+        embeddings: Embeddings | None = None,
+        *,
+        create: bool = False,
+    ) -> ChunkStore:
         """`open` the configured collection, its BM25 index and texts where settings keep them."""
         return cls.open(client, settings.collection, embeddings, create=create,
                         lexical_dir=settings.lexical_dir, texts_dir=settings.texts_dir)
@@ -218,37 +109,53 @@ class ChunkStore:
         """The collection name."""
         return self._name
 
-    def _collection(self) -> Any:
+    def collection(self) -> Collection:
         """The chromadb collection, fetched anew so that its metadata is current."""
-        with _reachable():
+        with reachable():
             return self.client.get_collection(self._name, embedding_function=None)
 
     def count(self) -> int:
         """Number of chunks stored."""
-        with _reachable():
-            return int(self._collection().count())
+        with reachable():
+            return int(self.collection().count())
 
     def version(self) -> str:
         """A value that changes with every write to the collection, by any process."""
-        return str((self._collection().metadata or {}).get(_VERSION_KEY, ""))
+        return str((self.collection().metadata or {}).get(_VERSION_KEY, ""))
 
     def _changed(self) -> None:
-        collection = self._collection()
+        collection = self.collection()
         meta = dict(collection.metadata or {})
         meta[_VERSION_KEY] = uuid.uuid4().hex
-        with _reachable():
+        with reachable():
             collection.modify(metadata=meta)
 
-    def _metadatas(self) -> Iterable[tuple[str, dict[str, Any]]]:
+    def _records(
+        self, include: Sequence[str], where: Mapping[str, Any] | None = None
+    ) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
+        """`(id, document, metadata)` of every stored chunk (or those matching `where`), page
+        by page; the document is "" and the metadata {} unless `include` asks for them."""
         offset = 0
         while True:
-            with _reachable():
-                page = self.vectorstore.get(include=["metadatas"], limit=_PAGE, offset=offset)
+            with reachable():
+                page = self.collection().get(where=where, include=list(include),  # type: ignore[arg-type]
+                                             limit=_PAGE, offset=offset)
             ids = page["ids"]
-            yield from zip(ids, page["metadatas"], strict=True)
+            docs = page["documents"] or [""] * len(ids)
+            metas = page["metadatas"] or [{}] * len(ids)
+            yield from zip(ids, docs, (m or {} for m in metas), strict=True)
             if len(ids) < _PAGE:
                 return
             offset += len(ids)
+
+    def chunks(self) -> Iterator[Chunk]:
+        """Every stored chunk, with its provenance."""
+        for chunk_id, text, meta in self._records(["documents", "metadatas"]):
+            yield chunk_from_record(chunk_id, text, meta)
+
+    def chunk_ids(self) -> list[str]:
+        """The ids of every stored chunk."""
+        return [chunk_id for chunk_id, *_ in self._records([])]
 
     def doc_states(self) -> dict[str, DocState]:
         """Per document id: its content hash and chunk ids."""
@@ -257,7 +164,7 @@ class ChunkStore:
         ids: dict[str, list[str]] = {}
         sources: dict[str, str] = {}
         undated: set[str] = set()  # stored before dates could be filtered: written again
-        for chunk_id, meta in self._metadatas():
+        for chunk_id, _, meta in self._records(["metadatas"]):
             doc_id = str(meta["doc_id"])
             sources[doc_id] = str(meta.get("source", ""))
             if meta.get("published") and DAY_KEY not in meta:
@@ -277,10 +184,10 @@ class ChunkStore:
 
     def documents(self) -> list[DocumentInfo]:
         """One entry per ingested document, sorted by title."""
-        docs: dict[str, dict[str, Any]] = {}
+        docs: dict[str, Mapping[str, Any]] = {}
         counts: dict[str, int] = {}
         pages: dict[str, int] = {}
-        for _, meta in self._metadatas():
+        for _, _, meta in self._records(["metadatas"]):
             doc_id = str(meta["doc_id"])
             docs[doc_id] = meta
             counts[doc_id] = counts.get(doc_id, 0) + 1
@@ -302,35 +209,43 @@ class ChunkStore:
         ]
         return sorted(infos, key=lambda i: (i.title.lower(), i.source))
 
+    def _embeddings(self) -> Embeddings:
+        if self.embeddings is None:
+            raise TypeError(f"the store {self._name!r} was opened without an embedding model: "
+                            "pass one to ChunkStore.open to add chunks")
+        return self.embeddings
+
     def add(self, chunks: Sequence[Chunk], doc_chunks: Sequence[int], ingested_at: str) -> None:
         """Embed and upsert chunks (ids are their `chunk_id`).
 
         `doc_chunks[i]` is how many chunks the document of `chunks[i]` has in all, so that a
         document whose chunks were only partly written is seen as incomplete and re-ingested.
         """
-        if chunks:
-            metadatas = [_meta(c, n, ingested_at) for c, n in zip(chunks, doc_chunks, strict=True)]
-            with _reachable():
-                self.vectorstore.add_texts(
-                    texts=[c.text for c in chunks],
-                    metadatas=metadatas,
-                    ids=[c.chunk_id for c in chunks],
-                )
-            self._changed()
+        if not chunks:
+            return
+        texts = [c.text for c in chunks]
+        vectors = self._embeddings().embed_documents(texts)
+        pairs = zip(chunks, doc_chunks, strict=True)
+        metadatas = [record_metadata(c, n, ingested_at) for c, n in pairs]
+        collection = self.collection()
+        with reachable():
+            collection.upsert(ids=[c.chunk_id for c in chunks], embeddings=vectors,  # type: ignore[arg-type]
+                              documents=texts, metadatas=metadatas)
+        self._changed()
 
     def delete(self, chunk_ids: Sequence[str]) -> None:
         """Remove chunks by id."""
+        collection = self.collection()
         for i in range(0, len(chunk_ids), _PAGE):
-            with _reachable():
-                self.vectorstore.delete(ids=list(chunk_ids[i : i + _PAGE]))
+            with reachable():
+                collection.delete(ids=list(chunk_ids[i : i + _PAGE]))
         if chunk_ids:
             self._changed()
 
     def delete_document(self, doc_id: str) -> int:
         """Remove every chunk of a document, and its kept text; returns how many chunks were
         removed."""
-        with _reachable():
-            ids = self.vectorstore.get(where={"doc_id": doc_id}, include=[])["ids"]
+        ids = [chunk_id for chunk_id, *_ in self._records([], where={"doc_id": doc_id})]
         self.delete(ids)
         self.texts.remove(doc_id)
         return len(ids)
@@ -340,8 +255,8 @@ class ChunkStore:
     ) -> list[Passage]:
         """The `k` chunks closest to `vector`, with cosine similarity, best first; with
         `window`, only chunks published within it (a filter inside the Chroma query)."""
-        collection = self._collection()
-        with _reachable():
+        collection = self.collection()
+        with reachable():
             hits = collection.query(
                 query_embeddings=[list(vector)],
                 n_results=k,
@@ -351,24 +266,14 @@ class ChunkStore:
         ids, docs = hits["ids"][0], (hits["documents"] or [[]])[0]
         metas, dists = (hits["metadatas"] or [[]])[0], (hits["distances"] or [[]])[0]
         return [
-            Passage(_chunk(i, d, dict(m)), 1.0 - float(dist), dense_rank=r)
+            Passage(chunk_from_record(i, d, m), 1.0 - float(dist), dense_rank=r)
             for r, (i, d, m, dist) in enumerate(zip(ids, docs, metas, dists, strict=True))
         ]
 
     def _texts(self) -> Iterator[tuple[str, str, int]]:
-        """Chunk id, text and publication day (YYYYMMDD, 0: none) of every chunk, page by
-        page."""
-        offset = 0
-        while True:
-            with _reachable():
-                page = self._collection().get(include=["documents", "metadatas"], limit=_PAGE,
-                                              offset=offset)  # fmt: skip
-            for cid, text, meta in zip(page["ids"], page["documents"] or [],
-                                       page["metadatas"] or [], strict=True):  # fmt: skip
-                yield cid, text, int((meta or {}).get(DAY_KEY) or 0)
-            if len(page["ids"]) < _PAGE:
-                return
-            offset += len(page["ids"])
+        """Chunk id, text and publication day (YYYYMMDD, 0: none) of every chunk."""
+        for chunk_id, text, meta in self._records(["documents", "metadatas"]):
+            yield chunk_id, text, int(meta.get(DAY_KEY) or 0)
 
     def lexical_search(
         self, query: str, k: int, window: DateWindow | None = None
@@ -391,9 +296,9 @@ class ChunkStore:
     def refresh_lexical(self) -> None:
         """Bring the BM25 index in step with the collection: kept if current, else loaded from
         its folder, else rebuilt from the collection's chunks (and saved)."""
-        collection = self._collection()
+        collection = self.collection()
         version = str((collection.metadata or {}).get(_VERSION_KEY, ""))
-        with _reachable():
+        with reachable():
             count = int(collection.count())
         self.lexical.sync(version, count, self._texts)
 
@@ -450,30 +355,19 @@ class ChunkStore:
         import numpy as np
         from chromadb.errors import ChromaError
 
-        collection = self._collection()
+        collection = self.collection()
         try:
-            with _reachable():
+            with reachable():
                 got = collection.get(ids=ids, include=["documents", "metadatas", "embeddings"])
             embs = list(got["embeddings"] if got["embeddings"] is not None else [])
         except ChromaError:
-            with _reachable():
+            with reachable():
                 got = collection.get(ids=ids, include=["documents", "metadatas"])
-            embs = self.vectorstore.embeddings.embed_documents(list(got["documents"] or []))
+            embs = self._embeddings().embed_documents(list(got["documents"] or []))
         q = np.asarray(vector, dtype=np.float32)
         return {
-            i: Passage(_chunk(i, d, dict(m)), float(np.dot(np.asarray(e, dtype=np.float32), q)))
+            i: Passage(chunk_from_record(i, d, m), float(np.dot(np.asarray(e, np.float32), q)))
             for i, d, m, e in zip(
                 got["ids"], got["documents"] or [], got["metadatas"] or [], embs, strict=True
             )
         }
-
-
-def require_collection(client: ClientAPI, name: str) -> None:
-    """Raise `CollectionNotFoundError` unless `client` has a collection `name`."""
-    existing = {c if isinstance(c, str) else c.name for c in client.list_collections()}
-    if name not in existing:
-        have = ", ".join(sorted(existing)) or "none"
-        raise CollectionNotFoundError(
-            f"no collection {name!r} in the store (collections: {have}); ingest into it "
-            f"with `qa ingest PATH --collection {name}` or set QA_COLLECTION"
-        )

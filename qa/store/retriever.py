@@ -1,8 +1,7 @@
-"""Retrieval: a LangChain retriever over the chunk store, scores kept in document metadata."""
+"""Retrieval: a LangChain retriever over the chunk store (hybrid or dense)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any, Literal
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -11,35 +10,33 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from qa.core.types import Chunk, DateWindow, Passage
+from qa.core.types import DateWindow, Passage
 from qa.store.chunks import ChunkStore
+from qa.store.records import chunk_metadata
 
-__all__ = ["ChunkRetriever", "document_to_passage", "passage_to_document"]
-
-
-_RANKING = ("dense_rank", "lexical_rank", "lexical", "fused")
+__all__ = ["ChunkRetriever", "passage_to_document"]
 
 
 def passage_to_document(passage: Passage) -> Document:
-    """A LangChain `Document` carrying the chunk's provenance and its scores in metadata."""
-    meta = asdict(passage.chunk)
-    text = meta.pop("text")
-    meta["score"] = passage.score
-    meta.update({key: getattr(passage, key) for key in _RANKING})
-    return Document(page_content=text, metadata=meta, id=passage.chunk.chunk_id)
-
-
-def document_to_passage(doc: Document) -> Passage:
-    """The inverse of `passage_to_document`."""
-    meta = dict(doc.metadata)
-    score = float(meta.pop("score"))
-    ranking = {key: meta.pop(key) for key in _RANKING if key in meta}
-    return Passage(Chunk(text=doc.page_content, **meta), score, **ranking)
+    """A LangChain `Document` of a passage: the chunk's text, its provenance as stored
+    (`qa.store.records.chunk_metadata`) and its scores in metadata, its id as the `id`."""
+    scores = {
+        "score": passage.score,
+        "dense_rank": passage.dense_rank,
+        "lexical_rank": passage.lexical_rank,
+        "lexical": passage.lexical,
+        "fused": passage.fused,
+    }
+    meta = {**chunk_metadata(passage.chunk), **scores}
+    return Document(page_content=passage.chunk.text, metadata=meta, id=passage.chunk.chunk_id)
 
 
 class ChunkRetriever(BaseRetriever):
     """The `k` best chunks for the query: by reciprocal rank fusion of BM25 and the cosine
-    similarity of MiniLM embeddings (`hybrid`, the default), or by cosine alone (`dense`)."""
+    similarity of MiniLM embeddings (`hybrid`, the default), or by cosine alone (`dense`).
+
+    `search` gives `Passage`s (what the chain uses); as a LangChain retriever it gives
+    `Document`s (`passage_to_document`)."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 

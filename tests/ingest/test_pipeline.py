@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,7 @@ pytestmark = pytest.mark.slow
 
 
 def _stored(store) -> list[tuple[str, str, dict]]:
-    got = store.vectorstore.get(include=["documents", "metadatas"])
-    return list(zip(got["ids"], got["documents"], got["metadatas"], strict=True))
+    return [(c.chunk_id, c.text, asdict(c)) for c in store.chunks()]
 
 
 def test_seed_chunks_carry_provenance_and_offsets(store, settings, embeddings, tmp_path) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import Any
 
 import pytest
 
@@ -68,7 +67,7 @@ class _NoPassages:
 
     k = 4
 
-    def invoke(self, query, config=None, **kwargs):  # type: ignore[no-untyped-def]
+    def search(self, query, k=None, window=None):  # type: ignore[no-untyped-def]
         return []
 
 
@@ -79,8 +78,7 @@ def test_only_the_recent_history_is_read_and_it_has_the_question_limit() -> None
         seen.append(list(history))
         return question
 
-    retriever: Any = _NoPassages()
-    chain = build_chain(retriever, _Streaming(), max_question_chars=20, rewrite=rewrite)
+    chain = build_chain(_NoPassages(), _Streaming(), max_question_chars=20, rewrite=rewrite)
     old = "x" * 5000  # too long, but too old to be read
     chain.invoke({"question": "And he?", "history": [old, " Who? ", "", "What now?", "  "]})
     assert seen == [["Who?", "What now?"]]

@@ -22,7 +22,7 @@ WORDS = ("harbour", "tariff", "glacier", "senate", "vaccine", "drought", "summit
 
 
 def _chroma_ids(store: ChunkStore) -> set[str]:
-    return set(store.vectorstore.get(include=[])["ids"])
+    return set(store.chunk_ids())
 
 
 def _lexical_ids(store: ChunkStore) -> set[str]:
