@@ -5,8 +5,10 @@
     print(answer.text, answer.citations[0].quote)
 """
 
+from qa.answering.answer_text import NOT_FOUND_TEXT
 from qa.answering.chain import build_chain
-from qa.answering.extractive import NOT_FOUND_TEXT, Answerer, ExtractiveAnswerer
+from qa.answering.extractive import ExtractiveAnswerer
+from qa.answering.protocols import Answerer
 from qa.core.errors import (
     CollectionNotFoundError,
     ConfigError,

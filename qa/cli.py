@@ -182,9 +182,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     from ingest.loaders import load_paths
     from ingest.pipeline import gone_under, ingest_documents
     from ingest.web import read_links_file, split_inputs
-    from qa.store.chunks import ChunkStore
-    from qa.store.client import open_client
-    from qa.store.embeddings import LocalEmbeddings
+    from qa.service import load_embeddings, open_store
 
     settings = _settings(args)
     links, given = split_inputs(args.paths)
@@ -196,9 +194,8 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in given]
     # Read every file before touching the store: a bad path leaves the store as it was.
     docs, skipped = load_paths(paths, max_bytes=settings.max_file_bytes) if paths else ([], [])
-    client = open_client(settings, create=True)
-    embeddings = LocalEmbeddings.from_settings(settings)
-    store = ChunkStore.from_settings(client, settings, embeddings, create=True)
+    embeddings = load_embeddings(settings)
+    store = open_store(settings, embeddings, create=True)
     unchanged: list[str] = []  # links of feed entries that did not change: not fetched
     if links or args.feed:
         stored = store.doc_states()
@@ -225,8 +222,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from qa.evaluation.metrics import threshold_sweep
-    from qa.evaluation.report import summary_table, write_report
+    from qa.evaluation.report import calibration_table, summary_table, write_report
     from qa.evaluation.runner import load_corpus, run_eval
 
     settings = _settings(args)
@@ -243,29 +239,15 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     print(summary_table(run.systems))
     print(f"\nreport: {', '.join(str(p) for p in paths)}")
     if args.calibrate:
-        results = run.systems[0].results
-        points = threshold_sweep([r.score for r in results], [r.answerable for r in results],
-                                 [r.right for r in results])  # fmt: skip
-        print("\n| min_score | answerable answered right | unanswerable declined | "
-              "balanced accuracy | decline F1 |\n|---|---|---|---|---|")  # fmt: skip
-        for p in points[::5]:
-            print(f"| {p.threshold:.2f} | {p.answered_right:.1%} | {p.declined:.1%} | "
-                  f"{p.balanced:.3f} | {p.decline_f1:.3f} |")  # fmt: skip
-        best = max(points, key=lambda p: p.balanced)
-        best_f1 = max(points, key=lambda p: p.decline_f1)
-        print(f"\nbest balanced accuracy {best.balanced:.3f} at min_score={best.threshold:.2f}; "
-              f"best decline F1 {best_f1.decline_f1:.3f} at {best_f1.threshold:.2f}")
+        print("\n" + calibration_table(run.systems[0]))
     return 0
 
 
 def _cmd_docs(args: argparse.Namespace) -> int:
-    from qa.store.chunks import ChunkStore
-    from qa.store.client import open_client
+    from qa.service import open_store
 
     settings = _settings(args)
-    client = open_client(settings)
-    store = ChunkStore.open(client, settings.collection)  # listing needs no model
-    infos = store.documents()
+    infos = open_store(settings).documents()  # listing needs no model
     if args.json:
         for i in infos:
             print(json.dumps(i.__dict__, ensure_ascii=False))

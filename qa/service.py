@@ -1,4 +1,6 @@
-"""`QA`: the one entry point that the CLI, the UI and other code use to ask questions."""
+"""`QA`, the one entry point that the CLI, the UI and other code use to ask questions, and the
+one place where the concrete parts are chosen: the embedding model, the store, the answerer and
+the query rewriter."""
 
 from __future__ import annotations
 
@@ -10,15 +12,32 @@ from langchain_core.runnables import Runnable
 
 from qa.answering.chain import QAInput, build_chain
 from qa.answering.conversation import condense_query
-from qa.answering.extractive import Answerer, ExtractiveAnswerer
+from qa.answering.extractive import ExtractiveAnswerer
+from qa.answering.protocols import Answerer, QueryRewriter, RewritesQueries
 from qa.core.settings import Settings
 from qa.core.types import Answer, DocumentInfo
-from qa.llm.rewriter import LLMRewriter
 from qa.store.chunks import ChunkStore
-from qa.store.client import open_client, require_collection
+from qa.store.client import open_client
+from qa.store.embeddings import EmbeddingModel
 from qa.store.retriever import ChunkRetriever
 
-__all__ = ["QA", "default_answerer"]
+__all__ = ["QA", "default_answerer", "load_embeddings", "open_store"]
+
+
+def load_embeddings(settings: Settings) -> EmbeddingModel:
+    """The packaged embedding model, with the batch size and CPU threads of `settings`."""
+    from qa.store.embeddings import LocalEmbeddings
+
+    return LocalEmbeddings.from_settings(settings)
+
+
+def open_store(
+    settings: Settings, embeddings: Embeddings | None = None, *, create: bool = False
+) -> ChunkStore:
+    """The configured collection, with its BM25 index and texts. The store and collection must
+    exist unless `create` is true; without `embeddings` it lists and deletes but cannot add."""
+    client = open_client(settings, create=create)
+    return ChunkStore.from_settings(client, settings, embeddings, create=create)
 
 
 def default_answerer(settings: Settings, embeddings: Embeddings) -> Answerer:
@@ -48,7 +67,7 @@ class QA:
     def __init__(
         self,
         store: ChunkStore,
-        embeddings: Embeddings,
+        embeddings: EmbeddingModel,
         *,
         settings: Settings | None = None,
         answerer: Answerer | None = None,
@@ -61,10 +80,12 @@ class QA:
             mode=self.settings.retrieval,
         )  # fmt: skip
         self.answerer = answerer or default_answerer(self.settings, embeddings)
-        model = getattr(self.answerer, "chat_model", None)  # an LLM answerer's model
+        # An answerer that rewrites follow-ups (one with a language model) makes the queries.
+        rewrite: QueryRewriter = (self.answerer.rewrite_query
+                                  if isinstance(self.answerer, RewritesQueries) else condense_query)
         self.chain: Runnable[str | QAInput, Answer] = build_chain(
             self.retriever, self.answerer, max_question_chars=self.settings.max_question_chars,
-            rewrite=LLMRewriter(model) if model is not None else condense_query,
+            rewrite=rewrite,
             fold_similarity=self.settings.fold_similarity,
         )  # fmt: skip
 
@@ -73,23 +94,17 @@ class QA:
         cls,
         settings: Settings | None = None,
         *,
-        embeddings: Embeddings | None = None,
+        embeddings: EmbeddingModel | None = None,
         create: bool = False,
     ) -> QA:
         """Open the configured store and load the packaged embedding model.
 
         The store and collection must exist unless `create` is true (then an empty one is made).
         """
-        from qa.store.embeddings import LocalEmbeddings
-
         settings = settings or Settings.from_env()
-        client = open_client(settings, create=create)
-        if not create:
-            require_collection(client, settings.collection)  # fail fast, before the model loads
-        if embeddings is None:
-            embeddings = LocalEmbeddings.from_settings(settings)
-        store = ChunkStore.from_settings(client, settings, embeddings, create=create)
-        return cls(store, embeddings, settings=settings)
+        store = open_store(settings, create=create)  # fails fast, before the model loads
+        embeddings = embeddings or load_embeddings(settings)
+        return cls(store.with_embeddings(embeddings), embeddings, settings=settings)
 
     @staticmethod
     def _input(question: str, history: Sequence[str | Answer], k: int | None,

@@ -11,14 +11,13 @@ from typing import Any, TypedDict
 
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
-from qa.answering.conversation import HISTORY_TURNS, QueryRewriter, condense_query
-from qa.answering.extractive import Answerer
+from qa.answering.conversation import HISTORY_TURNS, condense_query
+from qa.answering.protocols import Answerer, PassageSearch, QueryRewriter, StreamingAnswerer
 from qa.core.dates import as_date, combine, parse_day, relative_window, strip_phrase
 from qa.core.duplicates import fold_passages
 from qa.core.errors import ConfigError, QuestionError
 from qa.core.settings import DEFAULT_FOLD_SIMILARITY
 from qa.core.types import Answer, DateWindow, Passage, Timings
-from qa.store.retriever import ChunkRetriever
 
 __all__ = [
     "AnswerStep",
@@ -106,8 +105,8 @@ class AnswerStep(Runnable[dict[str, Any], Answer]):
     """The last step of the chain: `invoke` returns the `Answer`; `stream` yields the answer
     text in pieces as the answerer writes it, then the finished `Answer` (with its citations).
 
-    An answerer with a `stream(question, query, passages)` method streams for real; for one
-    without (the extractive answerer has its whole answer at once), the text is cut into words.
+    A `StreamingAnswerer` streams for real; for any other (the extractive answerer has its
+    whole answer at once), the text is cut into words.
     """
 
     name = "answer"
@@ -131,13 +130,13 @@ class AnswerStep(Runnable[dict[str, Any], Answer]):
 
     def _pieces(self, states: Iterator[dict[str, Any]]) -> Iterator[Any]:
         for state in states:
-            stream = getattr(self.answerer, "stream", None)
-            if stream is None:
+            if not isinstance(self.answerer, StreamingAnswerer):
                 result = self._answer(state)
                 yield from text_pieces(result.text)
                 yield result
                 continue
-            for piece in stream(state["question"], state["query"], state["passages"]):
+            pieces = self.answerer.stream(state["question"], state["query"], state["passages"])
+            for piece in pieces:
                 yield self._timed(piece, state) if isinstance(piece, Answer) else piece
 
     def invoke(
@@ -161,7 +160,7 @@ class AnswerStep(Runnable[dict[str, Any], Answer]):
 
 
 def build_chain(
-    retriever: ChunkRetriever,
+    retriever: PassageSearch,
     answerer: Answerer,
     *,
     max_question_chars: int = 1000,

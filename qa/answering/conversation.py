@@ -4,13 +4,12 @@ model, `qa.llm.rewriter.LLMRewriter` rewrites the follow-up instead)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from qa.core.text import content_words, normalize
 
-__all__ = ["HISTORY_TURNS", "QueryRewriter", "condense_query", "is_follow_up"]
+__all__ = ["HISTORY_TURNS", "condense_query", "is_follow_up"]
 
-QueryRewriter = Callable[[str, Sequence[str]], str]
 HISTORY_TURNS = 2  # the earlier questions a follow-up may lean on; no rewriter reads more
 
 # Words that point back at something said before ("he", "that deal", "there", "what about ...").

@@ -9,28 +9,22 @@ import threading
 from collections import Counter, OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
 
 from langchain_core.embeddings import Embeddings
 
+from qa.answering.answer_text import NOT_FOUND_TEXT, cited, uncertain
 from qa.answering.answer_types import answer_type, short_answer, supplies
 from qa.answering.ranker import RankerModel
 from qa.core.text import INSTRUCTION, content_words, normalize, sentence_spans
 from qa.core.types import Answer, Citation, Passage, Status
 
 __all__ = [
-    "NOT_FOUND_TEXT",
-    "UNCERTAIN_PREFIX",
-    "Answerer",
     "ExtractiveAnswerer",
     "ScoredSentence",
     "passage_sentences",
     "pick_sentences",
 ]
 
-NOT_FOUND_TEXT = "The documents don't answer this question."
-# An `uncertain` answer: the evidence is weak but present; the closest passage follows, cited.
-UNCERTAIN_PREFIX = "The documents may not answer this; the closest passage says:"
 _MAX_GAP = 8  # characters of whitespace between two neighbouring sentences
 
 
@@ -83,15 +77,6 @@ def pick_sentences(
             covered |= set(content_words(texts[i]))
             words += n_words
     return picked
-
-
-@runtime_checkable
-class Answerer(Protocol):
-    """Writes the answer to `question` from `passages`; `query` is what retrieval searched for."""
-
-    def answer(self, question: str, query: str, passages: Sequence[Passage]) -> Answer:
-        """An `Answer` whose every `[n]` marker refers to one of its citations."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -281,10 +266,10 @@ class ExtractiveAnswerer:
         picked = self.pick(query, ranked) if status == "answered" else [ranked[0]]
         for n, s in enumerate(picked, start=1):
             citations.append(Citation.of(n, s.passage, s.text, s.start, s.end))
-            parts.append(f"{s.text} [{n}]")
+            parts.append(cited(s.text, n))
         text = " ".join(parts)
         if status == "uncertain":
-            text = f"{UNCERTAIN_PREFIX} {text}"
+            text = uncertain(text)
         return Answer(
             question=question, text=text, status=status,
             citations=tuple(citations), query=query, passages=tuple(passages), score=confidence,

@@ -16,7 +16,6 @@ __all__ = [
     "EvalQuestion",
     "ask_question",
     "load_questions",
-    "words",
 ]
 
 
@@ -70,9 +69,3 @@ def ask_question(qa: Asker, q: EvalQuestion) -> Answer:
     for turn in q.turns:
         history.append(qa.ask(turn, history))
     return qa.ask(q.question, history)
-
-
-def words(text: str) -> int:
-    """Words of an answer, without its `[n]` markers."""
-    return sum(1 for w in text.split() if not (w.startswith("[") and w.endswith("]")))
-

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from qa.evaluation.metrics import threshold_sweep
 from qa.evaluation.runner import EvalRun, SystemRun
 
-__all__ = ["markdown_report", "summary_table", "write_report"]
+__all__ = ["calibration_table", "markdown_report", "summary_table", "write_report"]
 
 # (key, label, is a share shown as a percentage)
 ROWS = [
@@ -55,6 +56,26 @@ def summary_table(systems: tuple[SystemRun, ...]) -> str:
         for s in systems
     )
     lines.append(f"| ingest throughput | {ingest} |")
+    return "\n".join(lines)
+
+
+def calibration_table(system: SystemRun) -> str:
+    """What each `min_score` would give on the answers of `system` (answered with no threshold),
+    as a Markdown table, then the best values by balanced accuracy and by decline F1."""
+    results = system.results
+    points = threshold_sweep([r.score for r in results], [r.answerable for r in results],
+                             [r.right for r in results])  # fmt: skip
+    lines = ["| min_score | answerable answered right | unanswerable declined | "
+             "balanced accuracy | decline F1 |", "|---|---|---|---|---|"]  # fmt: skip
+    for p in points[::5]:
+        lines.append(f"| {p.threshold:.2f} | {p.answered_right:.1%} | {p.declined:.1%} | "
+                     f"{p.balanced:.3f} | {p.decline_f1:.3f} |")  # fmt: skip
+    best = max(points, key=lambda p: p.balanced)
+    best_f1 = max(points, key=lambda p: p.decline_f1)
+    lines.append(
+        f"\nbest balanced accuracy {best.balanced:.3f} at min_score={best.threshold:.2f}; "
+        f"best decline F1 {best_f1.decline_f1:.3f} at {best_f1.threshold:.2f}"
+    )
     return "\n".join(lines)
 
 

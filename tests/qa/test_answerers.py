@@ -9,12 +9,8 @@ import math
 import pytest
 from langchain_core.embeddings import Embeddings
 
-from qa.answering.extractive import (
-    NOT_FOUND_TEXT,
-    UNCERTAIN_PREFIX,
-    ExtractiveAnswerer,
-    pick_sentences,
-)
+from qa.answering.answer_text import NOT_FOUND_TEXT, UNCERTAIN_PREFIX
+from qa.answering.extractive import ExtractiveAnswerer, pick_sentences
 from qa.answering.ranker import FEATURES, Logistic, RankerModel
 from qa.core.text import content_words
 from qa.core.types import Chunk, Passage

@@ -8,8 +8,8 @@ import pytest
 
 from ingest.loaders import load_file
 from qa import NOT_FOUND_TEXT, QA
-from qa.answering.extractive import UNCERTAIN_PREFIX
-from qa.evaluation.questions import ask_question, load_questions, words
+from qa.answering.answer_text import UNCERTAIN_PREFIX, words
+from qa.evaluation.questions import ask_question, load_questions
 from qa.evaluation.scoring import score_answer, summarize
 from tests.conftest import SEED_FILE, SEED_QUESTIONS
 

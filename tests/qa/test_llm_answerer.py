@@ -10,14 +10,14 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from qa import Answer, LLMError
-from qa.answering.extractive import NOT_FOUND_TEXT, UNCERTAIN_PREFIX, ExtractiveAnswerer
+from qa.answering.answer_text import NOT_FOUND_TEXT, UNCERTAIN_PREFIX, UNSUPPORTED
+from qa.answering.extractive import ExtractiveAnswerer
 from qa.core.types import Chunk, Passage
 from qa.llm.answerer import (
     ANSWER_LINE,
     REMOVED,
     SHORT_LINE,
     SYSTEM_PROMPT,
-    UNSUPPORTED,
     LLMAnswerer,
     backed_phrase,
     build_messages,

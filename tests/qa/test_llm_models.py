@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from qa import QA, Answer, ConfigError, LLMError, Settings
-from qa.llm.answerer import UNSUPPORTED
+from qa.answering.answer_text import UNSUPPORTED
 from tests.conftest import SEEDS, smollm2_gguf
 from tests.servers import free_port, serving
 

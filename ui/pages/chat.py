@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import streamlit as st
 
 from qa import Answer, QAError
-from qa.llm.answerer import UNSUPPORTED
+from qa.answering.answer_text import UNSUPPORTED
 from qa.store.feedback import FeedbackLog
 from ui.messages import Message
 from ui.resources import corpus_stats, escape_md, feedback_log, open_qa
