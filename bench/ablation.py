@@ -19,24 +19,19 @@ Variants (each changes one thing from the default, except the first):
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-
 from ingest.loaders import load_jsonl_documents, load_paths
-from ingest.pipeline import ingest_documents
-from qa import QA, ChunkStore, Settings, open_client
+from qa import QA, Settings
 from qa.answering.extractive import ExtractiveAnswerer
 from qa.answering.ranker import Logistic, RankerModel
 from qa.evaluation.questions import ask_question, load_questions
 from qa.evaluation.scoring import score_answer, summarize
-from qa.store.embeddings import LocalEmbeddings
+from qa.evaluation.scratch import scratch_qa
+from qa.store.embeddings import LocalEmbeddings, stay_offline
 
 ROOT = Path(__file__).resolve().parent.parent
 SETS = {
@@ -93,11 +88,8 @@ def run_set(name: str, limit: int | None, emb: LocalEmbeddings) -> dict[str, dic
     docs = (load_jsonl_documents(docs_path) if docs_path.suffix == ".jsonl"
             else load_paths([docs_path])[0])  # fmt: skip
     sources = {d.doc_id: d.text for d in docs}
-    with tempfile.TemporaryDirectory(prefix="ablation-") as tmp:
-        base = Settings(persist_dir=Path(tmp) / "store")
-        store = ChunkStore.open(open_client(base, create=True), base.collection, emb,
-                                create=True, lexical_dir=base.lexical_dir)  # fmt: skip
-        ingest_documents(docs, store, emb.count_tokens, base, progress=False)
+    with scratch_qa(docs, Settings(), embeddings=emb) as scratch:
+        base, store = scratch.qa.settings, scratch.qa.store
         questions = load_questions(questions_path)[:limit]
         out = {}
         for v in VARIANTS:
@@ -131,6 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--sets", nargs="+", choices=list(SETS), default=list(SETS))
     ap.add_argument("--limit", type=int, help="questions per set")
     args = ap.parse_args(argv)
+    stay_offline()
     emb = LocalEmbeddings()
     for name in args.sets:
         print(f"\n### {name}\n\n{table(run_set(name, args.limit, emb))}\n", flush=True)

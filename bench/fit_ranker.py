@@ -39,11 +39,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import pickle
 import statistics
 import subprocess
-import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,20 +49,15 @@ from typing import Any
 
 import numpy as np
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-
 from ingest.loaders import load_jsonl_documents
-from ingest.pipeline import ingest_documents
 from qa.answering.conversation import condense_query
 from qa.answering.extractive import ExtractiveAnswerer, pick_sentences
 from qa.answering.ranker import DEFAULT_MODEL_PATH, FEATURES, Logistic, RankerModel
 from qa.core.settings import Settings
 from qa.evaluation.metrics import contains_answer
 from qa.evaluation.questions import load_questions
-from qa.store.chunks import ChunkStore
-from qa.store.client import open_client
-from qa.store.embeddings import LocalEmbeddings
+from qa.evaluation.scratch import scratch_qa
+from qa.store.embeddings import LocalEmbeddings, stay_offline
 from qa.store.retriever import ChunkRetriever
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,11 +82,12 @@ def collect(docs_path: Path, questions_path: Path, limit: int | None, *, force_u
     """Per question: its rows of features and labels (and whether it is answerable)."""
     docs = load_jsonl_documents(docs_path)
     emb = LocalEmbeddings()
-    settings = Settings(persist_dir=Path(tempfile.mkdtemp(prefix="fit-")))
-    store = ChunkStore.open(open_client(settings, create=True), "fit", emb, create=True,
-                            lexical_dir=settings.lexical_dir)  # fmt: skip
-    ingest_documents(docs, store, emb.count_tokens, settings, progress=True)
-    retriever = ChunkRetriever(store=store, embeddings=emb, k=settings.top_k)
+    with scratch_qa(docs, Settings(collection="fit"), embeddings=emb, progress=True) as scratch:
+        return _collect(scratch.qa.retriever, emb, questions_path, limit, force_unanswerable)
+
+
+def _collect(retriever: ChunkRetriever, emb: LocalEmbeddings, questions_path: Path,
+             limit: int | None, force_unanswerable: bool) -> list[dict[str, Any]]:  # fmt: skip
     answerer = ExtractiveAnswerer(emb, model=_placeholder())
     out = []
     for q in load_questions(questions_path)[:limit]:
@@ -243,6 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=DEFAULT_MODEL_PATH, help="where to write")
     ap.add_argument("--cache", type=Path, help="keep the collected features here (re-runs)")
     args = ap.parse_args(argv)
+    stay_offline()
 
     cache = args.cache / "rows.pkl" if args.cache else None
     if cache and cache.is_file():

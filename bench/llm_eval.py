@@ -13,16 +13,13 @@ takes several seconds a question on two CPU cores); the seed set is always asked
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Sequence
 from pathlib import Path
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 from qa.core.settings import Settings
 from qa.evaluation.report import summary_table, write_report
 from qa.evaluation.runner import load_corpus, run_eval
+from qa.store.embeddings import stay_offline
 
 ROOT = Path(__file__).resolve().parent.parent
 SETS = {
@@ -41,6 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=60, help="questions per external set")
     ap.add_argument("--out", type=Path, default=Path("eval-report/llm"), help="reports here")
     args = ap.parse_args(argv)
+    stay_offline()
     if not args.gguf.is_file():
         ap.error(f"no GGUF file at {args.gguf}")
     settings = Settings.from_env()

@@ -1,6 +1,6 @@
 """News: what publication dates and near-duplicate folding do, on the fixture news site.
 
-    python bench/news_eval.py
+    python -m bench.news_eval        # from the project root: it serves the tests' news site
 
 Serves the site of `tests/news_site.py` on 127.0.0.1, ingests its pages, feed and PDF (and the
 seed article) into a temporary store, then prints Markdown tables:
@@ -20,25 +20,21 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
-import sys
-import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from ingest.fetch import make_client
+from ingest.links import ingest_links
+from ingest.loaders import html_to_text, load_file
+from qa import QA, Settings
+from qa.core.duplicates import fold_passages, shingles, similarity, sketch
+from qa.evaluation.scratch import scratch_folder, scratch_qa
+from qa.store.embeddings import LocalEmbeddings, stay_offline
+from tests.news_site import BOILERPLATE, STORIES, news_site
 
-from ingest.fetch import make_client  # noqa: E402
-from ingest.links import ingest_links  # noqa: E402
-from ingest.loaders import html_to_text, load_file  # noqa: E402
-from ingest.pipeline import ingest_documents  # noqa: E402
-from qa import QA, ChunkStore, Settings, open_client  # noqa: E402
-from qa.core.duplicates import fold_passages, shingles, similarity, sketch  # noqa: E402
-from qa.store.embeddings import LocalEmbeddings  # noqa: E402
-from tests.news_site import BOILERPLATE, STORIES, news_site  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 QUESTIONS = ROOT / "tests" / "data" / "news_date_questions.jsonl"
 FERRY_QUESTIONS = ["How much did the ferry strike cost Northlink?",
@@ -53,22 +49,22 @@ PLAIN_PARTS = ("Main Heading", "First paragraph", "Second bold paragraph", "Afte
                "one", "two")  # fmt: skip
 
 
-def build(tmp: Path, emb: LocalEmbeddings) -> tuple[QA, dict[str, str]]:
-    """A store of the site's pages, feed and PDF and the seed article; source -> story."""
-    settings = Settings(persist_dir=tmp / "store")
-    store = ChunkStore.from_settings(open_client(settings, create=True), settings, emb,
-                                     create=True)  # fmt: skip
-    ingest_documents([load_file(ROOT / "seeds" / "000_6a35916087595feb.txt")], store,
-                     emb.count_tokens, settings, progress=False)  # fmt: skip
-    with news_site(tmp / "site") as (base, _), make_client(settings) as client:
-        urls = [f"{base}/{s.path}" for s in STORIES if s.markup != "none"]
-        report = ingest_links([*urls, f"{base}/council-report.pdf"], store, emb.count_tokens,
-                              settings, client, feeds=[f"{base}/feed.xml"])  # fmt: skip
-    print(f"ingest: {report.summary()}")
-    for line in report.lines():
-        print(f"  {line}")
-    stories = {f"{base}/{s.path}": s.story for s in STORIES}
-    return QA(store, emb, settings=settings), stories
+@contextmanager
+def build(tmp: Path, emb: LocalEmbeddings) -> Iterator[tuple[QA, dict[str, str]]]:
+    """A temporary store of the site's pages, feed and PDF and the seed article; source ->
+    story."""
+    seed = load_file(ROOT / "seeds" / "000_6a35916087595feb.txt")
+    with scratch_qa([seed], Settings(), embeddings=emb) as scratch:
+        qa = scratch.qa
+        with news_site(tmp / "site") as (base, _), make_client(qa.settings) as client:
+            urls = [f"{base}/{s.path}" for s in STORIES if s.markup != "none"]
+            report = ingest_links([*urls, f"{base}/council-report.pdf"], qa.store,
+                                  emb.count_tokens, qa.settings, client,
+                                  feeds=[f"{base}/feed.xml"])  # fmt: skip
+        print(f"ingest: {report.summary()}")
+        for line in report.lines():
+            print(f"  {line}")
+        yield qa, {f"{base}/{s.path}": s.story for s in STORIES}
 
 
 def date_table(qa: QA, stories: dict[str, str]) -> None:
@@ -175,10 +171,9 @@ def extraction_table(site: Path) -> None:
 
 
 def main() -> None:
+    stay_offline()
     emb = LocalEmbeddings()
-    with tempfile.TemporaryDirectory(prefix="news-eval-") as d:
-        tmp = Path(d)
-        qa, stories = build(tmp, emb)
+    with scratch_folder("news-eval-") as tmp, build(tmp, emb) as (qa, stories):
         date_table(qa, stories)
         fold_table(qa, stories)
         extraction_table(tmp / "site")

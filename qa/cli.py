@@ -12,6 +12,7 @@ from pathlib import Path
 
 from qa.core.errors import ConfigError, IngestError, QAError, QuestionError
 from qa.core.settings import Settings
+from qa.store.embeddings import stay_offline
 
 __all__ = ["main"]
 
@@ -291,8 +292,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 ok, 1 failure, 2 bad input)."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no bar for loading weights
+    stay_offline()
     args = _parser().parse_args(argv)
     handler = {"ask": _cmd_ask, "ingest": _cmd_ingest, "docs": _cmd_docs,
                "eval": _cmd_eval, "serve": _cmd_serve}[args.command]  # fmt: skip

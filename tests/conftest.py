@@ -46,17 +46,13 @@ def store(settings, embeddings):
 
 
 @pytest.fixture(scope="session")
-def seed_qa(tmp_path_factory: pytest.TempPathFactory, embeddings) -> Iterator[object]:
+def seed_qa(embeddings) -> Iterator[object]:
     """A `QA` over a real persistent store holding the seed article."""
-    from ingest.pipeline import ingest_paths
-    from qa import QA, ChunkStore, Settings, open_client
+    from ingest.loaders import load_paths
+    from qa.evaluation.scratch import scratch_qa
 
-    settings = Settings(persist_dir=tmp_path_factory.mktemp("seed") / "store")
-    store = ChunkStore.open(
-        open_client(settings, create=True), settings.collection, embeddings, create=True
-    )
-    ingest_paths([SEEDS], store, embeddings.count_tokens, settings, progress=False)
-    yield QA(store, embeddings, settings=settings)
+    with scratch_qa(load_paths([SEEDS])[0], embeddings=embeddings) as scratch:
+        yield scratch.qa
 
 
 @pytest.fixture

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import html
-import os
 import re
 import threading
 
 import streamlit as st
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-
 from qa import QA, QAError, Settings
 from qa.service import load_embeddings as _load_embeddings
-from qa.store.embeddings import EmbeddingModel
+from qa.store.embeddings import EmbeddingModel, stay_offline
 from qa.store.feedback import FeedbackLog
+
+stay_offline()  # before the model loads
 
 _AUTOLINK = re.compile(r"(?i)\b(https?|ftp|www)(?=://|\.)")
 

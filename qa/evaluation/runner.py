@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,7 @@ from qa.core.settings import Settings
 from qa.core.types import SourceDocument
 from qa.evaluation.questions import Asker, EvalQuestion, ask_question, load_questions
 from qa.evaluation.scoring import Scored, score_answer, summarize
+from qa.store.embeddings import EmbeddingModel
 
 __all__ = ["EvalRun", "SystemRun", "load_corpus", "run_eval"]
 
@@ -116,40 +117,54 @@ def run_eval(
     settings: Settings,
     *,
     docs: Sequence[SourceDocument] | None = None,
-    embeddings: Any = None,
+    embeddings: EmbeddingModel | None = None,
     baseline: bool = False,
     llm: str | None = None,
     limit: int | None = None,
     progress: bool | None = None,
 ) -> EvalRun:
-    """Evaluate `QA` on a question set; with `docs`, in a temporary store holding just them.
+    """Evaluate `QA` on a question set; with `docs`, in a temporary store holding just them
+    (`qa.evaluation.scratch`, removed at the end).
 
     The first system answers as `settings` say (extractive unless `settings.llm`); with `llm`
     the same questions also go through that LLM answerer, on the same store; with `baseline`
     through the stock LangChain recipe.
     """
+    with ExitStack() as temporary:  # the temporary stores are removed at the end
+        return _run(questions_path, settings, temporary, docs=docs, embeddings=embeddings,
+                    baseline=baseline, llm=llm, limit=limit, progress=progress)
+
+
+def _run(
+    questions_path: Path,
+    settings: Settings,
+    temporary: ExitStack,
+    *,
+    docs: Sequence[SourceDocument] | None,
+    embeddings: EmbeddingModel | None,
+    baseline: bool,
+    llm: str | None,
+    limit: int | None,
+    progress: bool | None,
+) -> EvalRun:
     from datetime import UTC, datetime
 
-    from ingest.pipeline import ingest_documents
-    from qa.service import QA
-    from qa.store.chunks import ChunkStore
+    from qa.evaluation.scratch import scratch_folder, scratch_qa
+    from qa.service import QA, load_embeddings
     from qa.store.client import open_client
-    from qa.store.embeddings import LocalEmbeddings
 
     started = datetime.now(UTC).isoformat(timespec="seconds")
     questions = load_questions(questions_path)[:limit]
-    embeddings = embeddings or LocalEmbeddings.from_settings(settings)
+    embeddings = embeddings or load_embeddings(settings)
     ingest_s, n_chunks, n_docs = 0.0, 0, 0
     if docs is not None:
-        tmp = Path(tempfile.mkdtemp(prefix="qa-eval-"))
-        settings = settings.with_(persist_dir=tmp, chroma_url=None, collection="eval")
-        store = ChunkStore.from_settings(open_client(settings, create=True), settings,
-                                         embeddings, create=True)
-        t0 = time.perf_counter()
-        report = ingest_documents(docs, store, embeddings.count_tokens, settings,
-                                  progress=progress)  # fmt: skip
-        ingest_s, n_chunks, n_docs = time.perf_counter() - t0, report.chunks_embedded, len(docs)
-        qa = QA(store, embeddings, settings=settings)
+        scratch = temporary.enter_context(
+            scratch_qa(docs, settings.with_(collection="eval"), embeddings=embeddings,
+                       progress=progress)
+        )  # fmt: skip
+        qa, settings = scratch.qa, scratch.qa.settings
+        ingest_s, n_chunks = scratch.ingest_seconds, scratch.report.chunks_embedded
+        n_docs = len(docs)
         sources = {d.doc_id: d.text for d in docs}
     else:
         qa = QA.from_settings(settings, embeddings=embeddings)
@@ -170,9 +185,8 @@ def run_eval(
         corpus = list(docs) if docs is not None else []
         if not corpus:
             raise ValueError("--baseline needs --docs: the recipe ingests the documents itself")
-        client = open_client(settings.with_(
-            persist_dir=Path(tempfile.mkdtemp(prefix="qa-eval-base-")), chroma_url=None
-        ), create=True)  # fmt: skip
+        folder = temporary.enter_context(scratch_folder("qa-eval-base-"))
+        client = open_client(settings.with_(persist_dir=folder, chroma_url=None), create=True)
         t0 = time.perf_counter()
         base = BaselineQA(client, embeddings, corpus)  # the stock recipe: top 4
         base_s = time.perf_counter() - t0

@@ -2,19 +2,37 @@
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
+from qa.core.limits import MODEL_MAX_TOKENS
 from qa.core.settings import Settings
 from qa.core.text import normalize
 
-__all__ = ["MODEL_MAX_TOKENS", "EmbeddingModel", "LocalEmbeddings", "packaged_model_path"]
+__all__ = [
+    "MODEL_MAX_TOKENS",
+    "EmbeddingModel",
+    "LocalEmbeddings",
+    "packaged_model_path",
+    "stay_offline",
+]
 
-# all-MiniLM-L6-v2 reads 256 word pieces, two of which are [CLS] and [SEP].
-MODEL_MAX_TOKENS = 254
+
+
+# What keeps the Hugging Face libraries from asking a hub, or drawing bars for loading weights.
+_OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
+
+
+def stay_offline() -> None:
+    """Set the environment so that nothing in this process asks a model hub (a value already
+    set is kept). For the edges (the CLI, the UI, the bench scripts) to call before the model
+    loads."""
+    for name, value in _OFFLINE.items():
+        os.environ.setdefault(name, value)
 
 
 def packaged_model_path() -> Path:
@@ -36,8 +54,8 @@ class EmbeddingModel(Embeddings, ABC):
 class LocalEmbeddings(EmbeddingModel):
     """Sentence-transformers embeddings from a local model directory, never from a hub.
 
-    The model loads with `local_files_only`; the CLI, UI and Makefile also set
-    `HF_HUB_OFFLINE=1` at their edge, so nothing in the process asks a hub.
+    The model loads with `local_files_only`; the CLI, UI and bench scripts also call
+    `stay_offline()` at their edge (and the Makefile sets it), so nothing asks a hub.
 
     Texts are normalised (NFKC, straight quotes, single spaces) before embedding; vectors are
     unit length, for cosine similarity. `threads` sets torch's CPU threads per call.

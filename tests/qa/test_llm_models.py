@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from qa import QA, Answer, ConfigError, LLMError, Settings
+from qa import QA, Answer, ConfigError, LLMError
 from qa.answering.answer_text import UNSUPPORTED
 from tests.conftest import SEEDS, smollm2_gguf
 from tests.servers import free_port, serving
@@ -40,17 +40,15 @@ def gguf() -> Path:
 @pytest.fixture(scope="module")
 def corpus_qa(tmp_path_factory: pytest.TempPathFactory, embeddings):  # type: ignore[no-untyped-def]
     """A store holding the seed article and a note that tries to give the model orders."""
-    from ingest.pipeline import ingest_paths
-    from qa import ChunkStore, open_client
+    from ingest.loaders import load_paths
+    from qa.evaluation.scratch import scratch_qa
 
     tmp = tmp_path_factory.mktemp("llm")
     (tmp / "docs").mkdir()
     (tmp / "docs" / "note.txt").write_text(INJECTION, encoding="utf-8")
-    settings = Settings(persist_dir=tmp / "store")
-    store = ChunkStore.open(open_client(settings, create=True), settings.collection, embeddings,
-                            create=True)  # fmt: skip
-    ingest_paths([SEEDS, tmp / "docs"], store, embeddings.count_tokens, settings, progress=False)
-    return store, settings
+    docs = load_paths([SEEDS, tmp / "docs"])[0]
+    with scratch_qa(docs, embeddings=embeddings) as scratch:
+        yield scratch.qa.store, scratch.qa.settings
 
 
 def _check_grounded(answer: Answer) -> None:
