@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ingest.loaders import Skipped
 from qa.core.duplicates import NearDuplicate
+from qa.core.limits import MAX_TOP_K, MIN_TOP_K
 from qa.core.types import Citation, DateWindow, DocumentInfo, Status, Timings
 
 __all__ = [
@@ -23,7 +24,11 @@ __all__ = [
     "ReingestRequest",
 ]
 
-_K = Field(default=None, strict=True, description="passages to retrieve (1-50; default QA_TOP_K)")
+_K = Field(
+    default=None,
+    strict=True,
+    description=f"passages to retrieve ({MIN_TOP_K}-{MAX_TOP_K}; default QA_TOP_K)",
+)
 
 
 class Dates(BaseModel):

@@ -21,6 +21,7 @@ from bs4.exceptions import ParserRejectedMarkup
 
 from ingest.news import parse_news_header
 from qa.core.errors import IngestError
+from qa.core.limits import MAX_FILE_MB
 from qa.core.types import SourceDocument
 
 __all__ = [
@@ -38,7 +39,7 @@ __all__ = [
 ]
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_MAX_BYTES = int(MAX_FILE_MB * 1024 * 1024)
 _SNIFF_BYTES = 8 * 1024
 _MB = 1024 * 1024
 

@@ -16,6 +16,7 @@ from qa.answering.protocols import Answerer, PassageSearch, QueryRewriter, Strea
 from qa.core.dates import as_date, combine, parse_day, relative_window, strip_phrase
 from qa.core.duplicates import fold_passages
 from qa.core.errors import ConfigError, QuestionError
+from qa.core.limits import MAX_QUESTION_CHARS, MAX_TOP_K, MIN_TOP_K
 from qa.core.settings import DEFAULT_FOLD_SIMILARITY
 from qa.core.types import Answer, DateWindow, Passage, Timings
 
@@ -163,7 +164,7 @@ def build_chain(
     retriever: PassageSearch,
     answerer: Answerer,
     *,
-    max_question_chars: int = 1000,
+    max_question_chars: int = MAX_QUESTION_CHARS,
     rewrite: QueryRewriter = condense_query,
     fold_similarity: float = DEFAULT_FOLD_SIMILARITY,
 ) -> Runnable[str | QAInput, Answer]:
@@ -184,8 +185,10 @@ def build_chain(
         question = validate_question(data.get("question"), max_question_chars)
         history = recent_history(data.get("history") or (), max_question_chars)
         k = data.get("k", retriever.k)
-        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 50:
-            raise ConfigError(f"k must be a whole number from 1 to 50, got {k!r}")
+        if isinstance(k, bool) or not isinstance(k, int) or not MIN_TOP_K <= k <= MAX_TOP_K:
+            raise ConfigError(
+                f"k must be a whole number from {MIN_TOP_K} to {MAX_TOP_K}, got {k!r}"
+            )
         explicit, relative = date_windows(question, data)
         return {
             "question": question,
@@ -198,7 +201,7 @@ def build_chain(
 
     def search(state: dict[str, Any], window: DateWindow | None) -> list[Passage]:
         k = state["k"]
-        passages = retriever.search(state["query"], min(2 * k, 50), window)
+        passages = retriever.search(state["query"], min(2 * k, MAX_TOP_K), window)
         return fold_passages(passages, k, fold_similarity)
 
     def retrieve(state: dict[str, Any]) -> dict[str, Any]:

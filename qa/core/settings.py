@@ -1,4 +1,9 @@
-"""One settings object, read at the edges (environment, CLI flags) and passed down."""
+"""One settings object, read at the edges (environment, CLI flags) and passed down.
+
+`Settings` is a frozen pydantic-settings model: every field has an environment variable
+`QA_<NAME>` (read by `Settings.from_env`, never by `Settings()`), values are parsed and checked
+by pydantic, and an invalid one is a `ConfigError` of one line that names it.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,30 @@ import ipaddress
 import math
 import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from qa.core.errors import ConfigError
+from qa.core.limits import (
+    MAX_FILE_MB,
+    MAX_QUESTION_CHARS,
+    MAX_TOP_K,
+    MIN_TOP_K,
+    MODEL_MAX_TOKENS,
+    MODEL_WINDOW,
+)
 
 __all__ = ["DEFAULT_FOLD_SIMILARITY", "DEFAULT_MIN_SUPPORT", "Settings", "default_persist_dir"]
 
@@ -30,137 +53,186 @@ def default_persist_dir() -> Path:
     return Path(base) / "cited-qa" / "chroma"
 
 
-@dataclass(frozen=True)
-class Settings:
+def _is_host(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return bool(_HOST_NAME_RE.match(host))
+    return True
+
+
+def _rule(ok: Callable[[Any], bool], message: str) -> AfterValidator:
+    """A check of a parsed value: it passes when `ok(value)` (None always passes); else
+    `message`, formatted with the field's `name`, its variable `env` and the `value`."""
+
+    def check(value: Any, info: ValidationInfo) -> Any:
+        if value is not None and not ok(value):
+            name = info.field_name or ""
+            raise ValueError(message.format(name=name, env=f"QA_{name.upper()}", value=value))
+        return value
+
+    return AfterValidator(check)
+
+
+def _between(lo: float, hi: float) -> Callable[[Any], bool]:
+    return lambda v: math.isfinite(v) and lo <= v <= hi
+
+
+def _positive(v: float) -> bool:
+    return math.isfinite(v) and v > 0
+
+
+def _comma_separated(value: Any) -> Any:
+    """A variable's `a, b` as `("a", "b")`; tuples and lists pass through."""
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value
+
+
+def _user_path(value: Any) -> Any:
+    return Path(value).expanduser() if isinstance(value, str) else value
+
+
+_EITHER = "{name} must be between {lo} and {hi}, got {{value}}"
+_FIX = "; fix or unset {env}"
+UserPath = Annotated[Path, BeforeValidator(_user_path)]
+Share = Annotated[float, _rule(_between(0.0, 1.0), "{name} must be between 0 and 1, got {value}")]
+
+
+class Settings(BaseSettings):
     """Configuration of a QA service; every field has an environment variable `QA_<NAME>`."""
 
-    persist_dir: Path = field(default_factory=default_persist_dir)
+    model_config = SettingsConfigDict(frozen=True, extra="forbid")
+
+    persist_dir: UserPath = Field(default_factory=default_persist_dir)
     chroma_url: str | None = None
-    collection: str = "cited-qa"
-    top_k: int = 6  # chosen for HotpotQA's recall@k with hybrid retrieval (see the README)
-    retrieval: str = "hybrid"  # or "dense": cosine similarity alone
+    collection: Annotated[str, _rule(
+        _COLLECTION_RE.match, "invalid collection name {value!r}: use 3-512 characters of "
+        "letters, digits, '.', '_' or '-'",
+    )] = "cited-qa"
+    # chosen for HotpotQA's recall@k with hybrid retrieval (see the README)
+    top_k: Annotated[int, _rule(
+        _between(MIN_TOP_K, MAX_TOP_K), _EITHER.format(name="{name}", lo=MIN_TOP_K, hi=MAX_TOP_K)
+    )] = 6
+    retrieval: Literal["hybrid", "dense"] = "hybrid"  # "dense": cosine similarity alone
     # The answer's confidence at or above which it answers, and below which it declines
     # (between the two: `uncertain`); None: the values fitted with the ranker
     # (qa/answering/ranker.json, see the README, "Abstaining").
-    min_score: float | None = None
-    decline_score: float | None = None
-    max_question_chars: int = 1000
-    chunk_tokens: int = 200
-    chunk_overlap_tokens: int = 48
-    embed_batch_size: int = 32
-    max_file_mb: float = 20.0
-    eval_dir: Path = Path("eval-report")
-    upload_dir: Path | None = None  # default: `uploads/` beside `persist_dir`
-    feedback_path: Path | None = None  # default: `feedback.jsonl` beside `persist_dir`
+    min_score: Annotated[float | None, _rule(
+        _between(0.0, 1.0), "{name} must be between 0 and 1, got {value}" + _FIX
+    )] = None
+    decline_score: Annotated[float | None, _rule(
+        _between(0.0, 1.0), "{name} must be between 0 and 1, got {value}" + _FIX
+    )] = None
+    max_question_chars: Annotated[int, _rule(
+        lambda v: v >= 1, "{name} must be positive, got {value}"
+    )] = MAX_QUESTION_CHARS
+    chunk_tokens: Annotated[int, _rule(
+        _between(16, MODEL_MAX_TOKENS), f"{{name}} must be between 16 and {MODEL_MAX_TOKENS} "
+        f"(the model reads {MODEL_WINDOW} word pieces), got {{value}}",
+    )] = 200
+    chunk_overlap_tokens: int = 48  # in [0, chunk_tokens)
+    embed_batch_size: Annotated[int, _rule(
+        _between(1, 1024), _EITHER.format(name="{name}", lo=1, hi=1024)
+    )] = 32
+    max_file_mb: Annotated[float, _rule(
+        _positive, "{name} must be positive, got {value}"
+    )] = MAX_FILE_MB
+    eval_dir: UserPath = Path("eval-report")
+    upload_dir: UserPath | None = None  # default: `uploads/` beside `persist_dir`
+    feedback_path: UserPath | None = None  # default: `feedback.jsonl` beside `persist_dir`
+    # The question set and the documents (files, folders or .jsonl) of the Evaluation page's
+    # small run; by default the seed questions and article, from a checkout of the project.
+    eval_questions: UserPath = Path("tests/data/seed_questions.jsonl")
+    eval_docs: UserPath = Path("seeds")
     llm: str | None = None  # e.g. llamacpp:/path/model.gguf; unset: the extractive answerer
-    llm_timeout: float = 60.0  # seconds for the model to answer
-    llm_max_tokens: int = 256
-    llm_context: int = 4096  # llamacpp: the context window in tokens
-    llm_api_key: str | None = field(default=None, repr=False)
+    llm_timeout: Annotated[float, _rule(  # seconds for the model to answer
+        _positive, "{name} must be a positive number of seconds, got {value}"
+    )] = 60.0
+    llm_max_tokens: Annotated[int, _rule(
+        _between(1, 8192), _EITHER.format(name="{name}", lo=1, hi=8192)
+    )] = 256
+    llm_context: Annotated[int, _rule(  # llamacpp: the context window in tokens
+        _between(512, 131072), "{name} must be between 512 and 131072 tokens, got {value}"
+    )] = 4096
+    llm_api_key: str | None = Field(default=None, repr=False)
     # CPU threads of one embedding call (torch), set when the model loads; unset: torch's own
     # (one per core), and 1 for the HTTP API, whose requests already run in parallel.
-    cpu_threads: int | None = None
+    cpu_threads: Annotated[int | None, _rule(
+        _between(1, 256), _EITHER.format(name="{name}", lo=1, hi=256)
+    )] = None
     # Sentences of written answers whose support is below this are unsupported; chosen with
     # bench/calibrate_support.py (see the README, "Written answers from a language model").
-    min_support: float = DEFAULT_MIN_SUPPORT
+    min_support: Share = DEFAULT_MIN_SUPPORT
     # The HTTP API (`qa serve`): a key every request must send as `Authorization: Bearer KEY`,
     # the browser origins allowed to call it (none: no CORS headers), the largest request body,
     # the host names it answers to besides loopback ones (e.g. behind a reverse proxy).
-    api_key: str | None = field(default=None, repr=False)
-    cors_origins: tuple[str, ...] = ()
-    max_body_mb: float = 50.0
-    allowed_hosts: tuple[str, ...] = ()
+    api_key: Annotated[str | None, _rule(
+        _HEADER_SAFE.match, "QA_API_KEY must be visible ASCII characters without spaces (it is "
+        "sent in an HTTP header); make one with `python -c 'import secrets; "
+        "print(secrets.token_urlsafe(32))'`",
+    )] = Field(default=None, repr=False)
+    cors_origins: Annotated[tuple[str, ...], BeforeValidator(_comma_separated)] = ()
+    max_body_mb: Annotated[float, _rule(
+        _positive, "{name} must be positive, got {value}"
+    )] = 50.0
+    allowed_hosts: Annotated[tuple[str, ...], BeforeValidator(_comma_separated)] = ()
     # Ingesting links and feeds: seconds a whole page may take, its largest size, redirects.
-    fetch_timeout: float = 20.0
-    max_fetch_mb: float = 10.0
-    max_redirects: int = 5
-    # Passages this similar (0-1, see qa.core.duplicates) to a better-ranked one of another document
-    # are folded into it at answer time ("also in"); 1 folds only identical ones.
-    fold_similarity: float = DEFAULT_FOLD_SIMILARITY
+    fetch_timeout: Annotated[float, _rule(
+        lambda v: math.isfinite(v) and 0 < v <= 600,
+        "{name} must be between 0 and 600 seconds, got {value}" + _FIX,
+    )] = 20.0
+    max_fetch_mb: Annotated[float, _rule(
+        _positive, "{name} must be positive, got {value}" + _FIX
+    )] = 10.0
+    max_redirects: Annotated[int, _rule(
+        _between(0, 20), _EITHER.format(name="{name}", lo=0, hi=20) + _FIX
+    )] = 5
+    # Passages this similar (0-1, see qa.core.duplicates) to a better-ranked one of another
+    # document are folded into it at answer time ("also in"); 1 folds only identical ones.
+    fold_similarity: Annotated[float, _rule(
+        lambda v: math.isfinite(v) and 0 < v <= 1,
+        "{name} must be above 0 and at most 1, got {value}" + _FIX,
+    )] = DEFAULT_FOLD_SIMILARITY
 
-    def __post_init__(self) -> None:
-        if not _COLLECTION_RE.match(self.collection):
-            raise ConfigError(
-                f"invalid collection name {self.collection!r}: use 3-512 characters of "
-                "letters, digits, '.', '_' or '-'"
-            )
-        if self.top_k < 1 or self.top_k > 50:
-            raise ConfigError(f"top_k must be between 1 and 50, got {self.top_k}")
-        if self.retrieval not in ("hybrid", "dense"):
-            raise ConfigError(
-                f"retrieval must be 'hybrid' or 'dense', got {self.retrieval!r}; fix or unset "
-                "QA_RETRIEVAL"
-            )
-        for name in ("min_score", "decline_score"):
-            value = getattr(self, name)
-            if value is not None and not 0.0 <= value <= 1.0:
-                raise ConfigError(
-                    f"{name} must be between 0 and 1, got {value}; fix or unset "
-                    f"QA_{name.upper()}"
-                )
-        if self.max_question_chars < 1:
-            raise ConfigError(
-                f"max_question_chars must be positive, got {self.max_question_chars}"
-            )
-        if not 16 <= self.chunk_tokens <= 254:
-            raise ConfigError(
-                f"chunk_tokens must be between 16 and 254 (the model reads 256 word pieces), "
-                f"got {self.chunk_tokens}"
-            )
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise ConfigError(_one_line(exc)) from None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only the values given: the environment is read by `from_env`, at the edges."""
+        return (init_settings,)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
         if not 0 <= self.chunk_overlap_tokens < self.chunk_tokens:
-            raise ConfigError(
+            raise ValueError(
                 "chunk_overlap_tokens must be in [0, chunk_tokens), "
                 f"got {self.chunk_overlap_tokens}"
             )
-        if not 1 <= self.embed_batch_size <= 1024:
-            raise ConfigError(
-                f"embed_batch_size must be between 1 and 1024, got {self.embed_batch_size}"
-            )
-        if not math.isfinite(self.llm_timeout) or self.llm_timeout <= 0:
-            raise ConfigError(f"llm_timeout must be a positive number of seconds, got "
-                              f"{self.llm_timeout}")  # fmt: skip
-        if not 1 <= self.llm_max_tokens <= 8192:
-            raise ConfigError(f"llm_max_tokens must be between 1 and 8192, got "
-                              f"{self.llm_max_tokens}")  # fmt: skip
-        if not 512 <= self.llm_context <= 131072:
-            raise ConfigError(f"llm_context must be between 512 and 131072 tokens, got "
-                              f"{self.llm_context}")  # fmt: skip
-        if self.cpu_threads is not None and not 1 <= self.cpu_threads <= 256:
-            raise ConfigError(f"cpu_threads must be between 1 and 256, got {self.cpu_threads}")
-        if not 0.0 <= self.min_support <= 1.0:
-            raise ConfigError(f"min_support must be between 0 and 1, got {self.min_support}")
-        if not math.isfinite(self.max_file_mb) or self.max_file_mb <= 0:
-            raise ConfigError(f"max_file_mb must be positive, got {self.max_file_mb}")
-        if not math.isfinite(self.max_body_mb) or self.max_body_mb <= 0:
-            raise ConfigError(f"max_body_mb must be positive, got {self.max_body_mb}")
-        if self.api_key is not None and not _HEADER_SAFE.match(self.api_key):
-            raise ConfigError("QA_API_KEY must be visible ASCII characters without spaces (it is "
-                              "sent in an HTTP header); make one with `python -c 'import secrets;"
-                              " print(secrets.token_urlsafe(32))'`")  # fmt: skip
         for origin in self.cors_origins:
             if origin != "*" and not _ORIGIN_RE.match(origin):
-                raise ConfigError(f"QA_CORS_ORIGINS: {origin!r} is not an origin; give "
-                                  "comma-separated origins like http://localhost:3000 (scheme "
-                                  "and host, no path), or *")  # fmt: skip
-
-        if not math.isfinite(self.fetch_timeout) or not 0 < self.fetch_timeout <= 600:
-            raise ConfigError(f"fetch_timeout must be between 0 and 600 seconds, got "
-                              f"{self.fetch_timeout}; fix or unset QA_FETCH_TIMEOUT")  # fmt: skip
-        if not math.isfinite(self.max_fetch_mb) or self.max_fetch_mb <= 0:
-            raise ConfigError(f"max_fetch_mb must be positive, got {self.max_fetch_mb}; fix or "
-                              "unset QA_MAX_FETCH_MB")  # fmt: skip
-        if not 0 <= self.max_redirects <= 20:
-            raise ConfigError(f"max_redirects must be between 0 and 20, got "
-                              f"{self.max_redirects}; fix or unset QA_MAX_REDIRECTS")  # fmt: skip
-        if not 0.0 < self.fold_similarity <= 1.0:
-            raise ConfigError(f"fold_similarity must be above 0 and at most 1, got "
-                              f"{self.fold_similarity}; fix or unset "
-                              "QA_FOLD_SIMILARITY")  # fmt: skip
+                raise ValueError(
+                    f"QA_CORS_ORIGINS: {origin!r} is not an origin; give comma-separated "
+                    "origins like http://localhost:3000 (scheme and host, no path), or *"
+                )
         for host in self.allowed_hosts:
             if host != "*" and not _is_host(host):
-                raise ConfigError(f"QA_ALLOWED_HOSTS: {host!r} is not a host name; give "
-                                  "comma-separated names or addresses like api.example.org "
-                                  "(no scheme or port), or *")  # fmt: skip
+                raise ValueError(
+                    f"QA_ALLOWED_HOSTS: {host!r} is not a host name; give comma-separated "
+                    "names or addresses like api.example.org (no scheme or port), or *"
+                )
+        return self
 
     @property
     def max_file_bytes(self) -> int:
@@ -223,42 +295,46 @@ class Settings:
 
         Overrides whose value is None are ignored, so CLI flags that were not given fall through.
         """
-        env = os.environ if env is None else env
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            raw = env.get(f"QA_{f.name.upper()}")
-            if raw is None or raw.strip() == "":
-                continue
-            values[f.name] = _parse(f.name, raw.strip(), f.type)
+        values = _Environment(cls, os.environ if env is None else env)()
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
     def with_(self, **changes: Any) -> Settings:
-        """A copy with some fields changed."""
-        return replace(self, **changes)
+        """A copy with some fields changed (checked as when made)."""
+        return type(self)(**{**dict(self), **changes})
 
 
-def _is_host(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return bool(_HOST_NAME_RE.match(host))
-    return True
+class _Environment(PydanticBaseSettingsSource):
+    """The `QA_<NAME>` variables of a mapping, as given (pydantic parses them); empty ones are
+    left out."""
+
+    def __init__(self, settings_cls: type[BaseSettings], env: Mapping[str, str]) -> None:
+        super().__init__(settings_cls)
+        self.env = env
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        raw = self.env.get(f"QA_{field_name.upper()}")
+        return (raw.strip() if raw and raw.strip() else None), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        found = (
+            (name, self.get_field_value(field, name)[0])
+            for name, field in self.settings_cls.model_fields.items()
+        )
+        return {name: value for name, value in found if value is not None}
 
 
-def _parse(name: str, raw: str, type_: Any) -> Any:
-    kind = str(type_)
-    if kind.startswith("tuple"):  # comma-separated
-        return tuple(part.strip() for part in raw.split(",") if part.strip())
-    try:
-        if "Path" in kind:
-            return Path(raw).expanduser()
-        if "int" in kind:
-            return int(raw)
-        if "float" in kind:
-            return float(raw)
-    except ValueError:
-        raise ConfigError(
-            f"QA_{name.upper()}={raw!r} is not a valid {kind.split()[0]}; fix or unset it"
-        ) from None
-    return raw
+def _one_line(exc: ValidationError) -> str:
+    """The first problem of `exc` as one line: our own message, or for a value that is no
+    number, `QA_NAME='value' is not a valid int; fix or unset it`."""
+    error = exc.errors()[0]
+    name = str(error["loc"][0]) if error["loc"] else ""
+    if error["type"] == "value_error":
+        return str(error["ctx"]["error"])
+    if error["type"] == "literal_error":
+        expected = error["ctx"]["expected"]
+        return f"{name} must be {expected}, got {error['input']!r}; fix or unset QA_{name.upper()}"
+    if error["type"].endswith("_parsing") or error["type"].endswith("_type"):
+        kind = error["type"].split("_")[0]
+        return f"QA_{name.upper()}={error['input']!r} is not a valid {kind}; fix or unset it"
+    return f"{name}: {error['msg']} (got {error.get('input')!r}); fix or unset QA_{name.upper()}"

@@ -10,9 +10,6 @@ import streamlit as st
 from qa import QAError, Settings
 from ui.resources import load_embeddings
 
-ROOT = Path(__file__).resolve().parents[2]
-SEED_SET = ROOT / "tests" / "data" / "seed_questions.jsonl"
-
 
 def show_report(folder: Path) -> None:
     """The summary table, the plots and the worst failures of the report in `folder`."""
@@ -48,15 +45,22 @@ def main() -> None:
     folder = settings.eval_dir
     with st.sidebar:
         st.subheader("Run a small eval")
-        n = st.slider("seed questions", 5, 48, 12)
-        run = st.button("Run on the seed article", type="primary")
-    if run:
+        n = st.slider("questions", 5, 48, 12)
+        run = st.button("Run", type="primary")
+        st.caption(f"{settings.eval_questions} over {settings.eval_docs} "
+                   "(QA_EVAL_QUESTIONS, QA_EVAL_DOCS)")  # fmt: skip
+    missing = [p for p in (settings.eval_questions, settings.eval_docs) if not p.exists()]
+    if run and missing:
+        st.error(f"not found: {', '.join(map(str, missing))}; set QA_EVAL_QUESTIONS to a question "
+                 "set (.jsonl) and QA_EVAL_DOCS to its documents")  # fmt: skip
+    elif run:
         from qa.evaluation.report import write_report
         from qa.evaluation.runner import load_corpus, run_eval
 
         try:
             with st.spinner(f"Answering {n} questions…"):
-                result = run_eval(SEED_SET, settings, docs=load_corpus([ROOT / "seeds"]),
+                result = run_eval(settings.eval_questions, settings,
+                                  docs=load_corpus([settings.eval_docs]),
                                   embeddings=load_embeddings(settings.embed_batch_size,
                                                              settings.cpu_threads),
                                   baseline=True, limit=n, progress=False)  # fmt: skip
