@@ -41,9 +41,10 @@ run: ingest
 serve: ingest
 	$(VENV)/bin/qa serve --host 127.0.0.1 --port $(API_PORT)
 
-# ruff, and the layers contract of pyproject.toml (a wrong-way import fails).
+# ruff (lint and format), and the layers contract of pyproject.toml (a wrong-way import fails).
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 
 browser:

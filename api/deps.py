@@ -49,8 +49,10 @@ async def _answer_slot(request: Request) -> AsyncIterator[None]:
         with anyio.fail_after(timeout):
             await slots.acquire()
     except TimeoutError:
-        raise LLMBusyError(f"the server stayed busy with {slots.max_value} other questions for "
-                           f"{timeout:g} s; try again") from None  # fmt: skip
+        raise LLMBusyError(
+            f"the server stayed busy with {slots.max_value} other questions for "
+            f"{timeout:g} s; try again"
+        ) from None
     try:
         yield
     finally:

@@ -36,11 +36,15 @@ from qa.store.embeddings import LocalEmbeddings, stay_offline
 ROOT = Path(__file__).resolve().parent.parent
 SETS = {
     "seed": (ROOT / "seeds", ROOT / "tests" / "data" / "seed_questions.jsonl"),
-    "squad2": (ROOT / "data/eval/squad2-dev-500/docs.jsonl",
-               ROOT / "data/eval/squad2-dev-500/questions.jsonl"),
-    "hotpotqa": (ROOT / "data/eval/hotpotqa-dev-500/docs.jsonl",
-                 ROOT / "data/eval/hotpotqa-dev-500/questions.jsonl"),
-}  # fmt: skip
+    "squad2": (
+        ROOT / "data/eval/squad2-dev-500/docs.jsonl",
+        ROOT / "data/eval/squad2-dev-500/questions.jsonl",
+    ),
+    "hotpotqa": (
+        ROOT / "data/eval/hotpotqa-dev-500/docs.jsonl",
+        ROOT / "data/eval/hotpotqa-dev-500/questions.jsonl",
+    ),
+}
 ROWS = [
     ("recall@k", "retrieval recall@k"),
     ("evidence_cited_first", "evidence cited first"),
@@ -60,8 +64,9 @@ def hand_set() -> RankerModel:
     feats = ("sem", "ctx", "lex", "pdense", "asks", "supplies")
     weights = (0.6, 0.18, 0.4, 0.4, -0.1, 0.1)
     steep = 50.0
-    score = Logistic(feats, (0.0,) * 6, (1.0,) * 6, tuple(steep * w for w in weights),
-                     -steep * 0.52)  # fmt: skip
+    score = Logistic(
+        feats, (0.0,) * 6, (1.0,) * 6, tuple(steep * w for w in weights), -steep * 0.52
+    )
     return RankerModel(score, score, answer_at=0.5, decline_below=0.5)
 
 
@@ -73,20 +78,26 @@ class Variant:
 
 
 VARIANTS = [
-    Variant("hand-set, dense, k=4", {"retrieval": "dense", "top_k": 4},
-            {"model": hand_set(), "max_words": 60, "extra_ratio": 0.08}),
+    Variant(
+        "hand-set, dense, k=4",
+        {"retrieval": "dense", "top_k": 4},
+        {"model": hand_set(), "max_words": 60, "extra_ratio": 0.08},
+    ),
     Variant("learned, dense, k=4", {"retrieval": "dense", "top_k": 4}, {}),
     Variant("learned, hybrid, k=4", {"top_k": 4}, {}),
     Variant("default (learned, hybrid, k=6)", {}, {}),
     Variant("default, no uncertain", {}, {"decline_below": RankerModel.load().answer_at}),
     Variant("default, one sentence", {}, {"extra_ratio": 2.0}),
-]  # fmt: skip
+]
 
 
 def run_set(name: str, limit: int | None, emb: LocalEmbeddings) -> dict[str, dict[str, float]]:
     docs_path, questions_path = SETS[name]
-    docs = (load_jsonl_documents(docs_path) if docs_path.suffix == ".jsonl"
-            else load_paths([docs_path])[0])  # fmt: skip
+    docs = (
+        load_jsonl_documents(docs_path)
+        if docs_path.suffix == ".jsonl"
+        else load_paths([docs_path])[0]
+    )
     sources = {d.doc_id: d.text for d in docs}
     with scratch_qa(docs, Settings(), embeddings=emb) as scratch:
         base, store = scratch.qa.settings, scratch.qa.store

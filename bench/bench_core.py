@@ -34,15 +34,18 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
 
 def bench_ours(docs: list[SourceDocument], questions: list[str], emb: LocalEmbeddings) -> dict:
     with scratch_qa(docs, Settings(collection="bench"), embeddings=emb) as scratch:
-        return _time_ours(scratch.qa, docs, questions, scratch.report.chunks_embedded,
-                          scratch.ingest_seconds)  # fmt: skip
+        return _time_ours(
+            scratch.qa, docs, questions, scratch.report.chunks_embedded, scratch.ingest_seconds
+        )
 
 
-def _time_ours(qa: QA, docs: list[SourceDocument], questions: list[str], chunks: int,
-               ingest_s: float) -> dict:  # fmt: skip
+def _time_ours(
+    qa: QA, docs: list[SourceDocument], questions: list[str], chunks: int, ingest_s: float
+) -> dict:
     t0 = time.perf_counter()
-    again = ingest_documents(docs, qa.store, qa.embeddings.count_tokens, qa.settings,
-                             progress=False)  # fmt: skip
+    again = ingest_documents(
+        docs, qa.store, qa.embeddings.count_tokens, qa.settings, progress=False
+    )
     reingest_s = time.perf_counter() - t0
     assert again.chunks_embedded == 0
     qa.retriever.search(questions[0])  # warm up
@@ -55,9 +58,12 @@ def _time_ours(qa: QA, docs: list[SourceDocument], questions: list[str], chunks:
         qa.ask(q)
         full.append((time.perf_counter() - t) * 1000)
     return {
-        "chunks": chunks, "ingest_s": ingest_s, "reingest_s": reingest_s,
-        "search_ms": _percentiles(search), "answer_ms": _percentiles(full),
-    }  # fmt: skip
+        "chunks": chunks,
+        "ingest_s": ingest_s,
+        "reingest_s": reingest_s,
+        "search_ms": _percentiles(search),
+        "answer_ms": _percentiles(full),
+    }
 
 
 def bench_baseline(docs: list[SourceDocument], questions: list[str], emb: LocalEmbeddings) -> dict:
@@ -66,8 +72,9 @@ def bench_baseline(docs: list[SourceDocument], questions: list[str], emb: LocalE
         return _time_baseline(client, docs, questions, emb)
 
 
-def _time_baseline(client: object, docs: list[SourceDocument], questions: list[str],
-                   emb: LocalEmbeddings) -> dict:  # fmt: skip
+def _time_baseline(
+    client: object, docs: list[SourceDocument], questions: list[str], emb: LocalEmbeddings
+) -> dict:
     t0 = time.perf_counter()
     base = BaselineQA(client, emb, docs)
     ingest_s = time.perf_counter() - t0
@@ -86,7 +93,8 @@ def _row(name: str, corpus: str, n_docs: int, r: dict) -> str:
     return (
         f"| {corpus} | {name} | {n_docs} | {r['chunks']} | {r['ingest_s']:.1f} | "
         f"{n_docs / r['ingest_s']:.1f} | {r['chunks'] / r['ingest_s']:.1f} | {reingest} | "
-        "{:.1f} / {:.1f} | ".format(*r["search_ms"]) + f"{answer} |"
+        "{:.1f} / {:.1f} | ".format(*r["search_ms"])
+        + f"{answer} |"
     )
 
 
@@ -98,21 +106,28 @@ def main() -> None:
     stay_offline()
     emb = LocalEmbeddings()
     seed_docs, _ = load_paths([ROOT / "seeds"])
-    seed_q = [json.loads(x).get("question") or json.loads(x)["turns"][-1] for x in
-              (ROOT / "tests" / "data" / "seed_questions.jsonl").read_text().splitlines()]
+    seed_q = [
+        json.loads(x).get("question") or json.loads(x)["turns"][-1]
+        for x in (ROOT / "tests" / "data" / "seed_questions.jsonl").read_text().splitlines()
+    ]
     hp_docs = load_jsonl_documents(SHARED / "hotpotqa-dev-500" / "docs.jsonl")
     if args.hotpot_docs:
         hp_docs = hp_docs[: args.hotpot_docs]
-    hp_q = [json.loads(x)["question"] for x in
-            (SHARED / "hotpotqa-dev-500" / "questions.jsonl").read_text().splitlines()]
-    print("| corpus | system | docs | chunks | ingest s | docs/s | chunks/s | re-ingest s | "
-          "search p50 / p95 ms | answer p50 / p95 ms |")  # fmt: skip
+    hp_q = [
+        json.loads(x)["question"]
+        for x in (SHARED / "hotpotqa-dev-500" / "questions.jsonl").read_text().splitlines()
+    ]
+    print(
+        "| corpus | system | docs | chunks | ingest s | docs/s | chunks/s | re-ingest s | "
+        "search p50 / p95 ms | answer p50 / p95 ms |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for corpus, docs, qs in (("seed", seed_docs, seed_q), ("hotpotqa", hp_docs, hp_q)):
         qs = qs[: args.queries]
         print(_row("cited-qa", corpus, len(docs), bench_ours(docs, qs, emb)), flush=True)
-        print(_row("LangChain recipe", corpus, len(docs), bench_baseline(docs, qs, emb)),
-              flush=True)  # fmt: skip
+        print(
+            _row("LangChain recipe", corpus, len(docs), bench_baseline(docs, qs, emb)), flush=True
+        )
 
 
 if __name__ == "__main__":

@@ -77,8 +77,9 @@ def _placeholder() -> RankerModel:
     return RankerModel(unit, unit, answer_at=0.0, decline_below=0.0)
 
 
-def collect(docs_path: Path, questions_path: Path, limit: int | None, *, force_unanswerable:
-            bool = False) -> list[dict[str, Any]]:  # fmt: skip
+def collect(
+    docs_path: Path, questions_path: Path, limit: int | None, *, force_unanswerable: bool = False
+) -> list[dict[str, Any]]:
     """Per question: its rows of features and labels (and whether it is answerable)."""
     docs = load_jsonl_documents(docs_path)
     emb = LocalEmbeddings()
@@ -86,8 +87,13 @@ def collect(docs_path: Path, questions_path: Path, limit: int | None, *, force_u
         return _collect(scratch.qa.retriever, emb, questions_path, limit, force_unanswerable)
 
 
-def _collect(retriever: ChunkRetriever, emb: LocalEmbeddings, questions_path: Path,
-             limit: int | None, force_unanswerable: bool) -> list[dict[str, Any]]:  # fmt: skip
+def _collect(
+    retriever: ChunkRetriever,
+    emb: LocalEmbeddings,
+    questions_path: Path,
+    limit: int | None,
+    force_unanswerable: bool,
+) -> list[dict[str, Any]]:
     answerer = ExtractiveAnswerer(emb, model=_placeholder())
     out = []
     for q in load_questions(questions_path)[:limit]:
@@ -96,15 +102,25 @@ def _collect(retriever: ChunkRetriever, emb: LocalEmbeddings, questions_path: Pa
         answerable = q.answerable and not force_unanswerable
         gold = set(q.gold_doc_ids)
         labels = [
-            int(answerable and p.chunk.doc_id in gold and bool(q.answers)
-                and contains_answer(t, q.answers))
+            int(
+                answerable
+                and p.chunk.doc_id in gold
+                and bool(q.answers)
+                and contains_answer(t, q.answers)
+            )
             for p, _, _, t, _ in rows
-        ]  # fmt: skip
-        out.append({
-            "id": q.id, "query": query, "answerable": answerable, "answers": q.answers,
-            "rows": [r for *_, r in rows], "texts": [t for _, _, _, t, _ in rows],
-            "labels": labels,
-        })  # fmt: skip
+        ]
+        out.append(
+            {
+                "id": q.id,
+                "query": query,
+                "answerable": answerable,
+                "answers": q.answers,
+                "rows": [r for *_, r in rows],
+                "texts": [t for _, _, _, t, _ in rows],
+                "labels": labels,
+            }
+        )
     return out
 
 
@@ -121,8 +137,13 @@ def _fit(x: Any, y: Any, feats: Sequence[str]) -> Logistic:
     mean = x.mean(axis=0)
     scale = np.where(x.std(axis=0) > 0, x.std(axis=0), 1.0)
     lr = LogisticRegression(C=1.0, max_iter=5000).fit((x - mean) / scale, y)
-    return Logistic(tuple(feats), tuple(mean.tolist()), tuple(scale.tolist()),
-                    tuple(lr.coef_[0].tolist()), float(lr.intercept_[0]))  # fmt: skip
+    return Logistic(
+        tuple(feats),
+        tuple(mean.tolist()),
+        tuple(scale.tolist()),
+        tuple(lr.coef_[0].tolist()),
+        float(lr.intercept_[0]),
+    )
 
 
 def _top1(model: Logistic, qs: Sequence[dict[str, Any]]) -> float:
@@ -142,8 +163,9 @@ def _cv_top1(qs: Sequence[dict[str, Any]], feats: Sequence[str], folds: int = 5)
     return float(np.mean(scores))
 
 
-def _transfer(a: Sequence[dict[str, Any]], b: Sequence[dict[str, Any]], feats: Sequence[str]
-              ) -> float:  # fmt: skip
+def _transfer(
+    a: Sequence[dict[str, Any]], b: Sequence[dict[str, Any]], feats: Sequence[str]
+) -> float:
     x, y, _ = _matrix([q for q in a if q["rows"]], feats)
     return _top1(_fit(x, y, feats), b)
 
@@ -153,9 +175,12 @@ def select_sentence_features(sets: dict[str, list[dict[str, Any]]]) -> tuple[lis
     sq, hp = sets["squad"], sets["hotpot"]
 
     def crit(feats: list[str]) -> tuple[float, dict[str, float]]:
-        parts = {"cv_squad": _cv_top1(sq, feats), "cv_hotpot": _cv_top1(hp, feats),
-                 "squad_to_hotpot": _transfer(sq, hp, feats),
-                 "hotpot_to_squad": _transfer(hp, sq, feats)}  # fmt: skip
+        parts = {
+            "cv_squad": _cv_top1(sq, feats),
+            "cv_hotpot": _cv_top1(hp, feats),
+            "squad_to_hotpot": _transfer(sq, hp, feats),
+            "hotpot_to_squad": _transfer(hp, sq, feats),
+        }
         return float(np.mean(list(parts.values()))), parts
 
     chosen: list[str] = []
@@ -170,12 +195,18 @@ def select_sentence_features(sets: dict[str, list[dict[str, Any]]]) -> tuple[lis
             break
         chosen.append(f)
         best, parts = score, p
-        log.append({"added": f, "criterion": round(score, 4), **{k: round(v, 4)
-                                                                for k, v in p.items()}})
-        print(f"  sentence ranker + {f:9s} criterion {score:.3f}  " +
-              "  ".join(f"{k} {v:.3f}" for k, v in p.items()))  # fmt: skip
-    return chosen, {"criterion": round(best, 4), **{k: round(v, 4) for k, v in parts.items()},
-                    "steps": log}  # fmt: skip
+        log.append(
+            {"added": f, "criterion": round(score, 4), **{k: round(v, 4) for k, v in p.items()}}
+        )
+        print(
+            f"  sentence ranker + {f:9s} criterion {score:.3f}  "
+            + "  ".join(f"{k} {v:.3f}" for k, v in p.items())
+        )
+    return chosen, {
+        "criterion": round(best, 4),
+        **{k: round(v, 4) for k, v in parts.items()},
+        "steps": log,
+    }
 
 
 def _question_rows(model: Logistic, qs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -185,8 +216,9 @@ def _question_rows(model: Logistic, qs: Sequence[dict[str, Any]]) -> list[dict[s
         if not q["rows"]:
             continue
         i = int(np.argmax([model.prob(r) for r in q["rows"]]))
-        out.append({"row": q["rows"][i], "answerable": q["answerable"],
-                    "right": bool(q["labels"][i])})  # fmt: skip
+        out.append(
+            {"row": q["rows"][i], "answerable": q["answerable"], "right": bool(q["labels"][i])}
+        )
     return out
 
 
@@ -246,18 +278,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         sets = {
             "squad": collect(SQUAD / "docs.jsonl", SQUAD / "questions.jsonl", None),
             "hotpot": collect(HOTPOT / "docs.jsonl", HOTPOT / "questions.jsonl", None),
-            "offcollection": collect(SQUAD / "docs.jsonl", HOTPOT / "questions.jsonl", 250,
-                                     force_unanswerable=True),
-        }  # fmt: skip
+            "offcollection": collect(
+                SQUAD / "docs.jsonl", HOTPOT / "questions.jsonl", 250, force_unanswerable=True
+            ),
+        }
         if cache:
             cache.parent.mkdir(parents=True, exist_ok=True)
             cache.write_bytes(pickle.dumps(sets))
     overlap = {
-        name: round(statistics.median(
-            max(r["lex"] for r, lab in zip(q["rows"], q["labels"], strict=True) if lab)
-            for q in qs if any(q["labels"])), 3)
-        for name, qs in sets.items() if name != "offcollection"
-    }  # fmt: skip
+        name: round(
+            statistics.median(
+                max(r["lex"] for r, lab in zip(q["rows"], q["labels"], strict=True) if lab)
+                for q in qs
+                if any(q["labels"])
+            ),
+            3,
+        )
+        for name, qs in sets.items()
+        if name != "offcollection"
+    }
     print(f"median share of a question's content words in its gold sentence: {overlap}")
 
     print("sentence ranker (top-1 accuracy: the best sentence is a gold one)")
@@ -282,16 +321,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     answer_at, best_ba = max(curve, key=lambda c: c[1])
     decline_below = answer_at
     for name in ("squad", "hotpot"):  # at most 5% of each set's answerable questions declined
-        conf_set = np.array([answerable.prob(r["row"]) for r in
-                             _question_rows(sentence, sets[name]) if r["answerable"]])  # fmt: skip
+        conf_set = np.array(
+            [
+                answerable.prob(r["row"])
+                for r in _question_rows(sentence, sets[name])
+                if r["answerable"]
+            ]
+        )
         allowed = [t for t in grid if np.mean(conf_set < t) <= MAX_DECLINED]
         decline_below = min(decline_below, float(max(allowed)))
-    print(f"answer_at {answer_at:.3f} (balanced accuracy {best_ba:.3f}), decline_below "
-          f"{decline_below:.3f}")  # fmt: skip
+    print(
+        f"answer_at {answer_at:.3f} (balanced accuracy {best_ba:.3f}), decline_below "
+        f"{decline_below:.3f}"
+    )
     for t, ba in curve[::10]:
-        print(f"  confidence {t:.2f}: balanced accuracy {ba:.3f}, answerable answered right "
-              f"{np.mean(conf[right] >= t):.1%}, unanswerable declined "
-              f"{np.mean(conf[unans] < t):.1%}")  # fmt: skip
+        print(
+            f"  confidence {t:.2f}: balanced accuracy {ba:.3f}, answerable answered right "
+            f"{np.mean(conf[right] >= t):.1%}, unanswerable declined "
+            f"{np.mean(conf[unans] < t):.1%}"
+        )
 
     from qa.evaluation.metrics import percentile
 
@@ -301,42 +349,77 @@ def main(argv: Sequence[str] | None = None) -> int:
         texts = []
         for q in answerable_qs:
             probs = [sentence.prob(r) for r in q["rows"]]
-            chosen = pick_sentences(q["query"], q["texts"], probs, max_sentences=3,
-                                    max_words=40, extra_ratio=ratio)  # fmt: skip
+            chosen = pick_sentences(
+                q["query"], q["texts"], probs, max_sentences=3, max_words=40, extra_ratio=ratio
+            )
             texts.append(" ".join(q["texts"][i] for i in chosen))
-        sweep.append({
-            "ratio": ratio,
-            "contains": round(float(np.mean([contains_answer(t, q["answers"]) for t, q in
-                                             zip(texts, answerable_qs, strict=True)])), 4),
-            "median_words": percentile([len(t.split()) for t in texts], 50),
-        })  # fmt: skip
-        print(f"  extra_ratio {ratio}: answer holds a gold answer {sweep[-1]['contains']:.1%}, "
-              f"median {sweep[-1]['median_words']} words")  # fmt: skip
+        sweep.append(
+            {
+                "ratio": ratio,
+                "contains": round(
+                    float(
+                        np.mean(
+                            [
+                                contains_answer(t, q["answers"])
+                                for t, q in zip(texts, answerable_qs, strict=True)
+                            ]
+                        )
+                    ),
+                    4,
+                ),
+                "median_words": percentile([len(t.split()) for t in texts], 50),
+            }
+        )
+        print(
+            f"  extra_ratio {ratio}: answer holds a gold answer {sweep[-1]['contains']:.1%}, "
+            f"median {sweep[-1]['median_words']} words"
+        )
     fits = [s for s in sweep if s["median_words"] <= 40] or sweep
     extra_ratio = max(fits, key=lambda s: s["contains"])["ratio"]
 
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                            capture_output=True, text=True, check=False).stdout.strip()  # fmt: skip
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
     model = RankerModel(
-        sentence=sentence, answerable=answerable, answer_at=answer_at,
+        sentence=sentence,
+        answerable=answerable,
+        answer_at=answer_at,
         decline_below=decline_below,
         about={
-            "fitted": datetime.now(UTC).isoformat(timespec="seconds"), "commit": commit,
+            "fitted": datetime.now(UTC).isoformat(timespec="seconds"),
+            "commit": commit,
             "script": "bench/fit_ranker.py",
             "data": {k: len(v) for k, v in sets.items()},
             "gold_sentence_word_overlap_median": overlap,
-            "sentence_ranker": sentence_report, "answerability": answerable_report,
+            "sentence_ranker": sentence_report,
+            "answerability": answerable_report,
             "answer_at_balanced_accuracy": round(best_ba, 4),
             "max_answerable_declined": MAX_DECLINED,
             "curve": {
-                "columns": ["confidence", "balanced accuracy", "answerable answered right",
-                            "unanswerable declined"],
-                "rows": [[t, round(ba, 4), round(float(np.mean(conf[right] >= t)), 4),
-                          round(float(np.mean(conf[unans] < t)), 4)] for t, ba in curve[::4]],
+                "columns": [
+                    "confidence",
+                    "balanced accuracy",
+                    "answerable answered right",
+                    "unanswerable declined",
+                ],
+                "rows": [
+                    [
+                        t,
+                        round(ba, 4),
+                        round(float(np.mean(conf[right] >= t)), 4),
+                        round(float(np.mean(conf[unans] < t)), 4),
+                    ]
+                    for t, ba in curve[::4]
+                ],
             },
-            "extra_ratio": extra_ratio, "extra_ratio_sweep": sweep,
+            "extra_ratio": extra_ratio,
+            "extra_ratio_sweep": sweep,
         },
-    )  # fmt: skip
+    )
     args.out.write_text(json.dumps(model.to_dict(), indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
     return 0

@@ -24,11 +24,15 @@ from qa.store.embeddings import stay_offline
 ROOT = Path(__file__).resolve().parent.parent
 SETS = {
     "seed": (ROOT / "seeds", ROOT / "tests" / "data" / "seed_questions.jsonl"),
-    "squad2": (ROOT / "data/eval/squad2-dev-500/docs.jsonl",
-               ROOT / "data/eval/squad2-dev-500/questions.jsonl"),
-    "hotpotqa": (ROOT / "data/eval/hotpotqa-dev-500/docs.jsonl",
-                 ROOT / "data/eval/hotpotqa-dev-500/questions.jsonl"),
-}  # fmt: skip
+    "squad2": (
+        ROOT / "data/eval/squad2-dev-500/docs.jsonl",
+        ROOT / "data/eval/squad2-dev-500/questions.jsonl",
+    ),
+    "hotpotqa": (
+        ROOT / "data/eval/hotpotqa-dev-500/docs.jsonl",
+        ROOT / "data/eval/hotpotqa-dev-500/questions.jsonl",
+    ),
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -44,9 +48,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings.from_env()
     for name in args.sets:
         docs_path, questions = SETS[name]
-        run = run_eval(questions, settings, docs=load_corpus([docs_path]),
-                       llm=f"llamacpp:{args.gguf.resolve()}",
-                       limit=None if name == "seed" else args.limit)  # fmt: skip
+        run = run_eval(
+            questions,
+            settings,
+            docs=load_corpus([docs_path]),
+            llm=f"llamacpp:{args.gguf.resolve()}",
+            limit=None if name == "seed" else args.limit,
+        )
         write_report(run, args.out / name)
         asked = len(run.systems[0].results)
         print(f"\n### {name} ({asked} questions, model {args.gguf.name})\n")

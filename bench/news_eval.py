@@ -37,16 +37,26 @@ from tests.news_site import BOILERPLATE, STORIES, news_site
 ROOT = Path(__file__).resolve().parent.parent
 
 QUESTIONS = ROOT / "tests" / "data" / "news_date_questions.jsonl"
-FERRY_QUESTIONS = ["How much did the ferry strike cost Northlink?",
-                   "What pay rise did the Northlink ferry workers accept?",
-                   "When will ferry sailings return to the normal timetable?"]  # fmt: skip
+FERRY_QUESTIONS = [
+    "How much did the ferry strike cost Northlink?",
+    "What pay rise did the Northlink ferry workers accept?",
+    "When will ferry sailings return to the normal timetable?",
+]
 # The page of tests/ingest/test_loaders.py: a plain document, no article markup.
-PLAIN_PAGE = ("<!DOCTYPE html><html><head><title>Quarterly Report</title></head><body>"
-              "<nav>Home | About</nav><h1>Main Heading</h1><p>First paragraph spans two source "
-              "lines.</p><p>Second <b>bold</b> paragraph.<br>After a break.</p>"
-              "<ul><li>one</li><li>two</li></ul><footer>Copyright footer</footer></body></html>")
-PLAIN_PARTS = ("Main Heading", "First paragraph", "Second bold paragraph", "After a break",
-               "one", "two")  # fmt: skip
+PLAIN_PAGE = (
+    "<!DOCTYPE html><html><head><title>Quarterly Report</title></head><body>"
+    "<nav>Home | About</nav><h1>Main Heading</h1><p>First paragraph spans two source "
+    "lines.</p><p>Second <b>bold</b> paragraph.<br>After a break.</p>"
+    "<ul><li>one</li><li>two</li></ul><footer>Copyright footer</footer></body></html>"
+)
+PLAIN_PARTS = (
+    "Main Heading",
+    "First paragraph",
+    "Second bold paragraph",
+    "After a break",
+    "one",
+    "two",
+)
 
 
 @contextmanager
@@ -58,9 +68,14 @@ def build(tmp: Path, emb: LocalEmbeddings) -> Iterator[tuple[QA, dict[str, str]]
         qa = scratch.qa
         with news_site(tmp / "site") as (base, _), make_client(qa.settings) as client:
             urls = [f"{base}/{s.path}" for s in STORIES if s.markup != "none"]
-            report = ingest_links([*urls, f"{base}/council-report.pdf"], qa.store,
-                                  emb.count_tokens, qa.settings, client,
-                                  feeds=[f"{base}/feed.xml"])  # fmt: skip
+            report = ingest_links(
+                [*urls, f"{base}/council-report.pdf"],
+                qa.store,
+                emb.count_tokens,
+                qa.settings,
+                client,
+                feeds=[f"{base}/feed.xml"],
+            )
         print(f"ingest: {report.summary()}")
         for line in report.lines():
             print(f"  {line}")
@@ -73,8 +88,11 @@ def date_table(qa: QA, stories: dict[str, str]) -> None:
     scores = {name: [0, 0, 0, 0] for name in names}
     for row in rows:
         with_dates = qa.ask(row["question"], as_of=row["as_of"])
-        passages = fold_passages(qa.retriever.search(row["question"], 2 * qa.settings.top_k),
-                                 qa.settings.top_k, qa.settings.fold_similarity)  # fmt: skip
+        passages = fold_passages(
+            qa.retriever.search(row["question"], 2 * qa.settings.top_k),
+            qa.settings.top_k,
+            qa.settings.fold_similarity,
+        )
         without = qa.answerer.answer(row["question"], row["question"], passages)
         for name, answer in zip(names, (with_dates, without), strict=True):
             first = answer.citations[0].source if answer.citations else ""
@@ -85,8 +103,10 @@ def date_table(qa: QA, stories: dict[str, str]) -> None:
             got[2] += any(a in answer.text for a in row["answers"])
             got[3] += answer.status == "not_found"
     n = len(rows)
-    print(f"\n| {n} date questions | first passage from the right story | answer cites it "
-          "first | answer holds the expected answer | declined |")
+    print(
+        f"\n| {n} date questions | first passage from the right story | answer cites it "
+        "first | answer holds the expected answer | declined |"
+    )
     print("|---|---|---|---|---|")
     for name, got in scores.items():
         print(f"| {name} | " + " | ".join(f"{x}/{n} ({x / n:.0%})" for x in got) + " |")
@@ -119,16 +139,21 @@ def fold_table(qa: QA, stories: dict[str, str]) -> None:
         return len(x & y) / len(x | y) if x | y else 0.0
 
     measures = {
-        "MinHash of word 3-shingles (datasketch, 128 permutations)":
-            lambda a, b: similarity(sketches[a], sketches[b]),
+        "MinHash of word 3-shingles (datasketch, 128 permutations)": lambda a, b: similarity(
+            sketches[a], sketches[b]
+        ),
         "exact Jaccard of word 3-shingles": exact,
         "rapidfuzz ratio": lambda a, b: fuzz.ratio(a, b) / 100,
         "rapidfuzz token_set_ratio": lambda a, b: fuzz.token_set_ratio(a, b) / 100,
-    }  # fmt: skip
-    print(f"\n{len(chunks)} chunks, {len(pairs)} pairs of different documents, "
-          f"{sum(label)} of them the same story\n")
-    print("| measure | best F1 | at | lowest same-story | highest other | µs a pair |\n"
-          "|---|---|---|---|---|---|")  # fmt: skip
+    }
+    print(
+        f"\n{len(chunks)} chunks, {len(pairs)} pairs of different documents, "
+        f"{sum(label)} of them the same story\n"
+    )
+    print(
+        "| measure | best F1 | at | lowest same-story | highest other | µs a pair |\n"
+        "|---|---|---|---|---|---|"
+    )
     for name, fn in measures.items():
         t0 = time.perf_counter()
         scored = [(fn(a[1], b[1]), y) for (a, b), y in zip(pairs, label, strict=True)]
@@ -136,8 +161,9 @@ def fold_table(qa: QA, stories: dict[str, str]) -> None:
         f1, t, low, high = _best_f1(scored)
         print(f"| {name} | {f1:.2f} | {t:.2f} | {low:.2f} | {high:.2f} | {us:.0f} |")
     k = qa.settings.top_k
-    print(f"\n| question | stories in the top {k}, not folded | folded | also in |\n"
-          "|---|---|---|---|")  # fmt: skip
+    print(
+        f"\n| question | stories in the top {k}, not folded | folded | also in |\n|---|---|---|---|"
+    )
     for q in FERRY_QUESTIONS:
         plain = qa.retriever.search(q, k)
         folded = qa.ask(q).passages
@@ -150,12 +176,16 @@ def fold_table(qa: QA, stories: dict[str, str]) -> None:
 def extraction_table(site: Path) -> None:
     from ingest.web import extract_html
 
-    print("\n| page | extraction | story paragraphs kept | boilerplate lines kept |\n"
-          "|---|---|---|---|")  # fmt: skip
+    print(
+        "\n| page | extraction | story paragraphs kept | boilerplate lines kept |\n"
+        "|---|---|---|---|"
+    )
     for s in STORIES:
         markup = (site / s.path).read_text(encoding="utf-8")
-        for name, text in (("trafilatura", extract_html(markup)[0]),
-                           ("hand-written", html_to_text(markup)[0])):  # fmt: skip
+        for name, text in (
+            ("trafilatura", extract_html(markup)[0]),
+            ("hand-written", html_to_text(markup)[0]),
+        ):
             kept = sum(p in text for p in s.paragraphs)
             junk = sum(b in text for b in BOILERPLATE)
             print(f"| {s.path} | {name} | {kept}/{len(s.paragraphs)} | {junk}/{len(BOILERPLATE)} |")
@@ -166,8 +196,10 @@ def extraction_table(site: Path) -> None:
     for name, got in (("trafilatura", text), ("hand-written", html_to_text(PLAIN_PAGE)[0])):
         kept = sum(x in got for x in PLAIN_PARTS)
         junk = sum(x in got for x in ("Home | About", "Copyright footer"))
-        print(f"| the plain page of tests/ingest/test_loaders.py | {name} | "
-              f"{kept}/{len(PLAIN_PARTS)} | {junk}/2 |")
+        print(
+            f"| the plain page of tests/ingest/test_loaders.py | {name} | "
+            f"{kept}/{len(PLAIN_PARTS)} | {junk}/2 |"
+        )
 
 
 def main() -> None:

@@ -53,6 +53,13 @@ def ingest_links(
     a link that cannot be used is in the report's `skipped`, and the others are still added."""
     stored = store.doc_states()
     docs, skipped, unchanged = fetch_links(urls, feeds, client, settings, stored.__contains__)
-    report = ingest_documents(docs, store, count_tokens, settings, skipped=skipped,
-                              progress=False, on_progress=on_progress)  # fmt: skip
+    report = ingest_documents(
+        docs,
+        store,
+        count_tokens,
+        settings,
+        skipped=skipped,
+        progress=False,
+        on_progress=on_progress,
+    )
     return replace(report, unchanged=report.unchanged + len(unchanged))

@@ -1,8 +1,8 @@
 """cited-qa: question answering over documents, every answer backed by verbatim cited passages.
 
-    from qa import QA
-    answer = QA.from_settings().ask("Where will the summit take place?")
-    print(answer.text, answer.citations[0].quote)
+from qa import QA
+answer = QA.from_settings().ask("Where will the summit take place?")
+print(answer.text, answer.citations[0].quote)
 """
 
 from qa.answering.answer_text import NOT_FOUND_TEXT

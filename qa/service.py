@@ -53,8 +53,13 @@ def default_answerer(settings: Settings, embeddings: Embeddings) -> Answerer:
     model = make_chat_model(parse_llm_spec(settings.llm), settings)
     # About 3 characters a token; room for the instructions and the answer.
     prompt_chars = max(2000, (settings.llm_context - settings.llm_max_tokens - 500) * 3)
-    return LLMAnswerer(model, embeddings, min_support=settings.min_support,
-                       extractive=extractive, max_prompt_chars=prompt_chars)  # fmt: skip
+    return LLMAnswerer(
+        model,
+        embeddings,
+        min_support=settings.min_support,
+        extractive=extractive,
+        max_prompt_chars=prompt_chars,
+    )
 
 
 class QA:
@@ -76,18 +81,25 @@ class QA:
         self.store = store
         self.embeddings = embeddings
         self.retriever = ChunkRetriever(
-            store=store, embeddings=embeddings, k=self.settings.top_k,
+            store=store,
+            embeddings=embeddings,
+            k=self.settings.top_k,
             mode=self.settings.retrieval,
-        )  # fmt: skip
+        )
         self.answerer = answerer or default_answerer(self.settings, embeddings)
         # An answerer that rewrites follow-ups (one with a language model) makes the queries.
-        rewrite: QueryRewriter = (self.answerer.rewrite_query
-                                  if isinstance(self.answerer, RewritesQueries) else condense_query)
+        rewrite: QueryRewriter = (
+            self.answerer.rewrite_query
+            if isinstance(self.answerer, RewritesQueries)
+            else condense_query
+        )
         self.chain: Runnable[str | QAInput, Answer] = build_chain(
-            self.retriever, self.answerer, max_question_chars=self.settings.max_question_chars,
+            self.retriever,
+            self.answerer,
+            max_question_chars=self.settings.max_question_chars,
             rewrite=rewrite,
             fold_similarity=self.settings.fold_similarity,
-        )  # fmt: skip
+        )
 
     @classmethod
     def from_settings(
@@ -107,8 +119,12 @@ class QA:
         return cls(store.with_embeddings(embeddings), embeddings, settings=settings)
 
     @staticmethod
-    def _input(question: str, history: Sequence[str | Answer], k: int | None,
-               dates: Mapping[str, str | dt.date | None]) -> QAInput:  # fmt: skip
+    def _input(
+        question: str,
+        history: Sequence[str | Answer],
+        k: int | None,
+        dates: Mapping[str, str | dt.date | None],
+    ) -> QAInput:
         inp: QAInput = {"question": question, "history": list(history)}
         if k is not None:
             inp["k"] = k

@@ -51,8 +51,14 @@ _CAPITALISED = re.compile(r"(?<![\w'])[A-Z][\w'\-]*")
 def answer_type(question: str) -> str | None:
     """The kind of answer `question` asks for: number, duration, date, time, person, place, None."""
     q = normalize(question).lower()
-    kinds = (("duration", _Q_DURATION), ("number", _Q_NUMBER), ("date", _Q_DATE),
-             ("time", _Q_TIME), ("person", _Q_PERSON), ("place", _Q_PLACE))  # fmt: skip
+    kinds = (
+        ("duration", _Q_DURATION),
+        ("number", _Q_NUMBER),
+        ("date", _Q_DATE),
+        ("time", _Q_TIME),
+        ("person", _Q_PERSON),
+        ("place", _Q_PLACE),
+    )
     return next((kind for kind, pattern in kinds if pattern.search(q)), None)
 
 
@@ -77,29 +83,40 @@ _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _SHORT = {
     "date": re.compile(
         rf"\b{_MONTH}\s+\d{{1,2}}(?:,?\s+\d{{4}})?|\b\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?|"
-        rf"\b{_MONTH}\s+\d{{4}}|\b(?:1\d{{3}}|20\d{{2}})s?\b", re.IGNORECASE),
+        rf"\b{_MONTH}\s+\d{{4}}|\b(?:1\d{{3}}|20\d{{2}})s?\b",
+        re.IGNORECASE,
+    ),
     "number": re.compile(
         r"(?:[$€£]\s?)?\b\d[\d,.]*(?:\s*(?:%|percent|per cent|million|billion|thousand|"
         r"trillion))?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
         r"twenty|thirty|forty|fifty|hundred|dozen)(?:[\s-]+(?:hundred|thousand|million|"
-        r"billion))*\b", re.IGNORECASE),
-}  # fmt: skip
+        r"billion))*\b",
+        re.IGNORECASE,
+    ),
+}
 _SHORT["time"] = re.compile(
     _SHORT["date"].pattern + r"|\b(?:next|last|this)\s+(?:week|month|year|spring|summer|"
     r"autumn|fall|winter)\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
-    r"today|yesterday|tomorrow)\b", re.IGNORECASE)  # fmt: skip
+    r"today|yesterday|tomorrow)\b",
+    re.IGNORECASE,
+)
 _SHORT["duration"] = re.compile(
     _SHORT["number"].pattern + r"(?:\s+(?:days?|weeks?|months?|years?|hours?|minutes?|"
-    r"decades?|centuries))?", re.IGNORECASE)  # fmt: skip
-_NAME = re.compile(r"(?<![\w'’])[A-Z][\w'’.\-]*(?:(?:\s+|\s+(?:of|de|la|van|von|al|bin)\s+)"
-                   r"[A-Z][\w'’.\-]*)*")  # fmt: skip
+    r"decades?|centuries))?",
+    re.IGNORECASE,
+)
+_NAME = re.compile(
+    r"(?<![\w'’])[A-Z][\w'’.\-]*(?:(?:\s+|\s+(?:of|de|la|van|von|al|bin)\s+)"
+    r"[A-Z][\w'’.\-]*)*"
+)
 _YEAR = re.compile(r"\b(?:1\d{3}|20\d{2})\b")
 # "Who is Bonnie Glaser?" asks for a description, not a name.
 _DEFINITION = re.compile(
     r"\W*(?i:who|what)\s+(?i:is|was|are|were)\s+[A-Z][\w'’\-]*(\s+[A-Z]\S*)*\W*$"
 )
-_PLACE_CUE = re.compile(r"\b(?:in|at|to|from|near|inside|outside|across)\s+(?:the\s+)?$",
-                        re.IGNORECASE)  # fmt: skip
+_PLACE_CUE = re.compile(
+    r"\b(?:in|at|to|from|near|inside|outside|across)\s+(?:the\s+)?$", re.IGNORECASE
+)
 
 
 def asks_short(question: str) -> bool:
@@ -129,8 +146,11 @@ def short_answer(question: str, sentence: str) -> str | None:
     q_words = {stem(w.lower()) for w in re.findall(r"[\w'’]+", normalize(question))}
     names = []
     for m in _NAME.finditer(sentence):
-        words = [w for w in m.group().split() if stem(normalize(w).lower().strip(".")) not in
-                 q_words | STOPWORDS]  # fmt: skip
+        words = [
+            w
+            for w in m.group().split()
+            if stem(normalize(w).lower().strip(".")) not in q_words | STOPWORDS
+        ]
         if not words or (m.start() == 0 and len(m.group().split()) == 1):
             continue  # the question's own names, or a sentence's capitalised first word
         names.append(m)

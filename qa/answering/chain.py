@@ -147,9 +147,11 @@ class AnswerStep(Runnable[dict[str, Any], Answer]):
         return self._call_with_config(self._answer, input, config)
 
     def transform(
-        self, input: Iterator[dict[str, Any]], config: RunnableConfig | None = None,
+        self,
+        input: Iterator[dict[str, Any]],
+        config: RunnableConfig | None = None,
         **kwargs: Any,
-    ) -> Iterator[Any]:  # fmt: skip
+    ) -> Iterator[Any]:
         """Text pieces (`str`), then the `Answer`."""
         yield from self._transform_stream_with_config(input, self._pieces, config)
 
@@ -216,8 +218,7 @@ def build_chain(
         if not passages and relative is not None:  # nothing then: prefer, don't require
             window = explicit
             passages = search(state, window)
-        return {**state, "passages": passages, "window": window or None,
-                "t1": time.perf_counter()}  # fmt: skip
+        return {**state, "passages": passages, "window": window or None, "t1": time.perf_counter()}
 
     chain = (
         RunnableLambda(prepare, name="prepare")

@@ -130,15 +130,15 @@ class ExtractiveAnswerer:
         self.model = model or RankerModel.load()
         self.answer_at = self.model.answer_at if answer_at is None else answer_at
         self.decline_below = (
-            min(self.model.decline_below, self.answer_at) if decline_below is None
+            min(self.model.decline_below, self.answer_at)
+            if decline_below is None
             else decline_below
-        )  # fmt: skip
+        )
         self.max_sentences = max_sentences
         self.max_words = max_words
         self.extra_ratio = (
-            float(self.model.about.get("extra_ratio", 0.5)) if extra_ratio is None
-            else extra_ratio
-        )  # fmt: skip
+            float(self.model.about.get("extra_ratio", 0.5)) if extra_ratio is None else extra_ratio
+        )
         self.cache_size = cache_size
         self._cache: OrderedDict[str, list[float]] = OrderedDict()
         self._lock = threading.Lock()
@@ -205,9 +205,10 @@ class ExtractiveAnswerer:
                 "supplies": float(kind is not None and supplies(kind, t, q_words)),
                 "ent": len(q_caps & caps) / len(q_caps) if q_caps else 0.0,
                 "num": len(q_figures & set(_FIGURE.findall(text))) / len(q_figures)
-                if q_figures else 0.0,
+                if q_figures
+                else 0.0,
                 "words": math.log1p(len(t.split())),
-            }  # fmt: skip
+            }
             out.append((p, s, e, t, row))
         return out
 
@@ -229,10 +230,13 @@ class ExtractiveAnswerer:
     def pick(self, query: str, ranked: Sequence[ScoredSentence]) -> list[ScoredSentence]:
         """The best sentence, and up to two more that add question words (see the class)."""
         chosen = pick_sentences(
-            query, [s.text for s in ranked], [s.score for s in ranked],
-            max_sentences=self.max_sentences, max_words=self.max_words,
+            query,
+            [s.text for s in ranked],
+            [s.score for s in ranked],
+            max_sentences=self.max_sentences,
+            max_words=self.max_words,
             extra_ratio=self.extra_ratio,
-        )  # fmt: skip
+        )
         return [ranked[i] for i in chosen]
 
     def answer(self, question: str, query: str, passages: Sequence[Passage]) -> Answer:
@@ -259,8 +263,14 @@ class ExtractiveAnswerer:
         confidence = round(self.confidence(ranked), 4)
         status = status or self.status_of(confidence) if ranked else "not_found"
         if status == "not_found":
-            return Answer(question=question, text=NOT_FOUND_TEXT, status="not_found",
-                          query=query, passages=tuple(passages), score=confidence)  # fmt: skip
+            return Answer(
+                question=question,
+                text=NOT_FOUND_TEXT,
+                status="not_found",
+                query=query,
+                passages=tuple(passages),
+                score=confidence,
+            )
         citations = []
         parts = []
         picked = self.pick(query, ranked) if status == "answered" else [ranked[0]]
@@ -271,7 +281,12 @@ class ExtractiveAnswerer:
         if status == "uncertain":
             text = uncertain(text)
         return Answer(
-            question=question, text=text, status=status,
-            citations=tuple(citations), query=query, passages=tuple(passages), score=confidence,
+            question=question,
+            text=text,
+            status=status,
+            citations=tuple(citations),
+            query=query,
+            passages=tuple(passages),
+            score=confidence,
             short=short_answer(question, picked[0].text),
-        )  # fmt: skip
+        )

@@ -27,8 +27,17 @@ __all__ = [
 ]
 
 
-_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10,
-            "fourteen": 14, "thirty": 30}  # fmt: skip
+_NUMBERS = {
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "ten": 10,
+    "fourteen": 14,
+    "thirty": 30,
+}
 _N = r"(\d{1,3}|" + "|".join(_NUMBERS) + r")"
 
 
@@ -43,8 +52,9 @@ def parse_day(value: str | dt.date | None, what: str = "date") -> dt.date | None
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise ConfigError(f"{what} {value!r} is not a date: use YYYY-MM-DD, e.g. 2025-10-29"
-                          ) from None  # fmt: skip
+        raise ConfigError(
+            f"{what} {value!r} is not a date: use YYYY-MM-DD, e.g. 2025-10-29"
+        ) from None
 
 
 def as_date(text: str | None) -> dt.date | None:
@@ -93,21 +103,29 @@ def _last_n(m: re.Match[str], d: dt.date) -> tuple[dt.date, dt.date]:
 _Rule = Callable[[re.Match[str], dt.date], tuple[dt.date | None, dt.date]]
 # First match wins; each gives (since, until) for the as-of date d.
 _RULES: tuple[tuple[re.Pattern[str], _Rule], ...] = tuple(
-    (re.compile(pattern, re.IGNORECASE), rule) for pattern, rule in (
+    (re.compile(pattern, re.IGNORECASE), rule)
+    for pattern, rule in (
         (rf"\b(?:past|last|previous) (?P<n>{_N}) (?P<unit>days?|weeks?)\b", _last_n),
         (r"\b(?:today|tonight|this (?:morning|afternoon|evening))\b", lambda m, d: (d, d)),
         (r"\byesterday\b", lambda m, d: (d - dt.timedelta(1), d - dt.timedelta(1))),
-        (r"\b(?:last|previous) week\b", lambda m, d: (_week_start(d) - dt.timedelta(7),
-                                                      _week_start(d) - dt.timedelta(1))),
+        (
+            r"\b(?:last|previous) week\b",
+            lambda m, d: (_week_start(d) - dt.timedelta(7), _week_start(d) - dt.timedelta(1)),
+        ),
         (r"\bpast week\b", lambda m, d: (d - dt.timedelta(6), d)),
         (r"\b(?:this|current) week\b", lambda m, d: (_week_start(d), d)),
-        (r"\b(?:last|previous) month\b", lambda m, d: (
-            _month_start(_month_start(d) - dt.timedelta(1)), _month_start(d) - dt.timedelta(1))),
+        (
+            r"\b(?:last|previous) month\b",
+            lambda m, d: (
+                _month_start(_month_start(d) - dt.timedelta(1)),
+                _month_start(d) - dt.timedelta(1),
+            ),
+        ),
         (r"\b(?:this|current) month\b", lambda m, d: (_month_start(d), d)),
         (r"\blast year\b", lambda m, d: (dt.date(d.year - 1, 1, 1), dt.date(d.year - 1, 12, 31))),
         (r"\b(?:this year|year to date)\b", lambda m, d: (dt.date(d.year, 1, 1), d)),
     )
-)  # fmt: skip
+)
 _LATEST = re.compile(r"\b(?:latest|most recent|newest|recently|lately|last time)\b", re.IGNORECASE)
 
 

@@ -56,8 +56,9 @@ def sketch(text: str) -> object:
     """The MinHash of `text`'s shingles (a `datasketch.MinHash`)."""
     from datasketch import MinHash
 
-    mh = MinHash(num_perm=_PERMUTATIONS, seed=_SEED, permutations=_permutations(),
-                 scheme="affine32")
+    mh = MinHash(
+        num_perm=_PERMUTATIONS, seed=_SEED, permutations=_permutations(), scheme="affine32"
+    )
     mh.update_batch([s.encode("utf-8") for s in shingles(text)])
     return mh
 
@@ -76,9 +77,16 @@ def fold_passages(passages: Sequence[Passage], k: int, threshold: float) -> list
     sketches: list[object] = []
     for p in passages:
         mh = sketch(p.chunk.text)
-        home = next((i for i, q in enumerate(kept) if q.chunk.doc_id != p.chunk.doc_id
-                     and p.chunk.doc_id not in {d.doc_id for d in q.duplicates}
-                     and similarity(sketches[i], mh) >= threshold), None)  # fmt: skip
+        home = next(
+            (
+                i
+                for i, q in enumerate(kept)
+                if q.chunk.doc_id != p.chunk.doc_id
+                and p.chunk.doc_id not in {d.doc_id for d in q.duplicates}
+                and similarity(sketches[i], mh) >= threshold
+            ),
+            None,
+        )
         if home is not None:
             kept[home] = replace(kept[home], duplicates=(*kept[home].duplicates, p.chunk))
         elif len(kept) < k:

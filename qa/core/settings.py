@@ -106,38 +106,52 @@ class Settings(BaseSettings):
 
     persist_dir: UserPath = Field(default_factory=default_persist_dir)
     chroma_url: str | None = None
-    collection: Annotated[str, _rule(
-        _COLLECTION_RE.match, "invalid collection name {value!r}: use 3-512 characters of "
-        "letters, digits, '.', '_' or '-'",
-    )] = "cited-qa"
+    collection: Annotated[
+        str,
+        _rule(
+            _COLLECTION_RE.match,
+            "invalid collection name {value!r}: use 3-512 characters of "
+            "letters, digits, '.', '_' or '-'",
+        ),
+    ] = "cited-qa"
     # chosen for HotpotQA's recall@k with hybrid retrieval (see the README)
-    top_k: Annotated[int, _rule(
-        _between(MIN_TOP_K, MAX_TOP_K), _EITHER.format(name="{name}", lo=MIN_TOP_K, hi=MAX_TOP_K)
-    )] = 6
+    top_k: Annotated[
+        int,
+        _rule(
+            _between(MIN_TOP_K, MAX_TOP_K),
+            _EITHER.format(name="{name}", lo=MIN_TOP_K, hi=MAX_TOP_K),
+        ),
+    ] = 6
     retrieval: Literal["hybrid", "dense"] = "hybrid"  # "dense": cosine similarity alone
     # The answer's confidence at or above which it answers, and below which it declines
     # (between the two: `uncertain`); None: the values fitted with the ranker
     # (qa/answering/ranker.json, see the README, "Abstaining").
-    min_score: Annotated[float | None, _rule(
-        _between(0.0, 1.0), "{name} must be between 0 and 1, got {value}" + _FIX
-    )] = None
-    decline_score: Annotated[float | None, _rule(
-        _between(0.0, 1.0), "{name} must be between 0 and 1, got {value}" + _FIX
-    )] = None
-    max_question_chars: Annotated[int, _rule(
-        lambda v: v >= 1, "{name} must be positive, got {value}"
-    )] = MAX_QUESTION_CHARS
-    chunk_tokens: Annotated[int, _rule(
-        _between(16, MODEL_MAX_TOKENS), f"{{name}} must be between 16 and {MODEL_MAX_TOKENS} "
-        f"(the model reads {MODEL_WINDOW} word pieces), got {{value}}",
-    )] = 200
+    min_score: Annotated[
+        float | None,
+        _rule(_between(0.0, 1.0), "{name} must be between 0 and 1, got {value}" + _FIX),
+    ] = None
+    decline_score: Annotated[
+        float | None,
+        _rule(_between(0.0, 1.0), "{name} must be between 0 and 1, got {value}" + _FIX),
+    ] = None
+    max_question_chars: Annotated[
+        int, _rule(lambda v: v >= 1, "{name} must be positive, got {value}")
+    ] = MAX_QUESTION_CHARS
+    chunk_tokens: Annotated[
+        int,
+        _rule(
+            _between(16, MODEL_MAX_TOKENS),
+            f"{{name}} must be between 16 and {MODEL_MAX_TOKENS} "
+            f"(the model reads {MODEL_WINDOW} word pieces), got {{value}}",
+        ),
+    ] = 200
     chunk_overlap_tokens: int = 48  # in [0, chunk_tokens)
-    embed_batch_size: Annotated[int, _rule(
-        _between(1, 1024), _EITHER.format(name="{name}", lo=1, hi=1024)
-    )] = 32
-    max_file_mb: Annotated[float, _rule(
-        _positive, "{name} must be positive, got {value}"
-    )] = MAX_FILE_MB
+    embed_batch_size: Annotated[
+        int, _rule(_between(1, 1024), _EITHER.format(name="{name}", lo=1, hi=1024))
+    ] = 32
+    max_file_mb: Annotated[float, _rule(_positive, "{name} must be positive, got {value}")] = (
+        MAX_FILE_MB
+    )
     eval_dir: UserPath = Path("eval-report")
     upload_dir: UserPath | None = None  # default: `uploads/` beside `persist_dir`
     feedback_path: UserPath | None = None  # default: `feedback.jsonl` beside `persist_dir`
@@ -146,54 +160,68 @@ class Settings(BaseSettings):
     eval_questions: UserPath = Path("tests/data/seed_questions.jsonl")
     eval_docs: UserPath = Path("seeds")
     llm: str | None = None  # e.g. llamacpp:/path/model.gguf; unset: the extractive answerer
-    llm_timeout: Annotated[float, _rule(  # seconds for the model to answer
-        _positive, "{name} must be a positive number of seconds, got {value}"
-    )] = 60.0
-    llm_max_tokens: Annotated[int, _rule(
-        _between(1, 8192), _EITHER.format(name="{name}", lo=1, hi=8192)
-    )] = 256
-    llm_context: Annotated[int, _rule(  # llamacpp: the context window in tokens
-        _between(512, 131072), "{name} must be between 512 and 131072 tokens, got {value}"
-    )] = 4096
+    llm_timeout: Annotated[
+        float,
+        _rule(  # seconds for the model to answer
+            _positive, "{name} must be a positive number of seconds, got {value}"
+        ),
+    ] = 60.0
+    llm_max_tokens: Annotated[
+        int, _rule(_between(1, 8192), _EITHER.format(name="{name}", lo=1, hi=8192))
+    ] = 256
+    llm_context: Annotated[
+        int,
+        _rule(  # llamacpp: the context window in tokens
+            _between(512, 131072), "{name} must be between 512 and 131072 tokens, got {value}"
+        ),
+    ] = 4096
     llm_api_key: str | None = Field(default=None, repr=False)
     # CPU threads of one embedding call (torch), set when the model loads; unset: torch's own
     # (one per core), and 1 for the HTTP API, whose requests already run in parallel.
-    cpu_threads: Annotated[int | None, _rule(
-        _between(1, 256), _EITHER.format(name="{name}", lo=1, hi=256)
-    )] = None
+    cpu_threads: Annotated[
+        int | None, _rule(_between(1, 256), _EITHER.format(name="{name}", lo=1, hi=256))
+    ] = None
     # Sentences of written answers whose support is below this are unsupported; chosen with
     # bench/calibrate_support.py (see the README, "Written answers from a language model").
     min_support: Share = DEFAULT_MIN_SUPPORT
     # The HTTP API (`qa serve`): a key every request must send as `Authorization: Bearer KEY`,
     # the browser origins allowed to call it (none: no CORS headers), the largest request body,
     # the host names it answers to besides loopback ones (e.g. behind a reverse proxy).
-    api_key: Annotated[str | None, _rule(
-        _HEADER_SAFE.match, "QA_API_KEY must be visible ASCII characters without spaces (it is "
-        "sent in an HTTP header); make one with `python -c 'import secrets; "
-        "print(secrets.token_urlsafe(32))'`",
-    )] = Field(default=None, repr=False)
+    api_key: Annotated[
+        str | None,
+        _rule(
+            _HEADER_SAFE.match,
+            "QA_API_KEY must be visible ASCII characters without spaces (it is "
+            "sent in an HTTP header); make one with `python -c 'import secrets; "
+            "print(secrets.token_urlsafe(32))'`",
+        ),
+    ] = Field(default=None, repr=False)
     cors_origins: Annotated[tuple[str, ...], BeforeValidator(_comma_separated)] = ()
-    max_body_mb: Annotated[float, _rule(
-        _positive, "{name} must be positive, got {value}"
-    )] = 50.0
+    max_body_mb: Annotated[float, _rule(_positive, "{name} must be positive, got {value}")] = 50.0
     allowed_hosts: Annotated[tuple[str, ...], BeforeValidator(_comma_separated)] = ()
     # Ingesting links and feeds: seconds a whole page may take, its largest size, redirects.
-    fetch_timeout: Annotated[float, _rule(
-        lambda v: math.isfinite(v) and 0 < v <= 600,
-        "{name} must be between 0 and 600 seconds, got {value}" + _FIX,
-    )] = 20.0
-    max_fetch_mb: Annotated[float, _rule(
-        _positive, "{name} must be positive, got {value}" + _FIX
-    )] = 10.0
-    max_redirects: Annotated[int, _rule(
-        _between(0, 20), _EITHER.format(name="{name}", lo=0, hi=20) + _FIX
-    )] = 5
+    fetch_timeout: Annotated[
+        float,
+        _rule(
+            lambda v: math.isfinite(v) and 0 < v <= 600,
+            "{name} must be between 0 and 600 seconds, got {value}" + _FIX,
+        ),
+    ] = 20.0
+    max_fetch_mb: Annotated[
+        float, _rule(_positive, "{name} must be positive, got {value}" + _FIX)
+    ] = 10.0
+    max_redirects: Annotated[
+        int, _rule(_between(0, 20), _EITHER.format(name="{name}", lo=0, hi=20) + _FIX)
+    ] = 5
     # Passages this similar (0-1, see qa.core.duplicates) to a better-ranked one of another
     # document are folded into it at answer time ("also in"); 1 folds only identical ones.
-    fold_similarity: Annotated[float, _rule(
-        lambda v: math.isfinite(v) and 0 < v <= 1,
-        "{name} must be above 0 and at most 1, got {value}" + _FIX,
-    )] = DEFAULT_FOLD_SIMILARITY
+    fold_similarity: Annotated[
+        float,
+        _rule(
+            lambda v: math.isfinite(v) and 0 < v <= 1,
+            "{name} must be above 0 and at most 1, got {value}" + _FIX,
+        ),
+    ] = DEFAULT_FOLD_SIMILARITY
 
     def __init__(self, **values: Any) -> None:
         try:

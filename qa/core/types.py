@@ -104,8 +104,9 @@ class OtherSource:
     @classmethod
     def of(cls, chunk: Chunk) -> OtherSource:
         """The source of `chunk`."""
-        return cls(chunk.doc_id, chunk.source, chunk.title, chunk.site, chunk.published,
-                   chunk.chunk_id)  # fmt: skip
+        return cls(
+            chunk.doc_id, chunk.source, chunk.title, chunk.site, chunk.published, chunk.chunk_id
+        )
 
     def label(self) -> str:
         """`site or title, date (source)`: how "also in" names it."""
@@ -134,16 +135,28 @@ class Citation:
     also_in: tuple[OtherSource, ...] = ()  # near-duplicates of the passage, folded into it
 
     @classmethod
-    def of(cls, n: int, passage: Passage, quote: str, start: int, end: int,
-           **extra: Any) -> Citation:  # fmt: skip
+    def of(
+        cls, n: int, passage: Passage, quote: str, start: int, end: int, **extra: Any
+    ) -> Citation:
         """Citation `n` of `quote` (`start`:`end` in its document) from `passage`."""
         c = passage.chunk
         return cls(
-            n=n, doc_id=c.doc_id, source=c.source, title=c.title, published=c.published,
-            chunk_id=c.chunk_id, text=c.text, quote=quote, start=start, end=end,
-            score=round(passage.score, 4), site=c.site, page=c.page,
-            also_in=tuple(OtherSource.of(d) for d in passage.duplicates), **extra,
-        )  # fmt: skip
+            n=n,
+            doc_id=c.doc_id,
+            source=c.source,
+            title=c.title,
+            published=c.published,
+            chunk_id=c.chunk_id,
+            text=c.text,
+            quote=quote,
+            start=start,
+            end=end,
+            score=round(passage.score, 4),
+            site=c.site,
+            page=c.page,
+            also_in=tuple(OtherSource.of(d) for d in passage.duplicates),
+            **extra,
+        )
 
     def heading(self) -> str:
         """`[n] title (site), date, page p` (each part only when known): how text replies name
@@ -275,8 +288,16 @@ class DateWindow:
 
     def describe(self) -> str:
         """`from 2025-03-10 to 2025-03-12 ("this week", as of 2025-03-12)`."""
-        span = " ".join(p for p in (
-            f"from {self.since}" if self.since else "", f"to {self.until}" if self.until else "",
-        ) if p) or "any date"  # fmt: skip
+        span = (
+            " ".join(
+                p
+                for p in (
+                    f"from {self.since}" if self.since else "",
+                    f"to {self.until}" if self.until else "",
+                )
+                if p
+            )
+            or "any date"
+        )
         why = f' ("{self.phrase}", as of {self.as_of})' if self.phrase else ""
         return span + why

@@ -20,8 +20,15 @@ __all__ = ["BaselineQA"]
 class BaselineQA:
     """What most tutorials build; `ask` returns an `Answer` so it is scored like `QA`."""
 
-    def __init__(self, client: object, embeddings: Embeddings, docs: Sequence[SourceDocument],
-                 *, k: int = 4, collection: str = "baseline") -> None:  # fmt: skip
+    def __init__(
+        self,
+        client: object,
+        embeddings: Embeddings,
+        docs: Sequence[SourceDocument],
+        *,
+        k: int = 4,
+        collection: str = "baseline",
+    ) -> None:
         from langchain_chroma import Chroma
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
@@ -30,14 +37,22 @@ class BaselineQA:
             chunk_size=1000, chunk_overlap=200, add_start_index=True
         )
         chunks = splitter.split_documents(
-            [Document(page_content=d.text, metadata={"doc_id": d.doc_id, "source": d.source,
-                                                     "title": d.title}) for d in docs]
-        )  # fmt: skip
+            [
+                Document(
+                    page_content=d.text,
+                    metadata={"doc_id": d.doc_id, "source": d.source, "title": d.title},
+                )
+                for d in docs
+            ]
+        )
         self.n_chunks = len(chunks)
         self.store = Chroma.from_documents(
-            chunks, embedding=embeddings, client=client, collection_name=collection,
+            chunks,
+            embedding=embeddings,
+            client=client,
+            collection_name=collection,
             collection_configuration={"hnsw": {"space": "cosine"}},
-        )  # fmt: skip
+        )
 
     def ask(self, question: str, history: Sequence[object] = ()) -> Answer:
         """The top chunk as the answer, cited whole; history is ignored, as in the recipe."""
@@ -48,22 +63,42 @@ class BaselineQA:
             m = doc.metadata
             start = int(m["start_index"])
             chunk = Chunk(
-                chunk_id=str(doc.id), doc_id=m["doc_id"], source=m["source"], title=m["title"],
-                published=None, section=None, index=i, start=start,
-                end=start + len(doc.page_content), text=doc.page_content,
-            )  # fmt: skip
+                chunk_id=str(doc.id),
+                doc_id=m["doc_id"],
+                source=m["source"],
+                title=m["title"],
+                published=None,
+                section=None,
+                index=i,
+                start=start,
+                end=start + len(doc.page_content),
+                text=doc.page_content,
+            )
             passages.append(Passage(chunk, 1.0 - float(distance)))
         ms = (time.perf_counter() - t0) * 1000
         if not passages:
             return Answer(question=question, text="", status="not_found", query=question)
         top = passages[0].chunk
         citation = Citation(
-            n=1, doc_id=top.doc_id, source=top.source, title=top.title, published=None,
-            chunk_id=top.chunk_id, text=top.text, quote=top.text, start=top.start,
-            end=top.end, score=round(passages[0].score, 4),
-        )  # fmt: skip
+            n=1,
+            doc_id=top.doc_id,
+            source=top.source,
+            title=top.title,
+            published=None,
+            chunk_id=top.chunk_id,
+            text=top.text,
+            quote=top.text,
+            start=top.start,
+            end=top.end,
+            score=round(passages[0].score, 4),
+        )
         return Answer(
-            question=question, text=f"{top.text} [1]", status="answered",
-            citations=(citation,), query=question, passages=tuple(passages),
-            timings=Timings(retrieve_ms=ms, total_ms=ms), score=passages[0].score,
-        )  # fmt: skip
+            question=question,
+            text=f"{top.text} [1]",
+            status="answered",
+            citations=(citation,),
+            query=question,
+            passages=tuple(passages),
+            timings=Timings(retrieve_ms=ms, total_ms=ms),
+            score=passages[0].score,
+        )

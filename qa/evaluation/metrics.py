@@ -124,8 +124,9 @@ def threshold_sweep(
     points = []
     for i in range(steps + 1):
         t = i / steps
-        kept_right = sum(r and a and s >= t for s, a, r in zip(scores, answerable, right,
-                                                                strict=True))  # fmt: skip
+        kept_right = sum(
+            r and a and s >= t for s, a, r in zip(scores, answerable, right, strict=True)
+        )
         declined = [a for s, a in zip(scores, answerable, strict=True) if s < t]
         tp = sum(not a for a in declined)
         ar = kept_right / n_ans if n_ans else 0.0
@@ -133,6 +134,7 @@ def threshold_sweep(
         prec = tp / len(declined) if declined else 1.0
         f1 = 2 * prec * dec / (prec + dec) if prec + dec else 0.0
         parts = [x for x, n in ((ar, n_ans), (dec, n_un)) if n]
-        points.append(ThresholdPoint(t, ar, dec, sum(parts) / len(parts) if parts else 0.0,
-                                     prec, f1))  # fmt: skip
+        points.append(
+            ThresholdPoint(t, ar, dec, sum(parts) / len(parts) if parts else 0.0, prec, f1)
+        )
     return points

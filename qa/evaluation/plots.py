@@ -56,10 +56,15 @@ def write_plots(run: EvalRun, out: Path) -> list[Path]:
     ours = run.systems[0]
     fig, ax = plt.subplots(figsize=(7, 3.5))
     bins = [i / 40 for i in range(0, 61)]
-    ax.hist([r.score for r in ours.results if r.answerable], bins=bins, alpha=0.6,
-            label="answerable")  # fmt: skip
-    ax.hist([r.score for r in ours.results if not r.answerable], bins=bins, alpha=0.6,
-            label="unanswerable")  # fmt: skip
+    ax.hist(
+        [r.score for r in ours.results if r.answerable], bins=bins, alpha=0.6, label="answerable"
+    )
+    ax.hist(
+        [r.score for r in ours.results if not r.answerable],
+        bins=bins,
+        alpha=0.6,
+        label="unanswerable",
+    )
     threshold = run.settings.get("min_score")
     if threshold is not None:
         ax.axvline(float(threshold), color="black", linestyle="--", label="min_score")

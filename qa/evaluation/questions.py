@@ -43,7 +43,9 @@ def load_questions(path: Path | str) -> list[EvalQuestion]:
             turns = list(row.get("turns") or [row["question"]])
             out.append(
                 EvalQuestion(
-                    id=str(row["id"]), question=turns[-1], turns=tuple(turns[:-1]),
+                    id=str(row["id"]),
+                    question=turns[-1],
+                    turns=tuple(turns[:-1]),
                     answers=tuple(row.get("answers") or ()),
                     answerable=bool(row.get("answerable", True)),
                     evidence=row.get("evidence") or "",

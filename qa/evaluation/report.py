@@ -52,7 +52,8 @@ def summary_table(systems: tuple[SystemRun, ...]) -> str:
         lines.append(f"| {label} | {cells} |")
     ingest = " | ".join(
         f"{s.documents / s.ingest_seconds:.1f} docs/s, {s.chunks / s.ingest_seconds:.1f} chunks/s"
-        if s.ingest_seconds else "—"
+        if s.ingest_seconds
+        else "—"
         for s in systems
     )
     lines.append(f"| ingest throughput | {ingest} |")
@@ -63,13 +64,19 @@ def calibration_table(system: SystemRun) -> str:
     """What each `min_score` would give on the answers of `system` (answered with no threshold),
     as a Markdown table, then the best values by balanced accuracy and by decline F1."""
     results = system.results
-    points = threshold_sweep([r.score for r in results], [r.answerable for r in results],
-                             [r.right for r in results])  # fmt: skip
-    lines = ["| min_score | answerable answered right | unanswerable declined | "
-             "balanced accuracy | decline F1 |", "|---|---|---|---|---|"]  # fmt: skip
+    points = threshold_sweep(
+        [r.score for r in results], [r.answerable for r in results], [r.right for r in results]
+    )
+    lines = [
+        "| min_score | answerable answered right | unanswerable declined | "
+        "balanced accuracy | decline F1 |",
+        "|---|---|---|---|---|",
+    ]
     for p in points[::5]:
-        lines.append(f"| {p.threshold:.2f} | {p.answered_right:.1%} | {p.declined:.1%} | "
-                     f"{p.balanced:.3f} | {p.decline_f1:.3f} |")  # fmt: skip
+        lines.append(
+            f"| {p.threshold:.2f} | {p.answered_right:.1%} | {p.declined:.1%} | "
+            f"{p.balanced:.3f} | {p.decline_f1:.3f} |"
+        )
     best = max(points, key=lambda p: p.balanced)
     best_f1 = max(points, key=lambda p: p.decline_f1)
     lines.append(

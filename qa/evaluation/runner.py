@@ -34,10 +34,13 @@ class SystemRun:
         return {
             "name": self.name,
             "summary": self.summary,
-            "ingest": {"seconds": self.ingest_seconds, "chunks": self.chunks,
-                       "documents": self.documents},
+            "ingest": {
+                "seconds": self.ingest_seconds,
+                "chunks": self.chunks,
+                "documents": self.documents,
+            },
             "results": [r.to_dict() for r in self.results],
-        }  # fmt: skip
+        }
 
 
 @dataclass(frozen=True)
@@ -89,13 +92,19 @@ def _sources_of_store(qa: Any) -> dict[str, str]:
     return out
 
 
-def _ask_all(asker: Asker, questions: Sequence[EvalQuestion], sources: dict[str, str],
-             progress: bool | None, desc: str) -> list[Scored]:  # fmt: skip
+def _ask_all(
+    asker: Asker,
+    questions: Sequence[EvalQuestion],
+    sources: dict[str, str],
+    progress: bool | None,
+    desc: str,
+) -> list[Scored]:
     from tqdm.auto import tqdm
 
     results = []
-    for q in tqdm(questions, desc=desc, unit="q", disable=None if progress is None
-                  else not progress):  # fmt: skip
+    for q in tqdm(
+        questions, desc=desc, unit="q", disable=None if progress is None else not progress
+    ):
         t0 = time.perf_counter()
         answer = ask_question(asker, q)
         ms = (time.perf_counter() - t0) * 1000
@@ -131,8 +140,17 @@ def run_eval(
     through the stock LangChain recipe.
     """
     with ExitStack() as temporary:  # the temporary stores are removed at the end
-        return _run(questions_path, settings, temporary, docs=docs, embeddings=embeddings,
-                    baseline=baseline, llm=llm, limit=limit, progress=progress)
+        return _run(
+            questions_path,
+            settings,
+            temporary,
+            docs=docs,
+            embeddings=embeddings,
+            baseline=baseline,
+            llm=llm,
+            limit=limit,
+            progress=progress,
+        )
 
 
 def _run(
@@ -159,9 +177,10 @@ def _run(
     ingest_s, n_chunks, n_docs = 0.0, 0, 0
     if docs is not None:
         scratch = temporary.enter_context(
-            scratch_qa(docs, settings.with_(collection="eval"), embeddings=embeddings,
-                       progress=progress)
-        )  # fmt: skip
+            scratch_qa(
+                docs, settings.with_(collection="eval"), embeddings=embeddings, progress=progress
+            )
+        )
         qa, settings = scratch.qa, scratch.qa.settings
         ingest_s, n_chunks = scratch.ingest_seconds, scratch.report.chunks_embedded
         n_docs = len(docs)
@@ -177,8 +196,9 @@ def _run(
     if llm:
         with_llm = QA(qa.store, embeddings, settings=settings.with_(llm=llm))
         scored = _ask_all(with_llm, questions, sources, progress, "with LLM")
-        systems.append(SystemRun(_system_name(llm), tuple(scored), summarize(scored), 0.0,
-                                 n_chunks, n_docs))  # fmt: skip
+        systems.append(
+            SystemRun(_system_name(llm), tuple(scored), summarize(scored), 0.0, n_chunks, n_docs)
+        )
     if baseline:
         from qa.evaluation.baseline import BaselineQA
 
@@ -191,16 +211,27 @@ def _run(
         base = BaselineQA(client, embeddings, corpus)  # the stock recipe: top 4
         base_s = time.perf_counter() - t0
         scored = _ask_all(base, questions, sources, progress, "baseline")
-        systems.append(SystemRun("LangChain recipe", tuple(scored), summarize(scored), base_s,
-                                 base.n_chunks, len(corpus)))  # fmt: skip
+        systems.append(
+            SystemRun(
+                "LangChain recipe",
+                tuple(scored),
+                summarize(scored),
+                base_s,
+                base.n_chunks,
+                len(corpus),
+            )
+        )
     from qa.answering.ranker import RankerModel
 
     model = RankerModel.load()
     used = {
-        "top_k": settings.top_k, "retrieval": settings.retrieval,
+        "top_k": settings.top_k,
+        "retrieval": settings.retrieval,
         "min_score": model.answer_at if settings.min_score is None else settings.min_score,
-        "decline_score": (model.decline_below if settings.decline_score is None
-                          else settings.decline_score),
-        "min_support": settings.min_support, "llm": llm or settings.llm,
-    }  # fmt: skip
+        "decline_score": (
+            model.decline_below if settings.decline_score is None else settings.decline_score
+        ),
+        "min_support": settings.min_support,
+        "llm": llm or settings.llm,
+    }
     return EvalRun(str(questions_path), tuple(systems), used, started)

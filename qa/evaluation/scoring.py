@@ -22,7 +22,6 @@ from qa.evaluation.questions import EvalQuestion
 __all__ = ["Scored", "score_answer", "summarize"]
 
 
-
 @dataclass(frozen=True)
 class Scored:
     """The figures of one answered question."""
@@ -58,8 +57,10 @@ class Scored:
         """Answerable and answered from the right place; or unanswerable and declined."""
         if not self.answerable:
             return self.status == "not_found"
-        return self.status != "not_found" and self.first_citation_relevant and (
-            self.contains or not self.expected
+        return (
+            self.status != "not_found"
+            and self.first_citation_relevant
+            and (self.contains or not self.expected)
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -106,10 +107,16 @@ def score_answer(
     text = answer_text.without_markers(answer.text) if answer.status != "not_found" else ""
     first = answer.citations[0] if answer.citations else None
     return Scored(
-        id=q.id, question=q.question, answerable=q.answerable, status=answer.status,
-        answer=answer.text, expected=q.answers,
-        cited=first.quote if first else "", cited_source=first.source if first else "",
-        hit_rank=first_hit_rank(hits), recall_at_k=recall_k,
+        id=q.id,
+        question=q.question,
+        answerable=q.answerable,
+        status=answer.status,
+        answer=answer.text,
+        expected=q.answers,
+        cited=first.quote if first else "",
+        cited_source=first.source if first else "",
+        hit_rank=first_hit_rank(hits),
+        recall_at_k=recall_k,
         first_citation_relevant=bool(cite_hits and cite_hits[0]),
         contains=bool(text) and contains_answer(text, q.answers),
         em=exact_match(text, q.answers) if q.answers else 0.0,
@@ -119,12 +126,15 @@ def score_answer(
             sources.get(c.doc_id, "")[c.start : c.end] == c.quote for c in answer.citations
         ),
         citation_precision=sum(cite_hits) / len(cite_hits) if cite_hits else None,
-        citation_recall=cite_recall, score=answer.score, latency_ms=latency_ms,
-        short=answer.short, asks_short=answer_type(q.question) is not None,
+        citation_recall=cite_recall,
+        score=answer.score,
+        latency_ms=latency_ms,
+        short=answer.short,
+        asks_short=answer_type(q.question) is not None,
         short_f1=token_f1(answer.short, q.answers) if q.answers and answer.short else 0.0,
         sentences=answer_text.sentences(answer.text) if text else 0,
         supported_sentences=answer_text.backed_sentences(answer.text) if text else 0,
-    )  # fmt: skip
+    )
 
 
 def _mean(values: Sequence[float]) -> float:
@@ -163,8 +173,9 @@ def summarize(results: Sequence[Scored]) -> dict[str, float]:
         "uncertain_unanswerable": _mean([r.status == "uncertain" for r in unans]),
         "declined_or_uncertain": _mean([r.status in ("not_found", "uncertain") for r in unans]),
         "short_f1": _mean([r.short_f1 for r in ans if r.asks_short]),
-        "supported_share": (sum(r.supported_sentences for r in answered)
-                            / (sum(r.sentences for r in answered) or 1)),
+        "supported_share": (
+            sum(r.supported_sentences for r in answered) / (sum(r.sentences for r in answered) or 1)
+        ),
         "right": _mean([r.right for r in results]),
         "latency_p50_ms": percentile(latencies, 50),
         "latency_p95_ms": percentile(latencies, 95),

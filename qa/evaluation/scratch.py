@@ -55,7 +55,6 @@ def scratch_qa(
         embeddings = embeddings or load_embeddings(settings)
         store = open_store(settings, embeddings, create=True)
         t0 = time.perf_counter()
-        report = ingest_documents(docs, store, embeddings.count_tokens, settings,
-                                  progress=progress)  # fmt: skip
+        report = ingest_documents(docs, store, embeddings.count_tokens, settings, progress=progress)
         seconds = time.perf_counter() - t0
         yield Scratch(QA(store, embeddings, settings=settings), report, seconds)

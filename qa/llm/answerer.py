@@ -177,9 +177,9 @@ class LLMAnswerer:
         shown, cited, as `uncertain`, so the LLM path never refuses outright what the
         extractive answerer answers; where it is weak too (`uncertain`), it declines."""
         status = "uncertain" if extractive.status == "answered" else "not_found"
-        return self.extractive.from_ranked(extractive.question, extractive.query,
-                                           extractive.passages, list(ranked),
-                                           status=status)  # fmt: skip
+        return self.extractive.from_ranked(
+            extractive.question, extractive.query, extractive.passages, list(ranked), status=status
+        )
 
     def _relevant(self, sentence: ScoredSentence) -> bool:
         """Whether a sentence is about the question: its own confidence would not decline."""
@@ -193,8 +193,9 @@ class LLMAnswerer:
         keep.add(ranked[0].passage.chunk.chunk_id)
         shown, size = [], 0
         for p in passages:  # best first, within the model's context window
-            if p.chunk.chunk_id in keep and (not shown or size + len(p.chunk.text)
-                                             <= self.max_prompt_chars):  # fmt: skip
+            if p.chunk.chunk_id in keep and (
+                not shown or size + len(p.chunk.text) <= self.max_prompt_chars
+            ):
                 shown.append(p)
                 size += len(p.chunk.text)
         return shown
@@ -215,8 +216,13 @@ class LLMAnswerer:
         if refused:
             return self.refused(extractive, ranked)
         claims = split_claims(text, len(shown))
-        supports = check_claims(claims, shown, self.embeddings, min_support=self.min_support,
-                                sentence_vectors=self.extractive.sentence_vectors)  # fmt: skip
+        supports = check_claims(
+            claims,
+            shown,
+            self.embeddings,
+            min_support=self.min_support,
+            sentence_vectors=self.extractive.sentence_vectors,
+        )
         relevant = {(s.passage.chunk.doc_id, s.start, s.end): self._relevant(s) for s in ranked}
         citations: dict[tuple[str, int, int], Citation] = {}
         parts = []
@@ -224,8 +230,9 @@ class LLMAnswerer:
         for sup in supports:
             key = (sup.passage.chunk.doc_id, sup.start, sup.end) if sup.passage else None
             if key is not None and sup.supported and not relevant.get(key, False):
-                log.info("dropped a sentence backed by a passage off the question: %r",
-                         sup.claim.text)  # fmt: skip
+                log.info(
+                    "dropped a sentence backed by a passage off the question: %r", sup.claim.text
+                )
                 continue
             if key is None or not sup.supported:
                 parts.append(unsupported(sup.claim.text))
@@ -233,15 +240,22 @@ class LLMAnswerer:
             if key not in citations:
                 citations[key] = _citation(len(citations) + 1, sup)
             if short is None:  # the model's phrase where a quote holds it, else the usual rule
-                short = backed_phrase(phrase, sup.quote) or short_answer(
-                    extractive.question, sup.claim.text
-                ) or short_answer(extractive.question, sup.quote)  # fmt: skip
+                short = (
+                    backed_phrase(phrase, sup.quote)
+                    or short_answer(extractive.question, sup.claim.text)
+                    or short_answer(extractive.question, sup.quote)
+                )
             parts.append(cited(sup.claim.text, citations[key].n))
         if not citations:  # nothing the model wrote is backed: fall back to quoting
             return extractive
         status = "partial" if any(UNSUPPORTED in p for p in parts) else "answered"
-        return replace(extractive, text=" ".join(parts), status=status,
-                       citations=tuple(citations.values()), short=short)  # fmt: skip
+        return replace(
+            extractive,
+            text=" ".join(parts),
+            status=status,
+            citations=tuple(citations.values()),
+            short=short,
+        )
 
 
 def backed_phrase(phrase: str | None, quote: str) -> str | None:
@@ -251,8 +265,7 @@ def backed_phrase(phrase: str | None, quote: str) -> str | None:
     if not words:
         return None
     pattern = r"[\s\u00a0]+".join(
-        re.escape(w).replace("'", "['\u2018\u2019]").replace('"', '["\u201c\u201d]')
-        for w in words
+        re.escape(w).replace("'", "['\u2018\u2019]").replace('"', '["\u201c\u201d]') for w in words
     )
     m = re.search(rf"(?<!\w){pattern}(?!\w)", quote, re.IGNORECASE)
     return m.group() if m else None

@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 _HELD = re.compile("\ue000([^\ue001]*)\ue001")  # a marker, held in place while splitting
 _LEADING = re.compile("^(?:\\s*\ue000[^\ue001]*\ue001)+")
 _LIST_ITEM = re.compile(r"(?m)^[ \t]*(?:[-*\u2022]|\d{1,2}[.)])[ \t]+")
+
+
 @dataclass(frozen=True)
 class Claim:
     """One sentence of a written answer, its markers removed; `cited` are passage numbers."""
@@ -137,8 +139,19 @@ def check_claims(
     return out
 
 
-_NEGATION = {"not", "no", "never", "neither", "nor", "none", "nobody", "nothing", "without",
-             "cannot", "n't"}  # fmt: skip
+_NEGATION = {
+    "not",
+    "no",
+    "never",
+    "neither",
+    "nor",
+    "none",
+    "nobody",
+    "nothing",
+    "without",
+    "cannot",
+    "n't",
+}
 _FIGURE = re.compile(r"\d(?:[\d,.]*\d)?")
 _PROPER = re.compile(r"(?<=\s)[A-Z][\w'’\-]*")
 

@@ -1,7 +1,7 @@
 """Language models for the LLM answerer, chosen by one setting (`QA_LLM`, `--llm`).
 
-    llamacpp:/path/to/model.gguf                 a local GGUF file (the `llm` extra)
-    openai:http://127.0.0.1:8080/v1#model-name   any OpenAI-compatible server
+llamacpp:/path/to/model.gguf                 a local GGUF file (the `llm` extra)
+openai:http://127.0.0.1:8080/v1#model-name   any OpenAI-compatible server
 """
 
 from __future__ import annotations
@@ -106,15 +106,14 @@ class LlamaCppChat(BaseChatModel):
                 raise ConfigError(
                     "QA_LLM=llamacpp:… needs llama-cpp-python: pip install -e '.[llm]'"
                 ) from None
-            self._llama = Llama(model_path=self.model_path, n_ctx=self.n_ctx, seed=self.seed,
-                                verbose=False)  # fmt: skip
+            self._llama = Llama(
+                model_path=self.model_path, n_ctx=self.n_ctx, seed=self.seed, verbose=False
+            )
         return self._llama
 
     def _request(self, messages: list[BaseMessage], stop: list[str] | None) -> dict[str, Any]:
         return {
-            "messages": [
-                {"role": _ROLES.get(m.type, "user"), "content": m.text} for m in messages
-            ],
+            "messages": [{"role": _ROLES.get(m.type, "user"), "content": m.text} for m in messages],
             "max_tokens": self.max_tokens,
             "temperature": self.temperature,
             "stop": stop,
@@ -123,8 +122,10 @@ class LlamaCppChat(BaseChatModel):
     def _acquire(self) -> float:
         """Take the model (one generation at a time); returns the deadline of this answer."""
         if not self._lock.acquire(timeout=self.timeout):
-            raise LLMBusyError(f"the model {Path(self.model_path).name} stayed busy with other "
-                           f"questions for {self.timeout:g} s; try again")  # fmt: skip
+            raise LLMBusyError(
+                f"the model {Path(self.model_path).name} stayed busy with other "
+                f"questions for {self.timeout:g} s; try again"
+            )
         return time.monotonic() + self.timeout
 
     def _generate(
@@ -151,9 +152,11 @@ class LlamaCppChat(BaseChatModel):
             )
             for chunk in chunks:
                 if time.monotonic() > deadline:
-                    raise LLMError(f"the model {Path(self.model_path).name} did not finish in "
-                                   f"{self.timeout:g} s; raise QA_LLM_TIMEOUT or lower "
-                                   "QA_LLM_MAX_TOKENS")  # fmt: skip
+                    raise LLMError(
+                        f"the model {Path(self.model_path).name} did not finish in "
+                        f"{self.timeout:g} s; raise QA_LLM_TIMEOUT or lower "
+                        "QA_LLM_MAX_TOKENS"
+                    )
                 text = chunk["choices"][0]["delta"].get("content") or ""
                 if not text:
                     continue
@@ -162,8 +165,10 @@ class LlamaCppChat(BaseChatModel):
                     run_manager.on_llm_new_token(text, chunk=gen)
                 yield gen
         except ValueError as exc:  # llama.cpp: the prompt does not fit the context window
-            raise LLMError(f"the model {Path(self.model_path).name} refused the prompt: {exc} "
-                           "(lower QA_TOP_K or raise QA_LLM_CONTEXT)") from None  # fmt: skip
+            raise LLMError(
+                f"the model {Path(self.model_path).name} refused the prompt: {exc} "
+                "(lower QA_TOP_K or raise QA_LLM_CONTEXT)"
+            ) from None
         finally:
             self._lock.release()
 
@@ -173,8 +178,12 @@ def make_chat_model(spec: LLMSpec, settings: Settings) -> BaseChatModel:
     if spec.kind == "llamacpp":
         if importlib.util.find_spec("llama_cpp") is None:
             raise ConfigError("QA_LLM=llamacpp:… needs llama-cpp-python: pip install -e '.[llm]'")
-        return LlamaCppChat(model_path=spec.target, max_tokens=settings.llm_max_tokens,
-                            n_ctx=settings.llm_context, timeout=settings.llm_timeout)  # fmt: skip
+        return LlamaCppChat(
+            model_path=spec.target,
+            max_tokens=settings.llm_max_tokens,
+            n_ctx=settings.llm_context,
+            timeout=settings.llm_timeout,
+        )
     try:
         from langchain_openai import ChatOpenAI
     except ImportError:
@@ -226,9 +235,13 @@ def as_llm_error(exc: Exception, chat_model: BaseChatModel) -> LLMError:
     url = getattr(chat_model, "openai_api_base", None) or getattr(chat_model, "model_path", "")
     name = type(exc).__name__
     if _timed_out(exc):
-        return LLMError(f"the language model at {url} did not answer in time ({name}); raise "
-                        "QA_LLM_TIMEOUT, or use a smaller model")  # fmt: skip
+        return LLMError(
+            f"the language model at {url} did not answer in time ({name}); raise "
+            "QA_LLM_TIMEOUT, or use a smaller model"
+        )
     if _unreachable(exc):
-        return LLMError(f"cannot reach the language model server at {url} ({exc}); start it, or "
-                        "fix or unset QA_LLM")  # fmt: skip
+        return LLMError(
+            f"cannot reach the language model server at {url} ({exc}); start it, or "
+            "fix or unset QA_LLM"
+        )
     return LLMError(f"the language model at {url} failed: {name}: {exc}")

@@ -40,13 +40,16 @@ class LLMRewriter:
         fallback = condense_query(question, history)
         if fallback == question.strip():
             return fallback  # not a follow-up, or nothing to lean on
-        turns = "\n".join(f"Earlier question: {h.strip()}"
-                          for h in history[-HISTORY_TURNS:] if h.strip())  # fmt: skip
+        turns = "\n".join(
+            f"Earlier question: {h.strip()}" for h in history[-HISTORY_TURNS:] if h.strip()
+        )
         try:
-            reply = self.chat_model.invoke([
-                SystemMessage(REWRITE_PROMPT),
-                HumanMessage(f"{turns}\nLast question: {question.strip()}"),
-            ]).text  # fmt: skip
+            reply = self.chat_model.invoke(
+                [
+                    SystemMessage(REWRITE_PROMPT),
+                    HumanMessage(f"{turns}\nLast question: {question.strip()}"),
+                ]
+            ).text
         except Exception as exc:
             if isinstance(exc, LLMBusyError):
                 raise  # a model busy now is busy for the answer too: don't wait for it twice
@@ -57,7 +60,10 @@ class LLMRewriter:
         rewritten = lines[0].removeprefix("Last question:").strip().strip('"') if lines else ""
         own = set(content_words(question))
         kept = own & set(content_words(rewritten))
-        if (not rewritten.endswith("?") or len(rewritten) > self.max_chars
-                or len(kept) < len(own) / 2):  # fmt: skip
+        if (
+            not rewritten.endswith("?")
+            or len(rewritten) > self.max_chars
+            or len(kept) < len(own) / 2
+        ):
             return fallback
         return rewritten

@@ -101,8 +101,14 @@ class ChunkStore:
         create: bool = False,
     ) -> ChunkStore:
         """`open` the configured collection, its BM25 index and texts where settings keep them."""
-        return cls.open(client, settings.collection, embeddings, create=create,
-                        lexical_dir=settings.lexical_dir, texts_dir=settings.texts_dir)
+        return cls.open(
+            client,
+            settings.collection,
+            embeddings,
+            create=create,
+            lexical_dir=settings.lexical_dir,
+            texts_dir=settings.texts_dir,
+        )
 
     def with_embeddings(self, embeddings: Embeddings) -> ChunkStore:
         """The same store (client, collection, BM25 index, texts) with an embedding model."""
@@ -142,8 +148,12 @@ class ChunkStore:
         offset = 0
         while True:
             with reachable():
-                page = self.collection().get(where=where, include=list(include),  # type: ignore[arg-type]
-                                             limit=_PAGE, offset=offset)
+                page = self.collection().get(
+                    where=where,
+                    include=list(include),  # type: ignore[arg-type]
+                    limit=_PAGE,
+                    offset=offset,
+                )
             ids = page["ids"]
             docs = page["documents"] or [""] * len(ids)
             metas = page["metadatas"] or [{}] * len(ids)
@@ -215,8 +225,10 @@ class ChunkStore:
 
     def _embeddings(self) -> Embeddings:
         if self.embeddings is None:
-            raise TypeError(f"the store {self._name!r} was opened without an embedding model: "
-                            "pass one to ChunkStore.open to add chunks")
+            raise TypeError(
+                f"the store {self._name!r} was opened without an embedding model: "
+                "pass one to ChunkStore.open to add chunks"
+            )
         return self.embeddings
 
     def add(self, chunks: Sequence[Chunk], doc_chunks: Sequence[int], ingested_at: str) -> None:
@@ -233,8 +245,12 @@ class ChunkStore:
         metadatas = [record_metadata(c, n, ingested_at) for c, n in pairs]
         collection = self.collection()
         with reachable():
-            collection.upsert(ids=[c.chunk_id for c in chunks], embeddings=vectors,  # type: ignore[arg-type]
-                              documents=texts, metadatas=metadatas)
+            collection.upsert(
+                ids=[c.chunk_id for c in chunks],
+                embeddings=vectors,  # type: ignore[arg-type]
+                documents=texts,
+                metadatas=metadatas,
+            )
         self._changed()
 
     def delete(self, chunk_ids: Sequence[str]) -> None:
@@ -293,9 +309,11 @@ class ChunkStore:
             return self.lexical.search(query, k)
         assert window is not None
         return self.lexical.search(
-            query, k, since=day_number(window.since) if window.since else None,
+            query,
+            k,
+            since=day_number(window.since) if window.since else None,
             until=day_number(window.until) if window.until else None,
-        )  # fmt: skip
+        )
 
     def refresh_lexical(self) -> None:
         """Bring the BM25 index in step with the collection: kept if current, else loaded from

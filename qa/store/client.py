@@ -65,9 +65,11 @@ def open_client(settings: Settings, *, create: bool = False) -> ClientAPI:
             ) from None
         try:
             return chromadb.HttpClient(
-                host=url.hostname, port=port, ssl=url.scheme == "https",
+                host=url.hostname,
+                port=port,
+                ssl=url.scheme == "https",
                 settings=_chroma_settings(),
-            )  # fmt: skip
+            )
         except Exception as exc:
             raise StoreUnavailableError(
                 f"cannot reach the Chroma server at {settings.chroma_url} ({exc}); start it with "

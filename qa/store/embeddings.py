@@ -22,7 +22,6 @@ __all__ = [
 ]
 
 
-
 # What keeps the Hugging Face libraries from asking a hub, or drawing bars for loading weights.
 _OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
 

@@ -14,8 +14,18 @@ from qa.core.types import Answer
 __all__ = ["FeedbackLog", "Vote", "read_feedback"]
 
 Vote = Literal["up", "down"]
-_CITATION_FIELDS = ("n", "doc_id", "source", "title", "published", "chunk_id", "quote", "start",
-                    "end", "score")  # fmt: skip
+_CITATION_FIELDS = (
+    "n",
+    "doc_id",
+    "source",
+    "title",
+    "published",
+    "chunk_id",
+    "quote",
+    "start",
+    "end",
+    "score",
+)
 
 
 class FeedbackLog:

@@ -86,8 +86,12 @@ class LexicalIndex:
                 return
             rows = list(read_all())
             ids = [i for i, _, _ in rows]
-            self._built = _Built(version, tuple(ids), _index(ids, [t for _, t, _ in rows]),
-                                 tuple(d for *_, d in rows))  # fmt: skip
+            self._built = _Built(
+                version,
+                tuple(ids),
+                _index(ids, [t for _, t, _ in rows]),
+                tuple(d for *_, d in rows),
+            )
             self._save(self._built)
 
     def search(

@@ -74,8 +74,9 @@ def sse_events(lines: Iterator[str]) -> Iterator[tuple[str | None, str]]:
         yield name, "\n".join(data)
 
 
-def read_stream(client: httpx.Client, path: str, body: dict[str, Any]) -> list[tuple[str | None,
-                                                                                    Any]]:
+def read_stream(
+    client: httpx.Client, path: str, body: dict[str, Any]
+) -> list[tuple[str | None, Any]]:
     """POST `body` and read the whole event stream, each event's data parsed as JSON."""
     with client.stream("POST", path, json=body) as r:
         assert r.status_code == 200, r.read()

@@ -39,8 +39,16 @@ TEXT = "It may rain today. The summit will meet in Singapore. Leaders like rain.
 
 def _passage(offset: int = 100) -> Passage:
     chunk = Chunk(
-        chunk_id="c1", doc_id="d1", source="s.txt", title="T", published=None, section=None,
-        index=0, start=offset, end=offset + len(TEXT), text=TEXT,
+        chunk_id="c1",
+        doc_id="d1",
+        source="s.txt",
+        title="T",
+        published=None,
+        section=None,
+        index=0,
+        start=offset,
+        end=offset + len(TEXT),
+        text=TEXT,
     )
     return Passage(chunk, 0.5)
 
@@ -96,21 +104,41 @@ def test_overlapping_passages_do_not_repeat_a_sentence() -> None:
 def test_features_take_the_answer_type_from_the_current_question_of_a_follow_up() -> None:
     # The condensed query puts the current question first; its "where" must decide the type,
     # not the earlier "why" question that follows it.
-    place = Chunk(chunk_id="p", doc_id="d", source="s", title="T", published=None, section=None,
-                  index=0, start=0, end=20, text="They will meet soon.")  # fmt: skip
+    place = Chunk(
+        chunk_id="p",
+        doc_id="d",
+        source="s",
+        title="T",
+        published=None,
+        section=None,
+        index=0,
+        start=0,
+        end=20,
+        text="They will meet soon.",
+    )
     answerer = _answerer()
-    (*_, led), = answerer.features("Where will they meet? Why meet?", [Passage(place, 0.5)])
-    (*_, trailed), = answerer.features("Why meet? Where will they meet?", [Passage(place, 0.5)])
+    ((*_, led),) = answerer.features("Where will they meet? Why meet?", [Passage(place, 0.5)])
+    ((*_, trailed),) = answerer.features("Why meet? Where will they meet?", [Passage(place, 0.5)])
     assert (led["asks"], led["supplies"]) == (1.0, 0.0)  # asks for a place; none in it
     assert trailed["asks"] == 0.0
 
 
 def test_features_of_a_sentence() -> None:
-    chunk = Chunk(chunk_id="p", doc_id="d", source="s", title="T", published=None, section=None,
-                  index=0, start=0, end=46, text="In 2020 Xi met Trump. The summit met in rain.")
+    chunk = Chunk(
+        chunk_id="p",
+        doc_id="d",
+        source="s",
+        title="T",
+        published=None,
+        section=None,
+        index=0,
+        start=0,
+        end=46,
+        text="In 2020 Xi met Trump. The summit met in rain.",
+    )
     (*_, first), (*_, second) = _answerer().features(
         "When did Xi meet Trump in 2020?", [Passage(chunk, 0.7, lexical=0.25)]
-    )  # fmt: skip
+    )
     assert set(first) == set(FEATURES)
     assert (first["ent"], first["num"], first["pdense"], first["plex"]) == (1.0, 1.0, 0.7, 0.25)
     assert first["supplies"] == 1.0 and second["ent"] == 0.0
@@ -119,13 +147,31 @@ def test_features_of_a_sentence() -> None:
 
 def test_a_second_sentence_joins_when_it_adds_question_words() -> None:
     texts = ["The summit is in Singapore.", "Leaders meet next week.", "Singapore is hot."]
-    both = pick_sentences("Where and when will leaders meet at the summit?", texts,
-                          [0.9, 0.6, 0.5], max_sentences=3, max_words=40, extra_ratio=0.5)
+    both = pick_sentences(
+        "Where and when will leaders meet at the summit?",
+        texts,
+        [0.9, 0.6, 0.5],
+        max_sentences=3,
+        max_words=40,
+        extra_ratio=0.5,
+    )
     assert both == [0, 1]  # the third adds no question word
-    assert pick_sentences("Where and when will leaders meet at the summit?", texts,
-                          [0.9, 0.6, 0.5], max_sentences=3, max_words=40, extra_ratio=0.8) == [0]
-    assert pick_sentences("Where and when will leaders meet at the summit?", texts,
-                          [0.9, 0.6, 0.5], max_sentences=3, max_words=8, extra_ratio=0.5) == [0]
+    assert pick_sentences(
+        "Where and when will leaders meet at the summit?",
+        texts,
+        [0.9, 0.6, 0.5],
+        max_sentences=3,
+        max_words=40,
+        extra_ratio=0.8,
+    ) == [0]
+    assert pick_sentences(
+        "Where and when will leaders meet at the summit?",
+        texts,
+        [0.9, 0.6, 0.5],
+        max_sentences=3,
+        max_words=8,
+        extra_ratio=0.5,
+    ) == [0]
     assert pick_sentences("q", [], [], max_sentences=3, max_words=40, extra_ratio=0.5) == []
 
 

@@ -82,8 +82,9 @@ def test_only_the_recent_history_is_read_and_it_has_the_question_limit() -> None
     old = "x" * 5000  # too long, but too old to be read
     chain.invoke({"question": "And he?", "history": [old, " Who? ", "", "What now?", "  "]})
     assert seen == [["Who?", "What now?"]]
-    with pytest.raises(QuestionError, match="an earlier question is 21 characters long; the "
-                       "limit is 20 "):  # fmt: skip
+    with pytest.raises(
+        QuestionError, match="an earlier question is 21 characters long; the limit is 20 "
+    ):
         chain.invoke({"question": "And he?", "history": ["x" * 21, "Who?"]})
 
 

@@ -70,9 +70,15 @@ def test_llm_rewriter_makes_follow_ups_stand_alone() -> None:
 
 @pytest.mark.parametrize(
     "reply",
-    ["", "   \n", "?!", "x" * 400 + "?", "The summit will take place on July 22 at the South Pole.",
-     "Who is the president of Ukraine?"],  # an answer, not a rewrite; the question's words lost
-)  # fmt: skip
+    [
+        "",
+        "   \n",
+        "?!",
+        "x" * 400 + "?",
+        "The summit will take place on July 22 at the South Pole.",
+        "Who is the president of Ukraine?",
+    ],  # an answer, not a rewrite; the question's words lost
+)
 def test_llm_rewriter_falls_back_on_a_useless_reply(reply: str) -> None:
     from qa.llm.rewriter import LLMRewriter
 

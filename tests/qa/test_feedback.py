@@ -12,12 +12,26 @@ from qa import Answer, Citation, ConfigError, Settings
 from qa.store.feedback import FeedbackLog, read_feedback
 
 CITATION = Citation(
-    n=1, doc_id="d1", source="/docs/a.txt", title="A", published="2025-10-29", chunk_id="c1",
-    text="Long passage text. The summit is in Singapore.", quote="The summit is in Singapore.",
-    start=19, end=46, score=0.61,
-)  # fmt: skip
-ANSWER = Answer(question="Where?", text="The summit is in Singapore. [1]", status="answered",
-                citations=(CITATION,), query="Where?", score=0.7)  # fmt: skip
+    n=1,
+    doc_id="d1",
+    source="/docs/a.txt",
+    title="A",
+    published="2025-10-29",
+    chunk_id="c1",
+    text="Long passage text. The summit is in Singapore.",
+    quote="The summit is in Singapore.",
+    start=19,
+    end=46,
+    score=0.61,
+)
+ANSWER = Answer(
+    question="Where?",
+    text="The summit is in Singapore. [1]",
+    status="answered",
+    citations=(CITATION,),
+    query="Where?",
+    score=0.7,
+)
 
 
 def test_votes_are_appended_as_json_lines(tmp_path: Path) -> None:
@@ -28,18 +42,29 @@ def test_votes_are_appended_as_json_lines(tmp_path: Path) -> None:
     first, second = read_feedback(path)
     assert first["vote"] == "up" and second["vote"] is None and first["turn"] == "t1"
     assert first["question"] == "Where?" and first["answer"] == ANSWER.text
-    assert first["citations"] == [{
-        "n": 1, "doc_id": "d1", "source": "/docs/a.txt", "title": "A",
-        "published": "2025-10-29", "chunk_id": "c1", "quote": "The summit is in Singapore.",
-        "start": 19, "end": 46, "score": 0.61,
-    }]  # fmt: skip
+    assert first["citations"] == [
+        {
+            "n": 1,
+            "doc_id": "d1",
+            "source": "/docs/a.txt",
+            "title": "A",
+            "published": "2025-10-29",
+            "chunk_id": "c1",
+            "quote": "The summit is in Singapore.",
+            "start": 19,
+            "end": 46,
+            "score": 0.61,
+        }
+    ]
     assert first["time"].endswith("+00:00")
 
 
 def test_concurrent_votes_write_whole_lines(tmp_path: Path) -> None:
     log = FeedbackLog(tmp_path / "f.jsonl")
-    threads = [threading.Thread(target=lambda: [log.record(ANSWER, "down") for _ in range(50)])
-               for _ in range(4)]  # fmt: skip
+    threads = [
+        threading.Thread(target=lambda: [log.record(ANSWER, "down") for _ in range(50)])
+        for _ in range(4)
+    ]
     for t in threads:
         t.start()
     for t in threads:

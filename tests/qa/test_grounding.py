@@ -13,9 +13,18 @@ from tests.qa.test_answerers import BagOfWords
 
 
 def _passage(text: str, doc: str = "d1", start: int = 0) -> Passage:
-    chunk = Chunk(chunk_id=f"c-{doc}", doc_id=doc, source=f"{doc}.txt", title=doc.upper(),
-                  published=None, section=None, index=0, start=start, end=start + len(text),
-                  text=text)  # fmt: skip
+    chunk = Chunk(
+        chunk_id=f"c-{doc}",
+        doc_id=doc,
+        source=f"{doc}.txt",
+        title=doc.upper(),
+        published=None,
+        section=None,
+        index=0,
+        start=start,
+        end=start + len(text),
+        text=text,
+    )
     return Passage(chunk, 0.5)
 
 
@@ -46,8 +55,10 @@ def test_claims_find_their_verbatim_support_in_the_cited_passage() -> None:
     claims = [Claim("The summit meets in Singapore.", (2,)), Claim("Weather is bad.", (2,))]
     best, wrong_cite = check_claims(claims, passages, BagOfWords(), min_support=0.5)
     assert best.supported and best.quote == "The summit will meet in Singapore."
-    assert (best.start, best.end) == (100 + text.index(best.quote), 100 + text.index(best.quote)
-                                      + len(best.quote))  # fmt: skip
+    assert (best.start, best.end) == (
+        100 + text.index(best.quote),
+        100 + text.index(best.quote) + len(best.quote),
+    )
     assert not wrong_cite.supported  # it cites passage 2, which does not say so
     (uncited,) = check_claims([Claim("Weather is bad.")], passages, BagOfWords(), min_support=0.5)
     assert uncited.supported and uncited.passage is passages[0]  # searched in all passages
@@ -55,11 +66,15 @@ def test_claims_find_their_verbatim_support_in_the_cited_passage() -> None:
 
 @pytest.mark.slow
 def test_support_with_the_real_model(embeddings) -> None:
-    text = ("The Trump–Xi summit, expected to take place next week in Singapore, will mark the "
-            "first face-to-face meeting between the two leaders since 2020.")  # fmt: skip
+    text = (
+        "The Trump–Xi summit, expected to take place next week in Singapore, will mark the "
+        "first face-to-face meeting between the two leaders since 2020."
+    )
     passages = [_passage(text)]
-    claims = [Claim("The summit will be held in Singapore.", (1,)),
-              Claim("It will be in Paris and broadcast on the moon.", (1,))]  # fmt: skip
+    claims = [
+        Claim("The summit will be held in Singapore.", (1,)),
+        Claim("It will be in Paris and broadcast on the moon.", (1,)),
+    ]
     good, bad = check_claims(claims, passages, embeddings, min_support=0.5)
     assert good.supported and good.score > bad.score + 0.2
     assert not bad.supported

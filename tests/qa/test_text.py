@@ -5,7 +5,7 @@ from tests.conftest import SEED_FILE
 
 
 def test_normalize_folds_nbsp_and_curly_quotes() -> None:
-    assert normalize("China\u2019s \u201cendless\u00a0wars\u201d\n") == "China's \"endless wars\""
+    assert normalize("China\u2019s \u201cendless\u00a0wars\u201d\n") == 'China\'s "endless wars"'
 
 
 def test_normalize_applies_nfkc() -> None:

@@ -29,14 +29,17 @@ def show_report(folder: Path) -> None:
         if (folder / png).is_file():
             st.image(str(folder / png))
     ours = data["systems"][0]["results"]
-    failures = sorted((r for r in ours if not r["right"]),
-                      key=lambda r: (r["status"] == "not_found", -r["score"]))  # fmt: skip
+    failures = sorted(
+        (r for r in ours if not r["right"]), key=lambda r: (r["status"] == "not_found", -r["score"])
+    )
     st.subheader(f"Worst failures ({len(failures)} in all)")
     for r in failures[:10]:
         with st.expander(f"{r['id']}: {r['question']}"):
             expected = "; ".join(r["expected"]) if r["answerable"] else "(decline)"
-            st.text(f"expected: {expected}\nanswered ({r['status']}, score {r['score']:.2f}):"
-                    f"\n{r['answer']}")  # fmt: skip
+            st.text(
+                f"expected: {expected}\nanswered ({r['status']}, score {r['score']:.2f}):"
+                f"\n{r['answer']}"
+            )
 
 
 def main() -> None:
@@ -47,31 +50,40 @@ def main() -> None:
         st.subheader("Run a small eval")
         n = st.slider("questions", 5, 48, 12)
         run = st.button("Run", type="primary")
-        st.caption(f"{settings.eval_questions} over {settings.eval_docs} "
-                   "(QA_EVAL_QUESTIONS, QA_EVAL_DOCS)")  # fmt: skip
+        st.caption(
+            f"{settings.eval_questions} over {settings.eval_docs} (QA_EVAL_QUESTIONS, QA_EVAL_DOCS)"
+        )
     missing = [p for p in (settings.eval_questions, settings.eval_docs) if not p.exists()]
     if run and missing:
-        st.error(f"not found: {', '.join(map(str, missing))}; set QA_EVAL_QUESTIONS to a question "
-                 "set (.jsonl) and QA_EVAL_DOCS to its documents")  # fmt: skip
+        st.error(
+            f"not found: {', '.join(map(str, missing))}; set QA_EVAL_QUESTIONS to a question "
+            "set (.jsonl) and QA_EVAL_DOCS to its documents"
+        )
     elif run:
         from qa.evaluation.report import write_report
         from qa.evaluation.runner import load_corpus, run_eval
 
         try:
             with st.spinner(f"Answering {n} questions…"):
-                result = run_eval(settings.eval_questions, settings,
-                                  docs=load_corpus([settings.eval_docs]),
-                                  embeddings=load_embeddings(settings.embed_batch_size,
-                                                             settings.cpu_threads),
-                                  baseline=True, limit=n, progress=False)  # fmt: skip
+                result = run_eval(
+                    settings.eval_questions,
+                    settings,
+                    docs=load_corpus([settings.eval_docs]),
+                    embeddings=load_embeddings(settings.embed_batch_size, settings.cpu_threads),
+                    baseline=True,
+                    limit=n,
+                    progress=False,
+                )
                 write_report(result, folder)
         except (QAError, OSError) as exc:
             st.error(str(exc))
     if (folder / "report.json").is_file():
         show_report(folder)
     else:
-        st.info(f"No report in {folder} yet: run one from the sidebar, or "
-                "`qa eval tests/data/seed_questions.jsonl --docs seeds/ --baseline`.")  # fmt: skip
+        st.info(
+            f"No report in {folder} yet: run one from the sidebar, or "
+            "`qa eval tests/data/seed_questions.jsonl --docs seeds/ --baseline`."
+        )
 
 
 main()
