@@ -117,7 +117,8 @@ def chat_completions(
     """OpenAI chat completions, streamed (`"stream": true`) or not; the model name is ignored."""
     if pieces is not None:
         return event_stream(_chunks(pieces))
-    answer = qa.ask(*conversation(body.messages), k=body.k, **body.dates())
+    question, history = conversation(body.messages)
+    answer = qa.ask(question, history, k=body.k, **body.dates())
     reply = _Reply("chat.completion")
     message = {"role": "assistant", "content": reply_text(answer)}
     return JSONResponse(

@@ -16,7 +16,7 @@ __all__ = ["AnswerSlot", "BackendDep", "QADep", "answer_slots"]
 
 
 async def _backend(request: Request) -> Backend:
-    return request.app.state.backend  # type: ignore[no-any-return]
+    return request.app.state.backend
 
 
 BackendDep = Annotated[Backend, Depends(_backend)]

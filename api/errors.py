@@ -75,7 +75,7 @@ def status_of(exc: Exception) -> tuple[int, dict[str, Any]]:
 
 def _one_line(exc: RequestValidationError) -> str:
     errors = exc.errors()
-    first = errors[0] if errors else {"loc": ("body",), "msg": "invalid request"}
+    first: dict[str, Any] = errors[0] if errors else {"loc": ("body",), "msg": "invalid request"}
     if first.get("type") == "json_invalid":  # loc: ("body", the character where it failed)
         why = first.get("ctx", {}).get("error", "")
         return f"the body is not valid JSON: {why} (at character {first['loc'][-1]})"

@@ -93,7 +93,7 @@ def _spans(
 ) -> list[tuple[int, int]]:
     """Chunk spans of `doc`; a PDF's are cut page by page, so each chunk lies on one page."""
     bounds = [*doc.page_starts, len(doc.text)] if doc.page_starts else [0, len(doc.text)]
-    spans = []
+    spans: list[tuple[int, int]] = []
     for a, b in itertools.pairwise(bounds):
         spans.extend(
             (a + s, a + e)

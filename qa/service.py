@@ -166,7 +166,7 @@ class QA:
         Errors (`QuestionError` and the like) are raised when iteration starts.
         """
         dates = {"since": since, "until": until, "as_of": as_of}
-        yield from self.chain.stream(self._input(question, history, k, dates))  # type: ignore[misc]
+        yield from self.chain.stream(self._input(question, history, k, dates))
 
     def documents(self) -> list[DocumentInfo]:
         """What is ingested, one entry per document."""

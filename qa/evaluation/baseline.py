@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
 from qa.core.types import Answer, Chunk, Citation, Passage, SourceDocument, Timings
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
 
 __all__ = ["BaselineQA"]
 
@@ -22,7 +26,7 @@ class BaselineQA:
 
     def __init__(
         self,
-        client: object,
+        client: ClientAPI,
         embeddings: Embeddings,
         docs: Sequence[SourceDocument],
         *,

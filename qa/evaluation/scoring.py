@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -68,7 +68,7 @@ class Scored:
         return {**asdict(self), "right": self.right}
 
 
-def _relevance(q: EvalQuestion, sources: Mapping[str, str]):  # type: ignore[no-untyped-def]
+def _relevance(q: EvalQuestion, sources: Mapping[str, str]) -> Callable[[str, int, int], bool]:
     """A test of whether a span of a document holds the question's gold evidence."""
     spans: dict[str, list[tuple[int, int]]] = {}
     if q.evidence:

@@ -26,7 +26,7 @@ from qa.answering.extractive import ExtractiveAnswerer, ScoredSentence
 from qa.core.errors import QAError
 from qa.core.settings import DEFAULT_MIN_SUPPORT
 from qa.core.text import INSTRUCTION, normalize, sentence_spans
-from qa.core.types import Answer, Citation, Passage
+from qa.core.types import Answer, Citation, Passage, Status
 from qa.llm.grounding import Support, check_claims, split_claims
 from qa.llm.models import as_llm_error
 from qa.llm.rewriter import LLMRewriter
@@ -176,7 +176,7 @@ class LLMAnswerer:
         evidence alone would answer (`extractive` is `answered`), the closest sentence is still
         shown, cited, as `uncertain`, so the LLM path never refuses outright what the
         extractive answerer answers; where it is weak too (`uncertain`), it declines."""
-        status = "uncertain" if extractive.status == "answered" else "not_found"
+        status: Status = "uncertain" if extractive.status == "answered" else "not_found"
         return self.extractive.from_ranked(
             extractive.question, extractive.query, extractive.passages, list(ranked), status=status
         )
@@ -191,7 +191,8 @@ class LLMAnswerer:
         """The passages shown to the model: those holding a sentence about the question."""
         keep = {s.passage.chunk.chunk_id for s in ranked if self._relevant(s)}
         keep.add(ranked[0].passage.chunk.chunk_id)
-        shown, size = [], 0
+        shown: list[Passage] = []
+        size = 0
         for p in passages:  # best first, within the model's context window
             if p.chunk.chunk_id in keep and (
                 not shown or size + len(p.chunk.text) <= self.max_prompt_chars
@@ -248,7 +249,7 @@ class LLMAnswerer:
             parts.append(cited(sup.claim.text, citations[key].n))
         if not citations:  # nothing the model wrote is backed: fall back to quoting
             return extractive
-        status = "partial" if any(UNSUPPORTED in p for p in parts) else "answered"
+        status: Status = "partial" if any(UNSUPPORTED in p for p in parts) else "answered"
         return replace(
             extractive,
             text=" ".join(parts),

@@ -193,11 +193,11 @@ def make_chat_model(spec: LLMSpec, settings: Settings) -> BaseChatModel:
     return ChatOpenAI(
         base_url=spec.target,
         model=spec.model,
-        api_key=settings.llm_api_key or "not-needed",  # type: ignore[arg-type]
+        api_key=settings.llm_api_key or "not-needed",
         timeout=settings.llm_timeout,
         max_retries=0,
         temperature=0.0,
-        max_tokens=settings.llm_max_tokens,  # type: ignore[call-arg]
+        max_tokens=settings.llm_max_tokens,
     )
 
 

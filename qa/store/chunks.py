@@ -20,8 +20,10 @@ from qa.store.records import DAY_KEY, chunk_from_record, record_metadata, where_
 from qa.store.texts import DocumentTexts
 
 if TYPE_CHECKING:
+    from chromadb import Collection, Include, Metadata, Where
     from chromadb.api import ClientAPI
-    from chromadb.api.models.Collection import Collection
+    from chromadb.api.collection_configuration import CreateCollectionConfiguration
+    from chromadb.api.types import PyEmbeddings
 
 __all__ = ["COLLECTION_CONFIGURATION", "ChunkStore", "DocState"]
 
@@ -30,7 +32,7 @@ _PAGE = 5000
 # indexes learn that the collection changed.
 _VERSION_KEY = "cited_qa_version"
 # How a new collection is made: cosine distance (1 - cosine similarity).
-COLLECTION_CONFIGURATION: dict[str, Any] = {"hnsw": {"space": "cosine"}}
+COLLECTION_CONFIGURATION: CreateCollectionConfiguration = {"hnsw": {"space": "cosine"}}
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,7 @@ class ChunkStore:
             collection.modify(metadata=meta)
 
     def _records(
-        self, include: Sequence[str], where: Mapping[str, Any] | None = None
+        self, include: Include, where: Where | None = None
     ) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
         """`(id, document, metadata)` of every stored chunk (or those matching `where`), page
         by page; the document is "" and the metadata {} unless `include` asks for them."""
@@ -150,7 +152,7 @@ class ChunkStore:
             with reachable():
                 page = self.collection().get(
                     where=where,
-                    include=list(include),  # type: ignore[arg-type]
+                    include=include,
                     limit=_PAGE,
                     offset=offset,
                 )
@@ -240,14 +242,14 @@ class ChunkStore:
         if not chunks:
             return
         texts = [c.text for c in chunks]
-        vectors = self._embeddings().embed_documents(texts)
+        vectors: PyEmbeddings = [*self._embeddings().embed_documents(texts)]
         pairs = zip(chunks, doc_chunks, strict=True)
-        metadatas = [record_metadata(c, n, ingested_at) for c, n in pairs]
+        metadatas: list[Metadata] = [record_metadata(c, n, ingested_at) for c, n in pairs]
         collection = self.collection()
         with reachable():
             collection.upsert(
                 ids=[c.chunk_id for c in chunks],
-                embeddings=vectors,  # type: ignore[arg-type]
+                embeddings=vectors,
                 documents=texts,
                 metadatas=metadatas,
             )
@@ -276,9 +278,10 @@ class ChunkStore:
         """The `k` chunks closest to `vector`, with cosine similarity, best first; with
         `window`, only chunks published within it (a filter inside the Chroma query)."""
         collection = self.collection()
+        query: PyEmbeddings = [list(vector)]
         with reachable():
             hits = collection.query(
-                query_embeddings=[list(vector)],
+                query_embeddings=query,
                 n_results=k,
                 where=where_filter(window),
                 include=["documents", "metadatas", "distances"],
@@ -354,15 +357,17 @@ class ChunkStore:
         if missing:
             dense.update(self._passages(missing, vector))
         best_bm25 = lexical[0][1] if lexical else 0.0
-        lex_rank = {cid: (r, score) for r, (cid, score) in enumerate(lexical)}
+        lex_rank: dict[str, tuple[int | None, float]] = {
+            cid: (r, score) for r, (cid, score) in enumerate(lexical)
+        }
         out = []
         for cid in top:
-            r, score = lex_rank.get(cid, (None, 0.0))
+            rank, score = lex_rank.get(cid, (None, 0.0))
             out.append(
                 replace(
                     dense[cid],
                     lexical=score / best_bm25 if best_bm25 else 0.0,
-                    lexical_rank=r,
+                    lexical_rank=rank,
                     fused=fused[cid],
                 )
             )

@@ -4,10 +4,13 @@ flat metadata (Chroma keeps no None, so absent values are left out or stored as 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from qa.core.dates import as_date, day_number
 from qa.core.types import Chunk, DateWindow
+
+if TYPE_CHECKING:
+    from chromadb import Where
 
 __all__ = ["DAY_KEY", "chunk_from_record", "chunk_metadata", "record_metadata", "where_filter"]
 
@@ -62,14 +65,14 @@ def chunk_from_record(chunk_id: str, text: str, meta: Mapping[str, Any]) -> Chun
     )
 
 
-def where_filter(window: DateWindow | None) -> dict[str, Any] | None:
+def where_filter(window: DateWindow | None) -> Where | None:
     """The Chroma metadata filter of `window` (None when it is open at both ends). Chunks
     without a date never match a window."""
     if not window:
         return None
-    parts: list[dict[str, Any]] = []
+    parts: list[Where] = []
     if window.since:
-        parts.append({DAY_KEY: {"$gte": day_number(window.since)}})
+        parts.append(cast("Where", {DAY_KEY: {"$gte": day_number(window.since)}}))
     if window.until:
-        parts.append({DAY_KEY: {"$lte": day_number(window.until)}})
+        parts.append(cast("Where", {DAY_KEY: {"$lte": day_number(window.until)}}))
     return parts[0] if len(parts) == 1 else {"$and": parts}
