@@ -26,6 +26,22 @@ def embeddings():
     return LocalEmbeddings()
 
 
+@pytest.fixture(scope="session")
+def toy_embeddings():
+    """The fast tier's stand-in for the model (`tests.toy.ToyEmbeddings`)."""
+    from tests.toy import ToyEmbeddings
+
+    return ToyEmbeddings()
+
+
+@pytest.fixture
+def toy_store(settings, toy_embeddings):
+    """An empty, real Chroma collection in `tmp_path`, embedding with the stand-in."""
+    from qa.service import open_store
+
+    return open_store(settings, toy_embeddings, create=True)
+
+
 @pytest.fixture
 def settings(tmp_path: Path):
     """Settings pointing at an empty persistent store in `tmp_path`."""

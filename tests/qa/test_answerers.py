@@ -13,7 +13,7 @@ from qa.answering.answer_text import NOT_FOUND_TEXT, UNCERTAIN_PREFIX
 from qa.answering.extractive import ExtractiveAnswerer, pick_sentences
 from qa.answering.ranker import FEATURES, Logistic, RankerModel
 from qa.core.text import content_words
-from qa.core.types import Chunk, Passage
+from qa.core.types import Answer, Chunk, Citation, Passage
 
 VOCAB = ["summit", "singapore", "meet", "weather", "rain", "leader"]
 
@@ -184,6 +184,18 @@ def test_quote_in_passage_splits_by_offsets() -> None:
     assert before + quote + after == TEXT
     orphan = dataclasses.replace(a, passages=())  # placed by its text instead
     assert orphan.quote_in_passage(a.citations[0]) == (before, quote, after)
+
+
+def test_a_quote_that_the_passage_repeats_is_placed_by_its_offsets() -> None:
+    """The passage says "Rain fell." twice; the citation is of the second: the offsets, not a
+    search of the text, say which one is highlighted."""
+    text = "Rain fell. Rain fell. Sun shone."
+    chunk = Chunk("c", "d", "s", "T", None, None, 0, 100, 100 + len(text), text)
+    citation = Citation.of(1, Passage(chunk, 0.5), "Rain fell.", 111, 121)
+    answer = Answer("q", "Rain fell. [1]", "answered", (citation,), passages=(Passage(chunk, 0.5),))
+    assert answer.quote_in_passage(citation) == ("Rain fell. ", "Rain fell.", " Sun shone.")
+    orphan = dataclasses.replace(answer, passages=())  # not among the passages: by its text
+    assert orphan.quote_in_passage(citation) == ("", "Rain fell.", " Rain fell. Sun shone.")
 
 
 def test_ranker_model_round_trips_and_refuses_unknown_features(tmp_path) -> None:

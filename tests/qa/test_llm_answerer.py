@@ -203,3 +203,14 @@ def test_nothing_backed_falls_back_to_the_extractive_answer() -> None:
     answer = _answerer("It was cancelled by volcanoes on Mars [1].").answer(Q, Q, passages)
     assert answer.status == "answered" and UNSUPPORTED not in answer.text
     assert answer.citations[0].quote == "The summit will meet in Singapore."
+
+
+def test_a_backed_sentence_off_the_question_is_left_out() -> None:
+    """'Leaders like rain.' is in the passage word for word, but it is not about the question:
+    the sentence is dropped, not cited."""
+    passages = [_passage(SUMMIT, "summit")]
+    reply = "The summit meets in Singapore [1]. Leaders like rain [1]."
+    answer = _answerer(reply).answer(Q, Q, passages)
+    assert answer.status == "answered"
+    assert answer.text == "The summit meets in Singapore. [1]"
+    assert [c.quote for c in answer.citations] == ["The summit will meet in Singapore."]
