@@ -41,8 +41,13 @@ run: ingest
 serve: ingest
 	$(VENV)/bin/qa serve --host 127.0.0.1 --port $(API_PORT)
 
+# ruff (lint and format), mypy on qa, ingest, ui and api, and the layers contract of
+# pyproject.toml (a wrong-way import fails).
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 browser:
 	bash scripts/ensure-chromium.sh
@@ -50,7 +55,7 @@ browser:
 test: lint browser install-llm
 	$(PY) -m pytest
 
-# The fast inner loop: ruff and the tests that need no model, server or browser (seconds).
+# The fast inner loop: the linters and the tests that need no model, server or browser.
 check: lint
 	$(PY) -m pytest -q -m "not slow and not browser"
 

@@ -1,7 +1,7 @@
 """The HTTP API of cited-qa (`qa serve`): a FastAPI surface over `qa.QA` and `ingest.uploads`.
 
-    from api import create_app
-    app = create_app(Settings.from_env())      # then: uvicorn.run(app, host="127.0.0.1")
+from api import create_app
+app = create_app(Settings.from_env())      # then: uvicorn.run(app, host="127.0.0.1")
 """
 
 from api.app import create_app

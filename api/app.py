@@ -53,8 +53,14 @@ def create_app(settings: Settings, qa_factory: Callable[[], QA] | None = None) -
         yield
         backend.stop()
 
-    app = FastAPI(title="cited-qa", description=DESCRIPTION, version="0.1.0", lifespan=lifespan,
-                  docs_url=None, redoc_url=None)  # fmt: skip
+    app = FastAPI(
+        title="cited-qa",
+        description=DESCRIPTION,
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
     _offline_docs(app)
     app.state.settings = settings
     app.state.backend = backend
@@ -66,9 +72,12 @@ def create_app(settings: Settings, qa_factory: Callable[[], QA] | None = None) -
     app.add_middleware(DeclaredBodyLimit, max_body_mb=settings.max_body_mb)
     app.add_middleware(Guard, settings=settings)  # before the body is read or limited
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
-                           allow_methods=["GET", "POST", "DELETE"],
-                           allow_headers=["Authorization", "Content-Type"])  # fmt: skip
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
     return app
 
 
@@ -80,7 +89,9 @@ def _offline_docs(app: FastAPI) -> None:
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
         return get_swagger_ui_html(
-            openapi_url=str(app.openapi_url), title=f"{app.title} API",
+            openapi_url=str(app.openapi_url),
+            title=f"{app.title} API",
             swagger_js_url="/docs/assets/swagger-ui-bundle.js",
-            swagger_css_url="/docs/assets/swagger-ui.css", swagger_favicon_url="data:,",
-        )  # fmt: skip
+            swagger_css_url="/docs/assets/swagger-ui.css",
+            swagger_favicon_url="data:,",
+        )

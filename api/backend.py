@@ -59,8 +59,10 @@ class Backend:
         """Hold `store_lock` for one change of the store; `StoreBusyError` (503) when another
         change keeps it for `store_wait` seconds."""
         if not self.store_lock.acquire(timeout=self.store_wait):
-            raise StoreBusyError(f"another upload, re-ingest or delete kept the store busy for "
-                                 f"{self.store_wait:g} s; try again")  # fmt: skip
+            raise StoreBusyError(
+                f"another upload, re-ingest or delete kept the store busy for "
+                f"{self.store_wait:g} s; try again"
+            )
         try:
             yield
         finally:
@@ -107,6 +109,8 @@ class Backend:
         if qa.store.count():
             return None
         s = qa.settings
-        return (f"the collection {s.collection!r} at {s.chroma_url or s.persist_dir} is empty: "
-                "upload documents (POST /v1/documents), or check QA_PERSIST_DIR, QA_CHROMA_URL "
-                "and QA_COLLECTION")  # fmt: skip
+        return (
+            f"the collection {s.collection!r} at {s.chroma_url or s.persist_dir} is empty: "
+            "upload documents (POST /v1/documents), or check QA_PERSIST_DIR, QA_CHROMA_URL "
+            "and QA_COLLECTION"
+        )

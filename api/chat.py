@@ -39,10 +39,12 @@ def conversation(messages: Sequence[ChatMessage]) -> tuple[str, list[str]]:
 
 
 def sources_text(answer: Answer) -> str:
-    """"\\n\\nSources:" and one line per citation (title, date, quote, and the other sources
+    """ "\\n\\nSources:" and one line per citation (title, date, quote, and the other sources
     of a passage several carry), or "" for none."""
-    lines = [f"{c.heading()}: {c.quote_line()}" + (f" ({c.also_in_line()})" if c.also_in else "")
-             for c in answer.citations]  # fmt: skip
+    lines = [
+        f"{c.heading()}: {c.quote_line()}" + (f" ({c.also_in_line()})" if c.also_in else "")
+        for c in answer.citations
+    ]
     return "\n\nSources:\n" + "\n".join(lines) if lines else ""
 
 
@@ -55,8 +57,12 @@ class _Reply:
     """The fields every completion and chunk of one reply share."""
 
     def __init__(self, kind: str) -> None:
-        self.head = {"id": f"chatcmpl-{uuid.uuid4().hex}", "object": kind,
-                     "created": int(time.time()), "model": MODEL_ID}  # fmt: skip
+        self.head = {
+            "id": f"chatcmpl-{uuid.uuid4().hex}",
+            "object": kind,
+            "created": int(time.time()),
+            "model": MODEL_ID,
+        }
 
     def chunk(self, delta: dict[str, Any], finish: str | None = None, **extra: Any) -> bytes:
         choice = {"index": 0, "delta": delta, "finish_reason": finish}
@@ -98,8 +104,11 @@ def _chat_stream(
         yield pieces
 
 
-@router.post("/v1/chat/completions", response_model=None,
-             responses={200: {"content": {"text/event-stream": {}}}})  # fmt: skip
+@router.post(
+    "/v1/chat/completions",
+    response_model=None,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
 def chat_completions(
     body: ChatRequest,
     qa: QADep,
@@ -108,16 +117,24 @@ def chat_completions(
     """OpenAI chat completions, streamed (`"stream": true`) or not; the model name is ignored."""
     if pieces is not None:
         return event_stream(_chunks(pieces))
-    answer = qa.ask(*conversation(body.messages), k=body.k, **body.dates())
+    question, history = conversation(body.messages)
+    answer = qa.ask(question, history, k=body.k, **body.dates())
     reply = _Reply("chat.completion")
     message = {"role": "assistant", "content": reply_text(answer)}
-    return JSONResponse({**reply.head, "choices": [{"index": 0, "message": message,
-                         "finish_reason": "stop"}], "usage": None,
-                         "cited_qa": answer.to_dict()})  # fmt: skip
+    return JSONResponse(
+        {
+            **reply.head,
+            "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+            "usage": None,
+            "cited_qa": answer.to_dict(),
+        }
+    )
 
 
 @router.get("/v1/models")
 def models() -> dict[str, Any]:
     """The one model this server answers as, `cited-qa`."""
-    return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": _CREATED,
-                                        "owned_by": "cited-qa"}]}  # fmt: skip
+    return {
+        "object": "list",
+        "data": [{"id": MODEL_ID, "object": "model", "created": _CREATED, "owned_by": "cited-qa"}],
+    }

@@ -16,7 +16,7 @@ __all__ = ["AnswerSlot", "BackendDep", "QADep", "answer_slots"]
 
 
 async def _backend(request: Request) -> Backend:
-    return request.app.state.backend  # type: ignore[no-any-return]
+    return request.app.state.backend
 
 
 BackendDep = Annotated[Backend, Depends(_backend)]
@@ -49,8 +49,10 @@ async def _answer_slot(request: Request) -> AsyncIterator[None]:
         with anyio.fail_after(timeout):
             await slots.acquire()
     except TimeoutError:
-        raise LLMBusyError(f"the server stayed busy with {slots.max_value} other questions for "
-                           f"{timeout:g} s; try again") from None  # fmt: skip
+        raise LLMBusyError(
+            f"the server stayed busy with {slots.max_value} other questions for "
+            f"{timeout:g} s; try again"
+        ) from None
     try:
         yield
     finally:

@@ -36,10 +36,17 @@ _KINDS: tuple[tuple[type[QAError], int], ...] = (
     (QAError, 503),
 )
 # OpenAI's error types.
-_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
-          404: "not_found_error", 405: "invalid_request_error", 413: "invalid_request_error",
-          422: "invalid_request_error", 500: "server_error",
-          503: "service_unavailable"}  # fmt: skip
+_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    405: "invalid_request_error",
+    413: "invalid_request_error",
+    422: "invalid_request_error",
+    500: "server_error",
+    503: "service_unavailable",
+}
 
 
 def error_body(message: str, type_: str, code: str | None = None) -> dict[str, Any]:
@@ -68,7 +75,7 @@ def status_of(exc: Exception) -> tuple[int, dict[str, Any]]:
 
 def _one_line(exc: RequestValidationError) -> str:
     errors = exc.errors()
-    first = errors[0] if errors else {"loc": ("body",), "msg": "invalid request"}
+    first: dict[str, Any] = errors[0] if errors else {"loc": ("body",), "msg": "invalid request"}
     if first.get("type") == "json_invalid":  # loc: ("body", the character where it failed)
         why = first.get("ctx", {}).get("error", "")
         return f"the body is not valid JSON: {why} (at character {first['loc'][-1]})"
@@ -78,8 +85,11 @@ def _one_line(exc: RequestValidationError) -> str:
 
 
 def _too_large(max_body_mb: float) -> JSONResponse:
-    return error_response(413, f"the request body is over the {max_body_mb:g} MB limit; send "
-                          "less per request, or raise QA_MAX_BODY_MB")  # fmt: skip
+    return error_response(
+        413,
+        f"the request body is over the {max_body_mb:g} MB limit; send "
+        "less per request, or raise QA_MAX_BODY_MB",
+    )
 
 
 class DeclaredBodyLimit:

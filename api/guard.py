@@ -21,7 +21,6 @@ __all__ = ["KEY_SCHEME", "Guard", "is_loopback", "is_wildcard"]
 KEY_SCHEME = HTTPBearer(auto_error=False, description="the value of QA_API_KEY")
 
 
-
 def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
         return ipaddress.ip_address(host.strip("[]"))
@@ -78,19 +77,28 @@ class Guard:
         host = headers.get("host", "")
         name = urlsplit(f"//{host}").hostname or ""
         if not (is_loopback(name) or name in self.hosts or "*" in self.hosts):
-            return error_response(400, f"the Host header {host!r} is not a name of this "
-                                  "server; if it is, add it to QA_ALLOWED_HOSTS")  # fmt: skip
+            return error_response(
+                400,
+                f"the Host header {host!r} is not a name of this "
+                "server; if it is, add it to QA_ALLOWED_HOSTS",
+            )
         origin = headers.get("origin")
         if origin is not None and not self._origin_allowed(origin, host):
-            return error_response(403, f"requests from the web page of {origin!r} are refused; "
-                                  "to let it call the API, add it to QA_CORS_ORIGINS")  # fmt: skip
+            return error_response(
+                403,
+                f"requests from the web page of {origin!r} are refused; "
+                "to let it call the API, add it to QA_CORS_ORIGINS",
+            )
         if self.key and not _open(scope["path"]):
             scheme, _, given = headers.get("authorization", "").partition(" ")
             right = secrets.compare_digest(given.strip().encode(), self.key.encode())
             if scheme.lower() != "bearer" or not right:
-                return error_response(401, "missing or wrong API key: send the header "
-                                      "'Authorization: Bearer <QA_API_KEY>'",
-                                      {"WWW-Authenticate": "Bearer"})  # fmt: skip
+                return error_response(
+                    401,
+                    "missing or wrong API key: send the header "
+                    "'Authorization: Bearer <QA_API_KEY>'",
+                    {"WWW-Authenticate": "Bearer"},
+                )
         return None
 
     def _origin_allowed(self, origin: str, host: str) -> bool:

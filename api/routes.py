@@ -33,12 +33,13 @@ __all__ = ["health", "router"]
 router = APIRouter()
 health = APIRouter(tags=["health"])
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"description": text} for code, text in {
+    code: {"description": text}
+    for code, text in {
         400: "bad input (one line, the same words as the CLI)",
         422: "a body that does not match the schema",
         503: "not ready, the store or Chroma server is down, the model or the store is busy",
     }.items()
-}  # fmt: skip
+}
 
 
 @router.post("/v1/ask", tags=["answers"], response_model=AnswerOut, responses=_ERRORS)
@@ -57,8 +58,9 @@ def _answer_stream(
         yield pieces
 
 
-@router.post("/v1/ask/stream", tags=["answers"], response_class=EventSourceResponse,
-             responses=_ERRORS)  # fmt: skip
+@router.post(
+    "/v1/ask/stream", tags=["answers"], response_class=EventSourceResponse, responses=_ERRORS
+)
 def ask_stream(
     pieces: Annotated[Iterator[str | Answer], Depends(_answer_stream)],
 ) -> Iterator[ServerSentEvent]:
@@ -102,25 +104,30 @@ def upload(
 def _used(report: IngestReport, nothing: str) -> IngestReport:
     """`report`, or 400 with the reasons when nothing sent could be used."""
     if not (report.added or report.updated or report.unchanged):
-        raise IngestError("; ".join(f"{s.path}: {s.reason}" if "://" in s.path else s.reason
-                                    for s in report.skipped) or nothing)  # fmt: skip
+        raise IngestError(
+            "; ".join(
+                f"{s.path}: {s.reason}" if "://" in s.path else s.reason for s in report.skipped
+            )
+            or nothing
+        )
     return report
 
 
-@router.post("/v1/documents/links", tags=["documents"], response_model=IngestOut,
-             responses=_ERRORS)  # fmt: skip
+@router.post("/v1/documents/links", tags=["documents"], response_model=IngestOut, responses=_ERRORS)
 def links(body: LinksRequest, qa: QADep, backend: BackendDep) -> dict[str, Any]:
     """Fetch links (pages, PDFs) and the new or changed entries of feeds, and ingest them, as
     `qa ingest URL --feed URL` does. 400 when none could be used; otherwise the links left out
     are in `skipped` with their reason."""
     with backend.changing_store(), make_client(qa.settings) as client:
-        report = ingest_links(body.urls, qa.store, qa.embeddings.count_tokens, qa.settings,
-                              client, feeds=body.feeds)  # fmt: skip
+        report = ingest_links(
+            body.urls, qa.store, qa.embeddings.count_tokens, qa.settings, client, feeds=body.feeds
+        )
     return _report(_used(report, "no link or feed was sent"))
 
 
-@router.post("/v1/documents/reingest", tags=["documents"], response_model=IngestOut,
-             responses=_ERRORS)  # fmt: skip
+@router.post(
+    "/v1/documents/reingest", tags=["documents"], response_model=IngestOut, responses=_ERRORS
+)
 def reingest(qa: QADep, backend: BackendDep, body: ReingestRequest | None = None) -> dict[str, Any]:
     """Read the files of these documents (default: all) again and ingest what changed."""
     with backend.changing_store():
@@ -129,8 +136,12 @@ def reingest(qa: QADep, backend: BackendDep, body: ReingestRequest | None = None
     return _report(report)
 
 
-@router.delete("/v1/documents/{doc_id}", tags=["documents"], response_model=DeletedOut,
-               responses={**_ERRORS, 404: {"description": "no such document"}})  # fmt: skip
+@router.delete(
+    "/v1/documents/{doc_id}",
+    tags=["documents"],
+    response_model=DeletedOut,
+    responses={**_ERRORS, 404: {"description": "no such document"}},
+)
 def delete(doc_id: str, qa: QADep, backend: BackendDep) -> dict[str, Any]:
     """Remove a document's chunks, and its file if it was uploaded."""
     with backend.changing_store():

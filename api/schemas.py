@@ -8,8 +8,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ingest.loaders import Skipped
-from qa.duplicates import NearDuplicate
-from qa.types import Citation, DateWindow, DocumentInfo, Status, Timings
+from qa.core.duplicates import NearDuplicate
+from qa.core.limits import MAX_TOP_K, MIN_TOP_K
+from qa.core.types import Citation, DateWindow, DocumentInfo, Status, Timings
 
 __all__ = [
     "AnswerOut",
@@ -23,18 +24,27 @@ __all__ = [
     "ReingestRequest",
 ]
 
-_K = Field(default=None, strict=True, description="passages to retrieve (1-50; default QA_TOP_K)")
+_K = Field(
+    default=None,
+    strict=True,
+    description=f"passages to retrieve ({MIN_TOP_K}-{MAX_TOP_K}; default QA_TOP_K)",
+)
 
 
 class Dates(BaseModel):
     """The publication dates to search among, and the date relative time is counted from."""
 
-    since: dt.date | None = Field(default=None, description="only documents published on or "
-                                  "after this date (YYYY-MM-DD)")  # fmt: skip
-    until: dt.date | None = Field(default=None, description="only documents published on or "
-                                  "before this date")  # fmt: skip
-    as_of: dt.date | None = Field(default=None, description="the date that 'this week', "
-                                  "'yesterday', 'latest' are counted from (default today)")
+    since: dt.date | None = Field(
+        default=None, description="only documents published on or after this date (YYYY-MM-DD)"
+    )
+    until: dt.date | None = Field(
+        default=None, description="only documents published on or before this date"
+    )
+    as_of: dt.date | None = Field(
+        default=None,
+        description="the date that 'this week', "
+        "'yesterday', 'latest' are counted from (default today)",
+    )
 
     def dates(self) -> dict[str, dt.date | None]:
         """As keyword arguments of `QA.ask` and `QA.stream`."""
@@ -56,15 +66,18 @@ class AnswerOut(BaseModel):
 
     question: str
     answer: str = Field(description="the answer text, with [n] markers that refer to citations")
-    status: Status = Field(description="answered, partial (written, some sentences unsupported), "
-                           "uncertain (weak evidence: the closest passage) or not_found")
+    status: Status = Field(
+        description="answered, partial (written, some sentences unsupported), "
+        "uncertain (weak evidence: the closest passage) or not_found"
+    )
     query: str = Field(description="what was searched for (a follow-up folds in earlier turns)")
     score: float
     short: str | None = Field(description="a short answer phrase, when the question asks one")
     citations: list[Citation] = Field(description="quote == source_text[start:end]")
     timings: Timings
-    window: DateWindow | None = Field(default=None, description="the publication dates the "
-                                      "passages were searched among, if any")  # fmt: skip
+    window: DateWindow | None = Field(
+        default=None, description="the publication dates the passages were searched among, if any"
+    )
 
 
 class DocumentsOut(BaseModel):
@@ -85,7 +98,8 @@ class IngestOut(BaseModel):
     seconds: float
     doc_ids: list[str] = Field(description="the documents this run read")
     near_duplicates: list[NearDuplicate] = Field(
-        default=[], description="added or updated documents that repeat stored ones")
+        default=[], description="added or updated documents that repeat stored ones"
+    )
     summary: str
 
 

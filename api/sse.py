@@ -54,5 +54,6 @@ def stream_error(exc: Exception) -> dict[str, Any]:
 
 def event_stream(events: Iterator[bytes]) -> EventSourceResponse:
     """A `text/event-stream` response; a sync iterator is run in the worker threads."""
-    return EventSourceResponse(events, headers={"Cache-Control": "no-cache",
-                                                "X-Accel-Buffering": "no"})  # fmt: skip
+    return EventSourceResponse(
+        events, headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    )

@@ -19,33 +19,32 @@ Variants (each changes one thing from the default, except the first):
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-
 from ingest.loaders import load_jsonl_documents, load_paths
-from ingest.pipeline import ingest_documents
-from qa import QA, ChunkStore, Settings, open_client
-from qa.answerers import ExtractiveAnswerer
-from qa.embeddings import LocalEmbeddings
-from qa.evaluation import ask_question, load_questions
-from qa.ranker import Logistic, RankerModel
-from qa.scoring import score_answer, summarize
+from qa import QA, Settings
+from qa.answering.extractive import ExtractiveAnswerer
+from qa.answering.ranker import Logistic, RankerModel
+from qa.evaluation.questions import ask_question, load_questions
+from qa.evaluation.scoring import score_answer, summarize
+from qa.evaluation.scratch import scratch_qa
+from qa.store.embeddings import LocalEmbeddings, stay_offline
 
 ROOT = Path(__file__).resolve().parent.parent
 SETS = {
     "seed": (ROOT / "seeds", ROOT / "tests" / "data" / "seed_questions.jsonl"),
-    "squad2": (ROOT / "data/eval/squad2-dev-500/docs.jsonl",
-               ROOT / "data/eval/squad2-dev-500/questions.jsonl"),
-    "hotpotqa": (ROOT / "data/eval/hotpotqa-dev-500/docs.jsonl",
-                 ROOT / "data/eval/hotpotqa-dev-500/questions.jsonl"),
-}  # fmt: skip
+    "squad2": (
+        ROOT / "data/eval/squad2-dev-500/docs.jsonl",
+        ROOT / "data/eval/squad2-dev-500/questions.jsonl",
+    ),
+    "hotpotqa": (
+        ROOT / "data/eval/hotpotqa-dev-500/docs.jsonl",
+        ROOT / "data/eval/hotpotqa-dev-500/questions.jsonl",
+    ),
+}
 ROWS = [
     ("recall@k", "retrieval recall@k"),
     ("evidence_cited_first", "evidence cited first"),
@@ -65,8 +64,9 @@ def hand_set() -> RankerModel:
     feats = ("sem", "ctx", "lex", "pdense", "asks", "supplies")
     weights = (0.6, 0.18, 0.4, 0.4, -0.1, 0.1)
     steep = 50.0
-    score = Logistic(feats, (0.0,) * 6, (1.0,) * 6, tuple(steep * w for w in weights),
-                     -steep * 0.52)  # fmt: skip
+    score = Logistic(
+        feats, (0.0,) * 6, (1.0,) * 6, tuple(steep * w for w in weights), -steep * 0.52
+    )
     return RankerModel(score, score, answer_at=0.5, decline_below=0.5)
 
 
@@ -78,26 +78,29 @@ class Variant:
 
 
 VARIANTS = [
-    Variant("hand-set, dense, k=4", {"retrieval": "dense", "top_k": 4},
-            {"model": hand_set(), "max_words": 60, "extra_ratio": 0.08}),
+    Variant(
+        "hand-set, dense, k=4",
+        {"retrieval": "dense", "top_k": 4},
+        {"model": hand_set(), "max_words": 60, "extra_ratio": 0.08},
+    ),
     Variant("learned, dense, k=4", {"retrieval": "dense", "top_k": 4}, {}),
     Variant("learned, hybrid, k=4", {"top_k": 4}, {}),
     Variant("default (learned, hybrid, k=6)", {}, {}),
     Variant("default, no uncertain", {}, {"decline_below": RankerModel.load().answer_at}),
     Variant("default, one sentence", {}, {"extra_ratio": 2.0}),
-]  # fmt: skip
+]
 
 
 def run_set(name: str, limit: int | None, emb: LocalEmbeddings) -> dict[str, dict[str, float]]:
     docs_path, questions_path = SETS[name]
-    docs = (load_jsonl_documents(docs_path) if docs_path.suffix == ".jsonl"
-            else load_paths([docs_path])[0])  # fmt: skip
+    docs = (
+        load_jsonl_documents(docs_path)
+        if docs_path.suffix == ".jsonl"
+        else load_paths([docs_path])[0]
+    )
     sources = {d.doc_id: d.text for d in docs}
-    with tempfile.TemporaryDirectory(prefix="ablation-") as tmp:
-        base = Settings(persist_dir=Path(tmp) / "store")
-        store = ChunkStore.open(open_client(base, create=True), base.collection, emb,
-                                create=True, lexical_dir=base.lexical_dir)  # fmt: skip
-        ingest_documents(docs, store, emb.count_tokens, base, progress=False)
+    with scratch_qa(docs, Settings(), embeddings=emb) as scratch:
+        base, store = scratch.qa.settings, scratch.qa.store
         questions = load_questions(questions_path)[:limit]
         out = {}
         for v in VARIANTS:
@@ -131,6 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--sets", nargs="+", choices=list(SETS), default=list(SETS))
     ap.add_argument("--limit", type=int, help="questions per set")
     args = ap.parse_args(argv)
+    stay_offline()
     emb = LocalEmbeddings()
     for name in args.sets:
         print(f"\n### {name}\n\n{table(run_set(name, args.limit, emb))}\n", flush=True)

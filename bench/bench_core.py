@@ -11,23 +11,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import sys
-import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from ingest.loaders import load_jsonl_documents, load_paths
+from ingest.pipeline import ingest_documents
+from qa import QA, Settings, SourceDocument, open_client
+from qa.evaluation.baseline import BaselineQA
+from qa.evaluation.scratch import scratch_folder, scratch_qa
+from qa.store.embeddings import LocalEmbeddings, stay_offline
 
-from ingest.loaders import load_jsonl_documents, load_paths  # noqa: E402
-from ingest.pipeline import ingest_documents  # noqa: E402
-from qa import QA, ChunkStore, Settings, SourceDocument, open_client  # noqa: E402
-from qa.baseline import BaselineQA  # noqa: E402
-from qa.embeddings import LocalEmbeddings  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 SHARED = ROOT / "data" / "eval"
 
@@ -38,16 +33,21 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
 
 
 def bench_ours(docs: list[SourceDocument], questions: list[str], emb: LocalEmbeddings) -> dict:
-    settings = Settings(persist_dir=Path(tempfile.mkdtemp(prefix="bench-ours-")))
-    store = ChunkStore.open(open_client(settings, create=True), "bench", emb, create=True)
+    with scratch_qa(docs, Settings(collection="bench"), embeddings=emb) as scratch:
+        return _time_ours(
+            scratch.qa, docs, questions, scratch.report.chunks_embedded, scratch.ingest_seconds
+        )
+
+
+def _time_ours(
+    qa: QA, docs: list[SourceDocument], questions: list[str], chunks: int, ingest_s: float
+) -> dict:
     t0 = time.perf_counter()
-    report = ingest_documents(docs, store, emb.count_tokens, settings, progress=False)
-    ingest_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    again = ingest_documents(docs, store, emb.count_tokens, settings, progress=False)
+    again = ingest_documents(
+        docs, qa.store, qa.embeddings.count_tokens, qa.settings, progress=False
+    )
     reingest_s = time.perf_counter() - t0
     assert again.chunks_embedded == 0
-    qa = QA(store, emb, settings=settings)
     qa.retriever.search(questions[0])  # warm up
     search, full = [], []
     for q in questions:
@@ -58,14 +58,23 @@ def bench_ours(docs: list[SourceDocument], questions: list[str], emb: LocalEmbed
         qa.ask(q)
         full.append((time.perf_counter() - t) * 1000)
     return {
-        "chunks": report.chunks_embedded, "ingest_s": ingest_s, "reingest_s": reingest_s,
-        "search_ms": _percentiles(search), "answer_ms": _percentiles(full),
-    }  # fmt: skip
+        "chunks": chunks,
+        "ingest_s": ingest_s,
+        "reingest_s": reingest_s,
+        "search_ms": _percentiles(search),
+        "answer_ms": _percentiles(full),
+    }
 
 
 def bench_baseline(docs: list[SourceDocument], questions: list[str], emb: LocalEmbeddings) -> dict:
-    client = open_client(Settings(persist_dir=Path(tempfile.mkdtemp(prefix="bench-base-"))),
-                         create=True)  # fmt: skip
+    with scratch_folder("bench-base-") as folder:
+        client = open_client(Settings(persist_dir=folder), create=True)
+        return _time_baseline(client, docs, questions, emb)
+
+
+def _time_baseline(
+    client: object, docs: list[SourceDocument], questions: list[str], emb: LocalEmbeddings
+) -> dict:
     t0 = time.perf_counter()
     base = BaselineQA(client, emb, docs)
     ingest_s = time.perf_counter() - t0
@@ -84,7 +93,8 @@ def _row(name: str, corpus: str, n_docs: int, r: dict) -> str:
     return (
         f"| {corpus} | {name} | {n_docs} | {r['chunks']} | {r['ingest_s']:.1f} | "
         f"{n_docs / r['ingest_s']:.1f} | {r['chunks'] / r['ingest_s']:.1f} | {reingest} | "
-        "{:.1f} / {:.1f} | ".format(*r["search_ms"]) + f"{answer} |"
+        "{:.1f} / {:.1f} | ".format(*r["search_ms"])
+        + f"{answer} |"
     )
 
 
@@ -93,23 +103,31 @@ def main() -> None:
     ap.add_argument("--hotpot-docs", type=int, default=0, help="limit HotpotQA docs (0 = all)")
     ap.add_argument("--queries", type=int, default=100, help="questions timed per corpus")
     args = ap.parse_args()
+    stay_offline()
     emb = LocalEmbeddings()
     seed_docs, _ = load_paths([ROOT / "seeds"])
-    seed_q = [json.loads(x).get("question") or json.loads(x)["turns"][-1] for x in
-              (ROOT / "tests" / "data" / "seed_questions.jsonl").read_text().splitlines()]
+    seed_q = [
+        json.loads(x).get("question") or json.loads(x)["turns"][-1]
+        for x in (ROOT / "tests" / "data" / "seed_questions.jsonl").read_text().splitlines()
+    ]
     hp_docs = load_jsonl_documents(SHARED / "hotpotqa-dev-500" / "docs.jsonl")
     if args.hotpot_docs:
         hp_docs = hp_docs[: args.hotpot_docs]
-    hp_q = [json.loads(x)["question"] for x in
-            (SHARED / "hotpotqa-dev-500" / "questions.jsonl").read_text().splitlines()]
-    print("| corpus | system | docs | chunks | ingest s | docs/s | chunks/s | re-ingest s | "
-          "search p50 / p95 ms | answer p50 / p95 ms |")  # fmt: skip
+    hp_q = [
+        json.loads(x)["question"]
+        for x in (SHARED / "hotpotqa-dev-500" / "questions.jsonl").read_text().splitlines()
+    ]
+    print(
+        "| corpus | system | docs | chunks | ingest s | docs/s | chunks/s | re-ingest s | "
+        "search p50 / p95 ms | answer p50 / p95 ms |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for corpus, docs, qs in (("seed", seed_docs, seed_q), ("hotpotqa", hp_docs, hp_q)):
         qs = qs[: args.queries]
         print(_row("cited-qa", corpus, len(docs), bench_ours(docs, qs, emb)), flush=True)
-        print(_row("LangChain recipe", corpus, len(docs), bench_baseline(docs, qs, emb)),
-              flush=True)  # fmt: skip
+        print(
+            _row("LangChain recipe", corpus, len(docs), bench_baseline(docs, qs, emb)), flush=True
+        )
 
 
 if __name__ == "__main__":

@@ -4,8 +4,8 @@
 
 A language model answers answerable SQuAD 2.0 questions (default: the first 150 of the
 sample) with the threshold at 0. Every sentence it writes is checked as the answerer does
-(`qa.grounding`) and recorded with its support score, whether it passed the consistency
-check, and a label: does the sentence state a gold answer (`qa.metrics.contains_answer`)?
+(`qa.llm.grounding`) and recorded with its support score, whether it passed the consistency
+check, and a label: does the sentence state a gold answer (`qa.evaluation.metrics.contains_answer`)?
 That label is a proxy: a true sentence that does not hold the answer string counts against
 it. For each threshold t the script prints the share of labelled-true sentences that would
 be backed, the share of the others that would be marked unsupported, and their mean
@@ -16,24 +16,19 @@ extractive answerer's, are what the threshold is for, so the answers come from t
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from ingest.loaders import load_jsonl_documents
+from qa import QA, Answer, Settings
+from qa.evaluation.metrics import contains_answer
+from qa.evaluation.questions import load_questions
+from qa.evaluation.scratch import scratch_qa
+from qa.llm.answerer import LLMAnswerer
+from qa.llm.grounding import check_claims, split_claims
+from qa.store.embeddings import LocalEmbeddings, stay_offline
 
-from ingest.loaders import load_jsonl_documents  # noqa: E402
-from ingest.pipeline import ingest_documents  # noqa: E402
-from qa import QA, Answer, ChunkStore, Settings, open_client  # noqa: E402
-from qa.embeddings import LocalEmbeddings  # noqa: E402
-from qa.evaluation import load_questions  # noqa: E402
-from qa.grounding import check_claims, split_claims  # noqa: E402
-from qa.llm_answerer import LLMAnswerer  # noqa: E402
-from qa.metrics import contains_answer  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 SQUAD = ROOT / "data" / "eval" / "squad2-dev-500"
 
@@ -44,19 +39,22 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=150, help="answerable questions to ask")
     args = ap.parse_args()
 
+    stay_offline()
     embeddings = LocalEmbeddings()
-    settings = Settings(persist_dir=Path(tempfile.mkdtemp(prefix="qa-cal-")) / "store",
-                        llm=args.llm, min_support=0.0)  # fmt: skip
-    store = ChunkStore.open(open_client(settings, create=True), settings.collection, embeddings,
-                            create=True)  # fmt: skip
-    ingest_documents(load_jsonl_documents(SQUAD / "docs.jsonl"), store, embeddings.count_tokens,
-                     settings, progress=False)  # fmt: skip
-    qa = QA(store, embeddings, settings=settings)
+    settings = Settings(llm=args.llm, min_support=0.0)
+    docs = load_jsonl_documents(SQUAD / "docs.jsonl")
+    with scratch_qa(docs, settings, embeddings=embeddings) as scratch:
+        calibrate(scratch.qa, embeddings, args.limit)
+    return 0
+
+
+def calibrate(qa: QA, embeddings: LocalEmbeddings, limit: int) -> None:
+    """Ask `limit` answerable questions and print the support sweep of their sentences."""
     answerer = qa.answerer
     assert isinstance(answerer, LLMAnswerer)
     questions = [q for q in load_questions(SQUAD / "questions.jsonl") if q.answerable]
     samples: list[tuple[float, bool, bool]] = []  # support, consistent, states a gold answer
-    for i, q in enumerate(questions[: args.limit], start=1):
+    for i, q in enumerate(questions[:limit], start=1):
         pieces = list(qa.stream(q.question))
         answer = pieces[-1]
         assert isinstance(answer, Answer)
@@ -86,7 +84,6 @@ def main() -> int:
         if step % 10 == 0:
             print(f"| {t:.2f} | {tp:.1%} | {tn:.1%} | {bal:.3f} |")
     print(f"\nbest balanced accuracy {best[0]:.3f} at min_support={best[1]:.2f}")
-    return 0
 
 
 if __name__ == "__main__":

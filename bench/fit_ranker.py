@@ -1,15 +1,15 @@
 """Fit the extractive answerer's sentence ranker, answerability model and thresholds on the
-external question sets, and write them to `qa/ranker.json`.
+external question sets, and write them to `qa/answering/ranker.json`.
 
-    python bench/fit_ranker.py                  # fit, print the figures, write qa/ranker.json
+    python bench/fit_ranker.py          # fit, print the figures, write qa/answering/ranker.json
     python bench/fit_ranker.py --out /tmp/r.json --cache /tmp/fit-cache
 
 Data (never the seed set, which only measures): the SQuAD 2.0 and HotpotQA samples in
 `data/eval`, each ingested into a temporary store and asked through the same hybrid retriever
 the service uses; and, as questions the documents do not answer, the first 250 HotpotQA
 questions asked against the SQuAD documents ("off-collection"). Every sentence of the retrieved
-passages gets the features of `qa.ranker.FEATURES`, and a label: it comes from a gold document
-and contains a gold answer.
+passages gets the features of `qa.answering.ranker.FEATURES`, and a label: it comes from a
+gold document and contains a gold answer.
 
 1. Sentence ranker: logistic regression; features chosen by forward selection on the mean of
    four top-1 accuracies (is the best-ranked sentence a gold one?): grouped 5-fold
@@ -31,19 +31,17 @@ and contains a gold answer.
    rarely refused outright when the answer is there; between the two the answer is
    `uncertain`.
 4. `extra_ratio`: how likely (relative to the best) a second or third sentence must be to join
-   the answer (`qa.answerers.pick_sentences`): the value with the most answers holding a gold
-   answer, median length <= 40 words, on the external answerable questions.
+   the answer (`qa.answering.extractive.pick_sentences`): the value with the most answers
+   holding a gold answer, median length <= 40 words, on the external answerable questions.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import pickle
 import statistics
 import subprocess
-import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,20 +49,16 @@ from typing import Any
 
 import numpy as np
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-
 from ingest.loaders import load_jsonl_documents
-from ingest.pipeline import ingest_documents
-from qa.answerers import ExtractiveAnswerer, pick_sentences
-from qa.conversation import condense_query
-from qa.embeddings import LocalEmbeddings
-from qa.evaluation import load_questions
-from qa.metrics import contains_answer
-from qa.ranker import DEFAULT_MODEL_PATH, FEATURES, Logistic, RankerModel
-from qa.retrieval import ChunkRetriever
-from qa.settings import Settings
-from qa.store import ChunkStore, open_client
+from qa.answering.conversation import condense_query
+from qa.answering.extractive import ExtractiveAnswerer, pick_sentences
+from qa.answering.ranker import DEFAULT_MODEL_PATH, FEATURES, Logistic, RankerModel
+from qa.core.settings import Settings
+from qa.evaluation.metrics import contains_answer
+from qa.evaluation.questions import load_questions
+from qa.evaluation.scratch import scratch_qa
+from qa.store.embeddings import LocalEmbeddings, stay_offline
+from qa.store.retriever import ChunkRetriever
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data" / "eval"
@@ -83,16 +77,23 @@ def _placeholder() -> RankerModel:
     return RankerModel(unit, unit, answer_at=0.0, decline_below=0.0)
 
 
-def collect(docs_path: Path, questions_path: Path, limit: int | None, *, force_unanswerable:
-            bool = False) -> list[dict[str, Any]]:  # fmt: skip
+def collect(
+    docs_path: Path, questions_path: Path, limit: int | None, *, force_unanswerable: bool = False
+) -> list[dict[str, Any]]:
     """Per question: its rows of features and labels (and whether it is answerable)."""
     docs = load_jsonl_documents(docs_path)
     emb = LocalEmbeddings()
-    settings = Settings(persist_dir=Path(tempfile.mkdtemp(prefix="fit-")))
-    store = ChunkStore.open(open_client(settings, create=True), "fit", emb, create=True,
-                            lexical_dir=settings.lexical_dir)  # fmt: skip
-    ingest_documents(docs, store, emb.count_tokens, settings, progress=True)
-    retriever = ChunkRetriever(store=store, embeddings=emb, k=settings.top_k)
+    with scratch_qa(docs, Settings(collection="fit"), embeddings=emb, progress=True) as scratch:
+        return _collect(scratch.qa.retriever, emb, questions_path, limit, force_unanswerable)
+
+
+def _collect(
+    retriever: ChunkRetriever,
+    emb: LocalEmbeddings,
+    questions_path: Path,
+    limit: int | None,
+    force_unanswerable: bool,
+) -> list[dict[str, Any]]:
     answerer = ExtractiveAnswerer(emb, model=_placeholder())
     out = []
     for q in load_questions(questions_path)[:limit]:
@@ -101,15 +102,25 @@ def collect(docs_path: Path, questions_path: Path, limit: int | None, *, force_u
         answerable = q.answerable and not force_unanswerable
         gold = set(q.gold_doc_ids)
         labels = [
-            int(answerable and p.chunk.doc_id in gold and bool(q.answers)
-                and contains_answer(t, q.answers))
+            int(
+                answerable
+                and p.chunk.doc_id in gold
+                and bool(q.answers)
+                and contains_answer(t, q.answers)
+            )
             for p, _, _, t, _ in rows
-        ]  # fmt: skip
-        out.append({
-            "id": q.id, "query": query, "answerable": answerable, "answers": q.answers,
-            "rows": [r for *_, r in rows], "texts": [t for _, _, _, t, _ in rows],
-            "labels": labels,
-        })  # fmt: skip
+        ]
+        out.append(
+            {
+                "id": q.id,
+                "query": query,
+                "answerable": answerable,
+                "answers": q.answers,
+                "rows": [r for *_, r in rows],
+                "texts": [t for _, _, _, t, _ in rows],
+                "labels": labels,
+            }
+        )
     return out
 
 
@@ -126,8 +137,13 @@ def _fit(x: Any, y: Any, feats: Sequence[str]) -> Logistic:
     mean = x.mean(axis=0)
     scale = np.where(x.std(axis=0) > 0, x.std(axis=0), 1.0)
     lr = LogisticRegression(C=1.0, max_iter=5000).fit((x - mean) / scale, y)
-    return Logistic(tuple(feats), tuple(mean.tolist()), tuple(scale.tolist()),
-                    tuple(lr.coef_[0].tolist()), float(lr.intercept_[0]))  # fmt: skip
+    return Logistic(
+        tuple(feats),
+        tuple(mean.tolist()),
+        tuple(scale.tolist()),
+        tuple(lr.coef_[0].tolist()),
+        float(lr.intercept_[0]),
+    )
 
 
 def _top1(model: Logistic, qs: Sequence[dict[str, Any]]) -> float:
@@ -147,8 +163,9 @@ def _cv_top1(qs: Sequence[dict[str, Any]], feats: Sequence[str], folds: int = 5)
     return float(np.mean(scores))
 
 
-def _transfer(a: Sequence[dict[str, Any]], b: Sequence[dict[str, Any]], feats: Sequence[str]
-              ) -> float:  # fmt: skip
+def _transfer(
+    a: Sequence[dict[str, Any]], b: Sequence[dict[str, Any]], feats: Sequence[str]
+) -> float:
     x, y, _ = _matrix([q for q in a if q["rows"]], feats)
     return _top1(_fit(x, y, feats), b)
 
@@ -158,9 +175,12 @@ def select_sentence_features(sets: dict[str, list[dict[str, Any]]]) -> tuple[lis
     sq, hp = sets["squad"], sets["hotpot"]
 
     def crit(feats: list[str]) -> tuple[float, dict[str, float]]:
-        parts = {"cv_squad": _cv_top1(sq, feats), "cv_hotpot": _cv_top1(hp, feats),
-                 "squad_to_hotpot": _transfer(sq, hp, feats),
-                 "hotpot_to_squad": _transfer(hp, sq, feats)}  # fmt: skip
+        parts = {
+            "cv_squad": _cv_top1(sq, feats),
+            "cv_hotpot": _cv_top1(hp, feats),
+            "squad_to_hotpot": _transfer(sq, hp, feats),
+            "hotpot_to_squad": _transfer(hp, sq, feats),
+        }
         return float(np.mean(list(parts.values()))), parts
 
     chosen: list[str] = []
@@ -175,12 +195,18 @@ def select_sentence_features(sets: dict[str, list[dict[str, Any]]]) -> tuple[lis
             break
         chosen.append(f)
         best, parts = score, p
-        log.append({"added": f, "criterion": round(score, 4), **{k: round(v, 4)
-                                                                for k, v in p.items()}})
-        print(f"  sentence ranker + {f:9s} criterion {score:.3f}  " +
-              "  ".join(f"{k} {v:.3f}" for k, v in p.items()))  # fmt: skip
-    return chosen, {"criterion": round(best, 4), **{k: round(v, 4) for k, v in parts.items()},
-                    "steps": log}  # fmt: skip
+        log.append(
+            {"added": f, "criterion": round(score, 4), **{k: round(v, 4) for k, v in p.items()}}
+        )
+        print(
+            f"  sentence ranker + {f:9s} criterion {score:.3f}  "
+            + "  ".join(f"{k} {v:.3f}" for k, v in p.items())
+        )
+    return chosen, {
+        "criterion": round(best, 4),
+        **{k: round(v, 4) for k, v in parts.items()},
+        "steps": log,
+    }
 
 
 def _question_rows(model: Logistic, qs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -190,8 +216,9 @@ def _question_rows(model: Logistic, qs: Sequence[dict[str, Any]]) -> list[dict[s
         if not q["rows"]:
             continue
         i = int(np.argmax([model.prob(r) for r in q["rows"]]))
-        out.append({"row": q["rows"][i], "answerable": q["answerable"],
-                    "right": bool(q["labels"][i])})  # fmt: skip
+        out.append(
+            {"row": q["rows"][i], "answerable": q["answerable"], "right": bool(q["labels"][i])}
+        )
     return out
 
 
@@ -242,6 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=DEFAULT_MODEL_PATH, help="where to write")
     ap.add_argument("--cache", type=Path, help="keep the collected features here (re-runs)")
     args = ap.parse_args(argv)
+    stay_offline()
 
     cache = args.cache / "rows.pkl" if args.cache else None
     if cache and cache.is_file():
@@ -250,18 +278,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         sets = {
             "squad": collect(SQUAD / "docs.jsonl", SQUAD / "questions.jsonl", None),
             "hotpot": collect(HOTPOT / "docs.jsonl", HOTPOT / "questions.jsonl", None),
-            "offcollection": collect(SQUAD / "docs.jsonl", HOTPOT / "questions.jsonl", 250,
-                                     force_unanswerable=True),
-        }  # fmt: skip
+            "offcollection": collect(
+                SQUAD / "docs.jsonl", HOTPOT / "questions.jsonl", 250, force_unanswerable=True
+            ),
+        }
         if cache:
             cache.parent.mkdir(parents=True, exist_ok=True)
             cache.write_bytes(pickle.dumps(sets))
     overlap = {
-        name: round(statistics.median(
-            max(r["lex"] for r, lab in zip(q["rows"], q["labels"], strict=True) if lab)
-            for q in qs if any(q["labels"])), 3)
-        for name, qs in sets.items() if name != "offcollection"
-    }  # fmt: skip
+        name: round(
+            statistics.median(
+                max(r["lex"] for r, lab in zip(q["rows"], q["labels"], strict=True) if lab)
+                for q in qs
+                if any(q["labels"])
+            ),
+            3,
+        )
+        for name, qs in sets.items()
+        if name != "offcollection"
+    }
     print(f"median share of a question's content words in its gold sentence: {overlap}")
 
     print("sentence ranker (top-1 accuracy: the best sentence is a gold one)")
@@ -286,18 +321,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     answer_at, best_ba = max(curve, key=lambda c: c[1])
     decline_below = answer_at
     for name in ("squad", "hotpot"):  # at most 5% of each set's answerable questions declined
-        conf_set = np.array([answerable.prob(r["row"]) for r in
-                             _question_rows(sentence, sets[name]) if r["answerable"]])  # fmt: skip
+        conf_set = np.array(
+            [
+                answerable.prob(r["row"])
+                for r in _question_rows(sentence, sets[name])
+                if r["answerable"]
+            ]
+        )
         allowed = [t for t in grid if np.mean(conf_set < t) <= MAX_DECLINED]
         decline_below = min(decline_below, float(max(allowed)))
-    print(f"answer_at {answer_at:.3f} (balanced accuracy {best_ba:.3f}), decline_below "
-          f"{decline_below:.3f}")  # fmt: skip
+    print(
+        f"answer_at {answer_at:.3f} (balanced accuracy {best_ba:.3f}), decline_below "
+        f"{decline_below:.3f}"
+    )
     for t, ba in curve[::10]:
-        print(f"  confidence {t:.2f}: balanced accuracy {ba:.3f}, answerable answered right "
-              f"{np.mean(conf[right] >= t):.1%}, unanswerable declined "
-              f"{np.mean(conf[unans] < t):.1%}")  # fmt: skip
+        print(
+            f"  confidence {t:.2f}: balanced accuracy {ba:.3f}, answerable answered right "
+            f"{np.mean(conf[right] >= t):.1%}, unanswerable declined "
+            f"{np.mean(conf[unans] < t):.1%}"
+        )
 
-    from qa.metrics import percentile
+    from qa.evaluation.metrics import percentile
 
     sweep = []
     answerable_qs = [q for q in sets["squad"] + sets["hotpot"] if q["answerable"] and q["rows"]]
@@ -305,42 +349,77 @@ def main(argv: Sequence[str] | None = None) -> int:
         texts = []
         for q in answerable_qs:
             probs = [sentence.prob(r) for r in q["rows"]]
-            chosen = pick_sentences(q["query"], q["texts"], probs, max_sentences=3,
-                                    max_words=40, extra_ratio=ratio)  # fmt: skip
+            chosen = pick_sentences(
+                q["query"], q["texts"], probs, max_sentences=3, max_words=40, extra_ratio=ratio
+            )
             texts.append(" ".join(q["texts"][i] for i in chosen))
-        sweep.append({
-            "ratio": ratio,
-            "contains": round(float(np.mean([contains_answer(t, q["answers"]) for t, q in
-                                             zip(texts, answerable_qs, strict=True)])), 4),
-            "median_words": percentile([len(t.split()) for t in texts], 50),
-        })  # fmt: skip
-        print(f"  extra_ratio {ratio}: answer holds a gold answer {sweep[-1]['contains']:.1%}, "
-              f"median {sweep[-1]['median_words']} words")  # fmt: skip
+        sweep.append(
+            {
+                "ratio": ratio,
+                "contains": round(
+                    float(
+                        np.mean(
+                            [
+                                contains_answer(t, q["answers"])
+                                for t, q in zip(texts, answerable_qs, strict=True)
+                            ]
+                        )
+                    ),
+                    4,
+                ),
+                "median_words": percentile([len(t.split()) for t in texts], 50),
+            }
+        )
+        print(
+            f"  extra_ratio {ratio}: answer holds a gold answer {sweep[-1]['contains']:.1%}, "
+            f"median {sweep[-1]['median_words']} words"
+        )
     fits = [s for s in sweep if s["median_words"] <= 40] or sweep
     extra_ratio = max(fits, key=lambda s: s["contains"])["ratio"]
 
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                            capture_output=True, text=True, check=False).stdout.strip()  # fmt: skip
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
     model = RankerModel(
-        sentence=sentence, answerable=answerable, answer_at=answer_at,
+        sentence=sentence,
+        answerable=answerable,
+        answer_at=answer_at,
         decline_below=decline_below,
         about={
-            "fitted": datetime.now(UTC).isoformat(timespec="seconds"), "commit": commit,
+            "fitted": datetime.now(UTC).isoformat(timespec="seconds"),
+            "commit": commit,
             "script": "bench/fit_ranker.py",
             "data": {k: len(v) for k, v in sets.items()},
             "gold_sentence_word_overlap_median": overlap,
-            "sentence_ranker": sentence_report, "answerability": answerable_report,
+            "sentence_ranker": sentence_report,
+            "answerability": answerable_report,
             "answer_at_balanced_accuracy": round(best_ba, 4),
             "max_answerable_declined": MAX_DECLINED,
             "curve": {
-                "columns": ["confidence", "balanced accuracy", "answerable answered right",
-                            "unanswerable declined"],
-                "rows": [[t, round(ba, 4), round(float(np.mean(conf[right] >= t)), 4),
-                          round(float(np.mean(conf[unans] < t)), 4)] for t, ba in curve[::4]],
+                "columns": [
+                    "confidence",
+                    "balanced accuracy",
+                    "answerable answered right",
+                    "unanswerable declined",
+                ],
+                "rows": [
+                    [
+                        t,
+                        round(ba, 4),
+                        round(float(np.mean(conf[right] >= t)), 4),
+                        round(float(np.mean(conf[unans] < t)), 4),
+                    ]
+                    for t, ba in curve[::4]
+                ],
             },
-            "extra_ratio": extra_ratio, "extra_ratio_sweep": sweep,
+            "extra_ratio": extra_ratio,
+            "extra_ratio_sweep": sweep,
         },
-    )  # fmt: skip
+    )
     args.out.write_text(json.dumps(model.to_dict(), indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
     return 0

@@ -6,32 +6,33 @@ question sets: `qa eval --llm` for each, the tables printed side by side.
 
 The model is never a dependency of the project: bring the file. Each set is ingested into a
 temporary store; the same questions go through the extractive answerer and the LLM answerer on
-that store (`qa.eval_runner.run_eval`). `--limit` caps the questions of each set (a 0.5B model
+that store (`qa.evaluation.runner.run_eval`). `--limit` caps the questions of each set (a 0.5B model
 takes several seconds a question on two CPU cores); the seed set is always asked whole.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-
-from qa.eval_runner import load_corpus, run_eval
-from qa.report import summary_table, write_report
-from qa.settings import Settings
+from qa.core.settings import Settings
+from qa.evaluation.report import summary_table, write_report
+from qa.evaluation.runner import load_corpus, run_eval
+from qa.store.embeddings import stay_offline
 
 ROOT = Path(__file__).resolve().parent.parent
 SETS = {
     "seed": (ROOT / "seeds", ROOT / "tests" / "data" / "seed_questions.jsonl"),
-    "squad2": (ROOT / "data/eval/squad2-dev-500/docs.jsonl",
-               ROOT / "data/eval/squad2-dev-500/questions.jsonl"),
-    "hotpotqa": (ROOT / "data/eval/hotpotqa-dev-500/docs.jsonl",
-                 ROOT / "data/eval/hotpotqa-dev-500/questions.jsonl"),
-}  # fmt: skip
+    "squad2": (
+        ROOT / "data/eval/squad2-dev-500/docs.jsonl",
+        ROOT / "data/eval/squad2-dev-500/questions.jsonl",
+    ),
+    "hotpotqa": (
+        ROOT / "data/eval/hotpotqa-dev-500/docs.jsonl",
+        ROOT / "data/eval/hotpotqa-dev-500/questions.jsonl",
+    ),
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -41,14 +42,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=60, help="questions per external set")
     ap.add_argument("--out", type=Path, default=Path("eval-report/llm"), help="reports here")
     args = ap.parse_args(argv)
+    stay_offline()
     if not args.gguf.is_file():
         ap.error(f"no GGUF file at {args.gguf}")
     settings = Settings.from_env()
     for name in args.sets:
         docs_path, questions = SETS[name]
-        run = run_eval(questions, settings, docs=load_corpus([docs_path]),
-                       llm=f"llamacpp:{args.gguf.resolve()}",
-                       limit=None if name == "seed" else args.limit)  # fmt: skip
+        run = run_eval(
+            questions,
+            settings,
+            docs=load_corpus([docs_path]),
+            llm=f"llamacpp:{args.gguf.resolve()}",
+            limit=None if name == "seed" else args.limit,
+        )
         write_report(run, args.out / name)
         asked = len(run.systems[0].results)
         print(f"\n### {name} ({asked} questions, model {args.gguf.name})\n")

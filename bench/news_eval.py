@@ -1,6 +1,6 @@
 """News: what publication dates and near-duplicate folding do, on the fixture news site.
 
-    python bench/news_eval.py
+    python -m bench.news_eval        # from the project root: it serves the tests' news site
 
 Serves the site of `tests/news_site.py` on 127.0.0.1, ingests its pages, feed and PDF (and the
 seed article) into a temporary store, then prints Markdown tables:
@@ -20,55 +20,66 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
-import sys
-import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from ingest.fetch import make_client
+from ingest.links import ingest_links
+from ingest.loaders import html_to_text, load_file
+from qa import QA, Settings
+from qa.core.duplicates import fold_passages, shingles, similarity, sketch
+from qa.evaluation.scratch import scratch_folder, scratch_qa
+from qa.store.embeddings import LocalEmbeddings, stay_offline
+from tests.news_site import BOILERPLATE, STORIES, news_site
 
-from ingest.fetch import make_client  # noqa: E402
-from ingest.links import ingest_links  # noqa: E402
-from ingest.loaders import html_to_text, load_file  # noqa: E402
-from ingest.pipeline import ingest_documents  # noqa: E402
-from qa import QA, ChunkStore, Settings, open_client  # noqa: E402
-from qa.duplicates import fold_passages, shingles, similarity, sketch  # noqa: E402
-from qa.embeddings import LocalEmbeddings  # noqa: E402
-from tests.news_site import BOILERPLATE, STORIES, news_site  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 QUESTIONS = ROOT / "tests" / "data" / "news_date_questions.jsonl"
-FERRY_QUESTIONS = ["How much did the ferry strike cost Northlink?",
-                   "What pay rise did the Northlink ferry workers accept?",
-                   "When will ferry sailings return to the normal timetable?"]  # fmt: skip
+FERRY_QUESTIONS = [
+    "How much did the ferry strike cost Northlink?",
+    "What pay rise did the Northlink ferry workers accept?",
+    "When will ferry sailings return to the normal timetable?",
+]
 # The page of tests/ingest/test_loaders.py: a plain document, no article markup.
-PLAIN_PAGE = ("<!DOCTYPE html><html><head><title>Quarterly Report</title></head><body>"
-              "<nav>Home | About</nav><h1>Main Heading</h1><p>First paragraph spans two source "
-              "lines.</p><p>Second <b>bold</b> paragraph.<br>After a break.</p>"
-              "<ul><li>one</li><li>two</li></ul><footer>Copyright footer</footer></body></html>")
-PLAIN_PARTS = ("Main Heading", "First paragraph", "Second bold paragraph", "After a break",
-               "one", "two")  # fmt: skip
+PLAIN_PAGE = (
+    "<!DOCTYPE html><html><head><title>Quarterly Report</title></head><body>"
+    "<nav>Home | About</nav><h1>Main Heading</h1><p>First paragraph spans two source "
+    "lines.</p><p>Second <b>bold</b> paragraph.<br>After a break.</p>"
+    "<ul><li>one</li><li>two</li></ul><footer>Copyright footer</footer></body></html>"
+)
+PLAIN_PARTS = (
+    "Main Heading",
+    "First paragraph",
+    "Second bold paragraph",
+    "After a break",
+    "one",
+    "two",
+)
 
 
-def build(tmp: Path, emb: LocalEmbeddings) -> tuple[QA, dict[str, str]]:
-    """A store of the site's pages, feed and PDF and the seed article; source -> story."""
-    settings = Settings(persist_dir=tmp / "store")
-    store = ChunkStore.from_settings(open_client(settings, create=True), settings, emb,
-                                     create=True)  # fmt: skip
-    ingest_documents([load_file(ROOT / "seeds" / "000_6a35916087595feb.txt")], store,
-                     emb.count_tokens, settings, progress=False)  # fmt: skip
-    with news_site(tmp / "site") as (base, _), make_client(settings) as client:
-        urls = [f"{base}/{s.path}" for s in STORIES if s.markup != "none"]
-        report = ingest_links([*urls, f"{base}/council-report.pdf"], store, emb.count_tokens,
-                              settings, client, feeds=[f"{base}/feed.xml"])  # fmt: skip
-    print(f"ingest: {report.summary()}")
-    for line in report.lines():
-        print(f"  {line}")
-    stories = {f"{base}/{s.path}": s.story for s in STORIES}
-    return QA(store, emb, settings=settings), stories
+@contextmanager
+def build(tmp: Path, emb: LocalEmbeddings) -> Iterator[tuple[QA, dict[str, str]]]:
+    """A temporary store of the site's pages, feed and PDF and the seed article; source ->
+    story."""
+    seed = load_file(ROOT / "seeds" / "000_6a35916087595feb.txt")
+    with scratch_qa([seed], Settings(), embeddings=emb) as scratch:
+        qa = scratch.qa
+        with news_site(tmp / "site") as (base, _), make_client(qa.settings) as client:
+            urls = [f"{base}/{s.path}" for s in STORIES if s.markup != "none"]
+            report = ingest_links(
+                [*urls, f"{base}/council-report.pdf"],
+                qa.store,
+                emb.count_tokens,
+                qa.settings,
+                client,
+                feeds=[f"{base}/feed.xml"],
+            )
+        print(f"ingest: {report.summary()}")
+        for line in report.lines():
+            print(f"  {line}")
+        yield qa, {f"{base}/{s.path}": s.story for s in STORIES}
 
 
 def date_table(qa: QA, stories: dict[str, str]) -> None:
@@ -77,8 +88,11 @@ def date_table(qa: QA, stories: dict[str, str]) -> None:
     scores = {name: [0, 0, 0, 0] for name in names}
     for row in rows:
         with_dates = qa.ask(row["question"], as_of=row["as_of"])
-        passages = fold_passages(qa.retriever.search(row["question"], 2 * qa.settings.top_k),
-                                 qa.settings.top_k, qa.settings.fold_similarity)  # fmt: skip
+        passages = fold_passages(
+            qa.retriever.search(row["question"], 2 * qa.settings.top_k),
+            qa.settings.top_k,
+            qa.settings.fold_similarity,
+        )
         without = qa.answerer.answer(row["question"], row["question"], passages)
         for name, answer in zip(names, (with_dates, without), strict=True):
             first = answer.citations[0].source if answer.citations else ""
@@ -89,8 +103,10 @@ def date_table(qa: QA, stories: dict[str, str]) -> None:
             got[2] += any(a in answer.text for a in row["answers"])
             got[3] += answer.status == "not_found"
     n = len(rows)
-    print(f"\n| {n} date questions | first passage from the right story | answer cites it "
-          "first | answer holds the expected answer | declined |")
+    print(
+        f"\n| {n} date questions | first passage from the right story | answer cites it "
+        "first | answer holds the expected answer | declined |"
+    )
     print("|---|---|---|---|---|")
     for name, got in scores.items():
         print(f"| {name} | " + " | ".join(f"{x}/{n} ({x / n:.0%})" for x in got) + " |")
@@ -113,8 +129,7 @@ def _best_f1(scored: list[tuple[float, bool]]) -> tuple[float, float, float, flo
 def fold_table(qa: QA, stories: dict[str, str]) -> None:
     from rapidfuzz import fuzz
 
-    got = qa.store.vectorstore.get(include=["documents", "metadatas"])
-    chunks = [(m["source"], t) for t, m in zip(got["documents"], got["metadatas"], strict=True)]
+    chunks = [(c.source, c.text) for c in qa.store.chunks()]
     pairs = [(a, b) for a, b in itertools.combinations(chunks, 2) if a[0] != b[0]]
     label = [stories.get(a[0], a[0]) == stories.get(b[0], b[0]) for a, b in pairs]
     sketches = {t: sketch(t) for _, t in chunks}
@@ -124,16 +139,21 @@ def fold_table(qa: QA, stories: dict[str, str]) -> None:
         return len(x & y) / len(x | y) if x | y else 0.0
 
     measures = {
-        "MinHash of word 3-shingles (datasketch, 128 permutations)":
-            lambda a, b: similarity(sketches[a], sketches[b]),
+        "MinHash of word 3-shingles (datasketch, 128 permutations)": lambda a, b: similarity(
+            sketches[a], sketches[b]
+        ),
         "exact Jaccard of word 3-shingles": exact,
         "rapidfuzz ratio": lambda a, b: fuzz.ratio(a, b) / 100,
         "rapidfuzz token_set_ratio": lambda a, b: fuzz.token_set_ratio(a, b) / 100,
-    }  # fmt: skip
-    print(f"\n{len(chunks)} chunks, {len(pairs)} pairs of different documents, "
-          f"{sum(label)} of them the same story\n")
-    print("| measure | best F1 | at | lowest same-story | highest other | µs a pair |\n"
-          "|---|---|---|---|---|---|")  # fmt: skip
+    }
+    print(
+        f"\n{len(chunks)} chunks, {len(pairs)} pairs of different documents, "
+        f"{sum(label)} of them the same story\n"
+    )
+    print(
+        "| measure | best F1 | at | lowest same-story | highest other | µs a pair |\n"
+        "|---|---|---|---|---|---|"
+    )
     for name, fn in measures.items():
         t0 = time.perf_counter()
         scored = [(fn(a[1], b[1]), y) for (a, b), y in zip(pairs, label, strict=True)]
@@ -141,8 +161,9 @@ def fold_table(qa: QA, stories: dict[str, str]) -> None:
         f1, t, low, high = _best_f1(scored)
         print(f"| {name} | {f1:.2f} | {t:.2f} | {low:.2f} | {high:.2f} | {us:.0f} |")
     k = qa.settings.top_k
-    print(f"\n| question | stories in the top {k}, not folded | folded | also in |\n"
-          "|---|---|---|---|")  # fmt: skip
+    print(
+        f"\n| question | stories in the top {k}, not folded | folded | also in |\n|---|---|---|---|"
+    )
     for q in FERRY_QUESTIONS:
         plain = qa.retriever.search(q, k)
         folded = qa.ask(q).passages
@@ -155,12 +176,16 @@ def fold_table(qa: QA, stories: dict[str, str]) -> None:
 def extraction_table(site: Path) -> None:
     from ingest.web import extract_html
 
-    print("\n| page | extraction | story paragraphs kept | boilerplate lines kept |\n"
-          "|---|---|---|---|")  # fmt: skip
+    print(
+        "\n| page | extraction | story paragraphs kept | boilerplate lines kept |\n"
+        "|---|---|---|---|"
+    )
     for s in STORIES:
         markup = (site / s.path).read_text(encoding="utf-8")
-        for name, text in (("trafilatura", extract_html(markup)[0]),
-                           ("hand-written", html_to_text(markup)[0])):  # fmt: skip
+        for name, text in (
+            ("trafilatura", extract_html(markup)[0]),
+            ("hand-written", html_to_text(markup)[0]),
+        ):
             kept = sum(p in text for p in s.paragraphs)
             junk = sum(b in text for b in BOILERPLATE)
             print(f"| {s.path} | {name} | {kept}/{len(s.paragraphs)} | {junk}/{len(BOILERPLATE)} |")
@@ -171,15 +196,16 @@ def extraction_table(site: Path) -> None:
     for name, got in (("trafilatura", text), ("hand-written", html_to_text(PLAIN_PAGE)[0])):
         kept = sum(x in got for x in PLAIN_PARTS)
         junk = sum(x in got for x in ("Home | About", "Copyright footer"))
-        print(f"| the plain page of tests/ingest/test_loaders.py | {name} | "
-              f"{kept}/{len(PLAIN_PARTS)} | {junk}/2 |")
+        print(
+            f"| the plain page of tests/ingest/test_loaders.py | {name} | "
+            f"{kept}/{len(PLAIN_PARTS)} | {junk}/2 |"
+        )
 
 
 def main() -> None:
+    stay_offline()
     emb = LocalEmbeddings()
-    with tempfile.TemporaryDirectory(prefix="news-eval-") as d:
-        tmp = Path(d)
-        qa, stories = build(tmp, emb)
+    with scratch_folder("news-eval-") as tmp, build(tmp, emb) as (qa, stories):
         date_table(qa, stories)
         fold_table(qa, stories)
         extraction_table(tmp / "site")

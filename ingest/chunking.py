@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from qa.text import sentence_spans
+from qa.core.text import sentence_spans
 
 __all__ = ["TokenCounter", "chunk_spans"]
 
@@ -50,6 +50,7 @@ def chunk_spans(
     last sentences of the previous one, up to `overlap_tokens`, so a fact that straddles a
     boundary is found in one chunk whole.
     """
+
     # A word of over 100 characters is one [UNK] piece to MiniLM, so a blob (base64, a long URL)
     # would pass as tiny; cost every piece of text at least a tenth of its characters.
     def cost(piece: str) -> int:
@@ -61,9 +62,9 @@ def chunk_spans(
         if n <= max_tokens:
             units.append((s, e, n))
         else:
-            units.extend((a, b, cost(text[a:b])) for a, b in _split_long(
-                text, s, e, cost, max_tokens
-            ))
+            units.extend(
+                (a, b, cost(text[a:b])) for a, b in _split_long(text, s, e, cost, max_tokens)
+            )
     chunks: list[tuple[int, int]] = []
     i = 0
     while i < len(units):

@@ -25,8 +25,8 @@ import httpx
 from ingest.fetch import FEED_TYPES, fetch, normalize_url
 from ingest.loaders import SkipFile, Skipped
 from ingest.web import doc_id_for_url, load_url
-from qa.settings import Settings
-from qa.types import SourceDocument
+from qa.core.settings import Settings
+from qa.core.types import SourceDocument
 
 __all__ = ["FeedEntry", "FeedRun", "parse_feed", "read_feed"]
 
@@ -80,8 +80,9 @@ def parse_feed(data: bytes, url: str) -> list[FeedEntry]:
         said = [_field(e, k) for k in ("title", "published", "updated", "summary")]
         seen = json.dumps([link, *said], ensure_ascii=False)
         fingerprint = hashlib.sha256(seen.encode("utf-8")).hexdigest()[:24]
-        entries.append(FeedEntry(link, " ".join(str(e.get("title") or "").split()), _date(e),
-                                 fingerprint))  # fmt: skip
+        entries.append(
+            FeedEntry(link, " ".join(str(e.get("title") or "").split()), _date(e), fingerprint)
+        )
     return entries
 
 
@@ -124,8 +125,14 @@ def read_feed(
     state = _State(settings.feeds_dir, url)
     validators = state.data.get("validators") or None
     try:
-        page = fetch(client, url, max_bytes=settings.max_fetch_bytes, accept=FEED_TYPES,
-                     timeout=settings.fetch_timeout, validators=validators)  # fmt: skip
+        page = fetch(
+            client,
+            url,
+            max_bytes=settings.max_fetch_bytes,
+            accept=FEED_TYPES,
+            timeout=settings.fetch_timeout,
+            validators=validators,
+        )
         if page.not_modified:  # the entries read last time
             entries = [FeedEntry(**e) for e in state.data["entries"].values()]
         else:
@@ -140,8 +147,9 @@ def read_feed(
             run.unchanged.append(entry.link)
             continue
         try:
-            run.docs.append(load_url(client, entry.link, settings, published=entry.published,
-                                     title=entry.title))  # fmt: skip
+            run.docs.append(
+                load_url(client, entry.link, settings, published=entry.published, title=entry.title)
+            )
         except SkipFile as exc:
             run.skipped.append(Skipped(entry.link, exc.reason))
             continue

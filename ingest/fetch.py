@@ -17,7 +17,7 @@ from urllib.parse import urldefrag, urlsplit
 import httpx
 
 from ingest.loaders import SkipFile, human_size
-from qa.settings import Settings
+from qa.core.settings import Settings
 
 __all__ = [
     "FEED_TYPES",
@@ -38,8 +38,15 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 PDF_TYPES = ("application/pdf",)
 TEXT_TYPES = ("text/plain", "text/markdown")
 PAGE_TYPES = (*HTML_TYPES, *PDF_TYPES, *TEXT_TYPES)
-FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml",
-              "application/rdf+xml", "application/feed+json", "application/json")  # fmt: skip
+FEED_TYPES = (
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/xml",
+    "text/xml",
+    "application/rdf+xml",
+    "application/feed+json",
+    "application/json",
+)
 _CHUNK = 64 * 1024
 
 
@@ -133,8 +140,10 @@ def fetch(
                 raise SkipFile(f"the server answered {response.status_code} {phrase}")
             media, charset = _media_type(response)
             if media not in accept:
-                raise SkipFile(f"not a page this can read (content type '{media or 'none'}'; "
-                               f"reads {', '.join(accept)})")  # fmt: skip
+                raise SkipFile(
+                    f"not a page this can read (content type '{media or 'none'}'; "
+                    f"reads {', '.join(accept)})"
+                )
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > max_bytes:
                 raise SkipFile(_too_large(int(declared), max_bytes))
@@ -147,8 +156,9 @@ def fetch(
                     raise SkipFile(_too_slow(timeout))
             return Fetched(url, final, media, bytes(data), charset, keep)
     except httpx.TooManyRedirects:
-        raise SkipFile(f"more than {client.max_redirects} redirects (set QA_MAX_REDIRECTS)"
-                       ) from None  # fmt: skip
+        raise SkipFile(
+            f"more than {client.max_redirects} redirects (set QA_MAX_REDIRECTS)"
+        ) from None
     except httpx.TimeoutException:
         raise SkipFile(_too_slow(timeout)) from None
     except httpx.UnsupportedProtocol as exc:

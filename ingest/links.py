@@ -13,9 +13,9 @@ from ingest.feeds import read_feed
 from ingest.loaders import Skipped
 from ingest.pipeline import IngestReport, ingest_documents
 from ingest.web import load_urls
-from qa.settings import Settings
-from qa.store import ChunkStore
-from qa.types import SourceDocument
+from qa.core.settings import Settings
+from qa.core.types import SourceDocument
+from qa.store.chunks import ChunkStore
 
 __all__ = ["fetch_links", "ingest_links"]
 
@@ -53,6 +53,13 @@ def ingest_links(
     a link that cannot be used is in the report's `skipped`, and the others are still added."""
     stored = store.doc_states()
     docs, skipped, unchanged = fetch_links(urls, feeds, client, settings, stored.__contains__)
-    report = ingest_documents(docs, store, count_tokens, settings, skipped=skipped,
-                              progress=False, on_progress=on_progress)  # fmt: skip
+    report = ingest_documents(
+        docs,
+        store,
+        count_tokens,
+        settings,
+        skipped=skipped,
+        progress=False,
+        on_progress=on_progress,
+    )
     return replace(report, unchanged=report.unchanged + len(unchanged))

@@ -20,8 +20,9 @@ from bs4.element import NavigableString, PreformattedString
 from bs4.exceptions import ParserRejectedMarkup
 
 from ingest.news import parse_news_header
-from qa.errors import IngestError
-from qa.types import SourceDocument
+from qa.core.errors import IngestError
+from qa.core.limits import MAX_FILE_MB
+from qa.core.types import SourceDocument
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -38,7 +39,7 @@ __all__ = [
 ]
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_MAX_BYTES = int(MAX_FILE_MB * 1024 * 1024)
 _SNIFF_BYTES = 8 * 1024
 _MB = 1024 * 1024
 
@@ -46,9 +47,30 @@ _DROP_TAGS = ("script", "style", "noscript", "template", "head", "svg", "nav", "
 _LINE_TAGS = ("br", "li", "tr", "dt", "dd")
 _CELL_TAGS = ("td", "th")
 _BLOCK_TAGS = (
-    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "blockquote", "pre",
-    "table", "ul", "ol", "dl", "header", "main", "aside", "figure", "figcaption", "hr", "form",
-)  # fmt: skip
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "section",
+    "article",
+    "blockquote",
+    "pre",
+    "table",
+    "ul",
+    "ol",
+    "dl",
+    "header",
+    "main",
+    "aside",
+    "figure",
+    "figcaption",
+    "hr",
+    "form",
+)
 _ATX_HEADING = re.compile(r" {0,3}#{1,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*")
 _FENCE = re.compile(r" {0,3}(```|~~~)")
 _JSONL_SHAPE = 'expected one object per line like {"doc_id": "d1", "title": "...", "text": "..."}'
@@ -123,8 +145,13 @@ def _render(root: object) -> str:
                 parts.append(str(node) if pre_depth else re.sub(r"[ \t\r\n\f\v]+", " ", node))
             continue
         name = getattr(node, "name", None)
-        sep = "\n" if name in _LINE_TAGS else " " if name in _CELL_TAGS else (
-            "\n\n" if name in _BLOCK_TAGS else "")  # fmt: skip
+        sep = (
+            "\n"
+            if name in _LINE_TAGS
+            else " "
+            if name in _CELL_TAGS
+            else ("\n\n" if name in _BLOCK_TAGS else "")
+        )
         if leaving:
             parts.append(sep)
             pre_depth -= name == "pre"

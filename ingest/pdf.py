@@ -12,7 +12,7 @@ import re
 
 from ingest.loaders import SkipFile
 from ingest.news import parse_news_header
-from qa.types import SourceDocument
+from qa.core.types import SourceDocument
 
 __all__ = ["PDF_MAGIC", "pdf_document"]
 
@@ -43,8 +43,7 @@ def pdf_document(data: bytes, *, doc_id: str, source: str, fallback_title: str) 
     except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
         raise SkipFile(f"unreadable PDF ({type(exc).__name__})") from None
     if not any(any(ch.isalnum() for ch in p) for p in pages):
-        raise SkipFile(f"no text in its {len(pages)} page(s): a scanned PDF? (run OCR on it "
-                       "first)")  # fmt: skip
+        raise SkipFile(f"no text in its {len(pages)} page(s): a scanned PDF? (run OCR on it first)")
     starts, parts, at = [], [], 0
     for text in pages:
         starts.append(at)

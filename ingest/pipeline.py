@@ -13,10 +13,10 @@ from pathlib import Path
 from ingest.chunking import TokenCounter, chunk_spans
 from ingest.fetch import is_url
 from ingest.loaders import Skipped, doc_id_for, load_paths
-from qa.duplicates import NearDuplicate, near_duplicate_documents
-from qa.settings import Settings
-from qa.store import ChunkStore, DocState
-from qa.types import Chunk, SourceDocument
+from qa.core.duplicates import NearDuplicate, near_duplicate_documents
+from qa.core.settings import Settings
+from qa.core.types import Chunk, SourceDocument
+from qa.store.chunks import ChunkStore, DocState
 
 __all__ = [
     "IngestReport",
@@ -77,19 +77,28 @@ def document_hash(doc: SourceDocument, max_tokens: int, overlap_tokens: int) -> 
     # Site, author and pages join only when set, so documents without them keep their hash.
     extra = (doc.site or "", doc.author or "", ",".join(map(str, doc.page_starts)))
     return _sha(
-        CHUNKER_VERSION, f"{max_tokens}/{overlap_tokens}", doc.title, doc.published or "",
-        doc.section or "", doc.source, doc.text, *(extra if any(extra) else ()),
-    )[:24]  # fmt: skip
+        CHUNKER_VERSION,
+        f"{max_tokens}/{overlap_tokens}",
+        doc.title,
+        doc.published or "",
+        doc.section or "",
+        doc.source,
+        doc.text,
+        *(extra if any(extra) else ()),
+    )[:24]
 
 
-def _spans(doc: SourceDocument, count_tokens: TokenCounter, max_tokens: int,
-           overlap_tokens: int) -> list[tuple[int, int]]:  # fmt: skip
+def _spans(
+    doc: SourceDocument, count_tokens: TokenCounter, max_tokens: int, overlap_tokens: int
+) -> list[tuple[int, int]]:
     """Chunk spans of `doc`; a PDF's are cut page by page, so each chunk lies on one page."""
     bounds = [*doc.page_starts, len(doc.text)] if doc.page_starts else [0, len(doc.text)]
-    spans = []
+    spans: list[tuple[int, int]] = []
     for a, b in itertools.pairwise(bounds):
-        spans.extend((a + s, a + e) for s, e in chunk_spans(
-            doc.text[a:b], count_tokens, max_tokens, overlap_tokens))  # fmt: skip
+        spans.extend(
+            (a + s, a + e)
+            for s, e in chunk_spans(doc.text[a:b], count_tokens, max_tokens, overlap_tokens)
+        )
     return spans
 
 
@@ -123,8 +132,12 @@ def _progress(total: int, enabled: bool | None) -> object:
     from tqdm.auto import tqdm
 
     # disable=None lets tqdm show the bar only on a terminal.
-    return tqdm(total=total, unit="chunk", desc="embedding", disable=None if enabled is None
-                else not enabled)  # fmt: skip
+    return tqdm(
+        total=total,
+        unit="chunk",
+        desc="embedding",
+        disable=None if enabled is None else not enabled,
+    )
 
 
 def ingest_documents(
@@ -215,25 +228,36 @@ def ingest_documents(
     if todo or stale or removed:
         store.refresh_lexical()  # the BM25 index, in the same step (unchanged: left as it was)
     return IngestReport(
-        added=added, updated=updated, unchanged=unchanged, removed=removed,
-        skipped=tuple(skipped), chunks_embedded=len(todo),
-        seconds=time.perf_counter() - started, doc_ids=tuple(seen),
+        added=added,
+        updated=updated,
+        unchanged=unchanged,
+        removed=removed,
+        skipped=tuple(skipped),
+        chunks_embedded=len(todo),
+        seconds=time.perf_counter() - started,
+        doc_ids=tuple(seen),
         near_duplicates=tuple(_near_duplicates(changed, store, states, settings)),
-    )  # fmt: skip
+    )
 
 
 def _near_duplicates(
-    changed: Sequence[SourceDocument], store: ChunkStore, states: dict[str, DocState],
+    changed: Sequence[SourceDocument],
+    store: ChunkStore,
+    states: dict[str, DocState],
     settings: Settings,
-) -> list[NearDuplicate]:  # fmt: skip
+) -> list[NearDuplicate]:
     """The changed documents that repeat a stored one (or an earlier one of this run)."""
     if not changed:
         return []
     ids = {d.doc_id for d in changed}
-    stored = ((states[d].source, text) for d in states
-              if d not in ids and (text := store.texts.get(d)) is not None)  # fmt: skip
-    return near_duplicate_documents([(d.source, d.text) for d in changed], stored,
-                                    settings.fold_similarity)  # fmt: skip
+    stored = (
+        (states[d].source, text)
+        for d in states
+        if d not in ids and (text := store.texts.get(d)) is not None
+    )
+    return near_duplicate_documents(
+        [(d.source, d.text) for d in changed], stored, settings.fold_similarity
+    )
 
 
 def gone_under(roots: Sequence[Path]) -> Callable[[str], bool]:
@@ -267,7 +291,12 @@ def ingest_paths(
     """Load files and folders (recursively) and ingest them; see `ingest_documents`."""
     docs, skipped = load_paths(paths, max_bytes=settings.max_file_bytes)
     return ingest_documents(
-        docs, store, count_tokens, settings, skipped=skipped,
-        prune=gone_under([Path(p) for p in paths]) if prune else None, progress=progress,
+        docs,
+        store,
+        count_tokens,
+        settings,
+        skipped=skipped,
+        prune=gone_under([Path(p) for p in paths]) if prune else None,
+        progress=progress,
         on_progress=on_progress,
-    )  # fmt: skip
+    )

@@ -19,9 +19,9 @@ from ingest.fetch import is_url, using
 from ingest.loaders import SUPPORTED_SUFFIXES, SkipFile, Skipped, human_size, load_file, load_paths
 from ingest.pipeline import IngestReport, ingest_documents, ingest_paths
 from ingest.web import load_urls
-from qa.errors import DocumentNotFoundError, IngestError
-from qa.settings import Settings
-from qa.store import ChunkStore
+from qa.core.errors import DocumentNotFoundError, IngestError
+from qa.core.settings import Settings
+from qa.store.chunks import ChunkStore
 
 __all__ = [
     "UPLOAD_TYPES",
@@ -141,8 +141,9 @@ def add_uploads(
             rejected.append(Skipped(name, str(exc)))
     if not saved:
         return IngestReport(skipped=tuple(rejected))
-    report = ingest_paths(saved, store, count_tokens, settings, progress=False,
-                          on_progress=on_progress)  # fmt: skip
+    report = ingest_paths(
+        saved, store, count_tokens, settings, progress=False, on_progress=on_progress
+    )
     return replace(report, skipped=(*rejected, *report.skipped))
 
 
@@ -198,8 +199,12 @@ def reingest_documents(
             urls.append(state.source)
         elif "#" in state.source and state.source.rsplit("#", 1)[0].endswith(".jsonl"):
             corpus = state.source.rsplit("#", 1)[0]
-            skipped.append(Skipped(state.source, f"part of the JSONL corpus {corpus}: ingest "
-                                   "that corpus again instead"))  # fmt: skip
+            skipped.append(
+                Skipped(
+                    state.source,
+                    f"part of the JSONL corpus {corpus}: ingest that corpus again instead",
+                )
+            )
         elif not Path(state.source).is_file():
             skipped.append(Skipped(state.source, "the file no longer exists: delete the document"))
         else:
@@ -215,7 +220,13 @@ def reingest_documents(
     if not paths and not docs:
         return IngestReport(skipped=tuple(skipped))
     files, skipped_files = load_paths(paths, max_bytes=settings.max_file_bytes)
-    report = ingest_documents([*files, *docs], store, count_tokens, settings,
-                              skipped=skipped_files, progress=False,
-                              on_progress=on_progress)  # fmt: skip
+    report = ingest_documents(
+        [*files, *docs],
+        store,
+        count_tokens,
+        settings,
+        skipped=skipped_files,
+        progress=False,
+        on_progress=on_progress,
+    )
     return replace(report, skipped=(*skipped, *report.skipped))

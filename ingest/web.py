@@ -26,9 +26,9 @@ from ingest.fetch import HTML_TYPES, PDF_TYPES, Fetched, fetch, is_url, normaliz
 from ingest.loaders import SkipFile, Skipped, decode_text, html_to_text
 from ingest.news import parse_news_header
 from ingest.pdf import pdf_document
-from qa.errors import IngestError
-from qa.settings import Settings
-from qa.types import SourceDocument
+from qa.core.errors import IngestError
+from qa.core.settings import Settings
+from qa.core.types import SourceDocument
 
 # What these libraries log of a page they cannot read is said once, as the link's skip reason;
 # without a handler of their own, Python's last resort would print it to stderr as well.
@@ -76,8 +76,9 @@ def _markup_date(markup: str, url: str | None) -> str | None:
 
     latest = (dt.date.today() + dt.timedelta(days=1)).isoformat()
     try:
-        found = find_date(markup, url=url, extensive_search=True, original_date=True,
-                          max_date=latest)  # fmt: skip
+        found = find_date(
+            markup, url=url, extensive_search=True, original_date=True, max_date=latest
+        )
     except (ValueError, TypeError):
         return None
     return None if not found or found.endswith("-01-01") else found
@@ -89,9 +90,11 @@ def is_article(markup: str) -> bool:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(markup, "html.parser")
-    return bool(soup.find(["article", "main"])
-                or soup.find("meta", attrs={"property": re.compile(r"^(og|article):")})
-                or soup.find("script", attrs={"type": "application/ld+json"}))  # fmt: skip
+    return bool(
+        soup.find(["article", "main"])
+        or soup.find("meta", attrs={"property": re.compile(r"^(og|article):")})
+        or soup.find("script", attrs={"type": "application/ld+json"})
+    )
 
 
 def extract_html(markup: str, url: str | None = None) -> tuple[str, PageMeta]:
@@ -105,9 +108,13 @@ def extract_html(markup: str, url: str | None = None) -> tuple[str, PageMeta]:
     import trafilatura
 
     extracted = trafilatura.bare_extraction(
-        markup, url=url, with_metadata=True, include_comments=False, include_tables=True,
+        markup,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
         date_extraction_params={"extensive_search": False, "original_date": True, "url": url},
-    )  # fmt: skip
+    )
     lines = [" ".join(x.split()) for x in (getattr(extracted, "text", "") or "").split("\n")]
     text = "\n\n".join(x for x in lines if x)
     meta = PageMeta(
@@ -122,15 +129,21 @@ def extract_html(markup: str, url: str | None = None) -> tuple[str, PageMeta]:
     if not text:
         raise SkipFile("empty file (no readable text in the HTML)")
     header = parse_news_header(text)
-    published = meta.published or (header.published if header else None) or _markup_date(
-        markup, url)  # fmt: skip
+    published = (
+        meta.published or (header.published if header else None) or _markup_date(markup, url)
+    )
     return text, replace(meta, published=published)
 
 
 def html_document(
-    markup: str, *, doc_id: str, source: str, fallback_title: str, url: str | None = None,
+    markup: str,
+    *,
+    doc_id: str,
+    source: str,
+    fallback_title: str,
+    url: str | None = None,
     published: str | None = None,
-) -> SourceDocument:  # fmt: skip
+) -> SourceDocument:
     """A `SourceDocument` of an HTML page (see `extract_html`); `published` is the date to use
     when the page gives none (a feed's)."""
     text, meta = extract_html(markup, url)
@@ -169,23 +182,36 @@ def document_of(
         return replace(doc, published=doc.published or published)
     if page.content_type in HTML_TYPES:
         markup = page.data.decode(page.charset or "utf-8", errors="replace")
-        return html_document(markup, doc_id=doc_id, source=source, fallback_title=title,
-                             url=page.final_url, published=published)  # fmt: skip
+        return html_document(
+            markup,
+            doc_id=doc_id,
+            source=source,
+            fallback_title=title,
+            url=page.final_url,
+            published=published,
+        )
     text = decode_text(page.data)
     if not any(ch.isalnum() for ch in text):
         raise SkipFile("empty page (no letters or digits)")
     header = parse_news_header(text)
     return SourceDocument(
-        doc_id=doc_id, source=source, title=(header.title if header else "") or title,
-        text=text, published=(header.published if header else None) or published,
+        doc_id=doc_id,
+        source=source,
+        title=(header.title if header else "") or title,
+        text=text,
+        published=(header.published if header else None) or published,
         section=header.section if header else None,
-    )  # fmt: skip
+    )
 
 
 def load_url(
-    client: httpx.Client, url: str, settings: Settings, *, published: str | None = None,
+    client: httpx.Client,
+    url: str,
+    settings: Settings,
+    *,
+    published: str | None = None,
     title: str | None = None,
-) -> SourceDocument:  # fmt: skip
+) -> SourceDocument:
     """Fetch `url` and make its document (see `document_of`); `SkipFile` with a one-line
     reason when it cannot."""
     page = fetch(client, url, max_bytes=settings.max_fetch_bytes, timeout=settings.fetch_timeout)

@@ -1,13 +1,15 @@
 """cited-qa: question answering over documents, every answer backed by verbatim cited passages.
 
-    from qa import QA
-    answer = QA.from_settings().ask("Where will the summit take place?")
-    print(answer.text, answer.citations[0].quote)
+from qa import QA
+answer = QA.from_settings().ask("Where will the summit take place?")
+print(answer.text, answer.citations[0].quote)
 """
 
-from qa.answerers import NOT_FOUND_TEXT, Answerer, ExtractiveAnswerer
-from qa.chain import build_chain
-from qa.errors import (
+from qa.answering.answer_text import NOT_FOUND_TEXT
+from qa.answering.chain import build_chain
+from qa.answering.extractive import ExtractiveAnswerer
+from qa.answering.protocols import Answerer
+from qa.core.errors import (
     CollectionNotFoundError,
     ConfigError,
     DocumentNotFoundError,
@@ -19,13 +21,14 @@ from qa.errors import (
     StoreNotFoundError,
     StoreUnavailableError,
 )
-from qa.feedback import FeedbackLog
-from qa.llm_answerer import LLMAnswerer
-from qa.retrieval import ChunkRetriever
+from qa.core.settings import Settings
+from qa.core.types import Answer, Chunk, Citation, DocumentInfo, Passage, SourceDocument, Timings
+from qa.llm.answerer import LLMAnswerer
 from qa.service import QA
-from qa.settings import Settings
-from qa.store import ChunkStore, open_client
-from qa.types import Answer, Chunk, Citation, DocumentInfo, Passage, SourceDocument, Timings
+from qa.store.chunks import ChunkStore
+from qa.store.client import open_client
+from qa.store.feedback import FeedbackLog
+from qa.store.retriever import ChunkRetriever
 
 __all__ = [
     "NOT_FOUND_TEXT",

@@ -10,10 +10,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from langchain_core.embeddings import Embeddings
-
-from qa.errors import ConfigError, IngestError, QAError, QuestionError
-from qa.settings import Settings
+from qa.core.errors import ConfigError, IngestError, QAError, QuestionError
+from qa.core.settings import Settings
+from qa.store.embeddings import stay_offline
 
 __all__ = ["main"]
 
@@ -47,93 +46,174 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     store = argparse.ArgumentParser(add_help=False)
-    store.add_argument("--collection", metavar="NAME",
-                       help="Chroma collection (env QA_COLLECTION; default cited-qa)")
-    store.add_argument("--persist-dir", type=Path, metavar="DIR",
-                       help="local store folder (env QA_PERSIST_DIR)")
-    store.add_argument("--chroma-url", metavar="URL",
-                       help="use a Chroma server, e.g. http://127.0.0.1:8000 (env QA_CHROMA_URL)")
+    store.add_argument(
+        "--collection",
+        metavar="NAME",
+        help="Chroma collection (env QA_COLLECTION; default cited-qa)",
+    )
+    store.add_argument(
+        "--persist-dir", type=Path, metavar="DIR", help="local store folder (env QA_PERSIST_DIR)"
+    )
+    store.add_argument(
+        "--chroma-url",
+        metavar="URL",
+        help="use a Chroma server, e.g. http://127.0.0.1:8000 (env QA_CHROMA_URL)",
+    )
 
-    ask = sub.add_parser("ask", parents=[store], help="answer a question with cited passages",
-                         description="Answer a question from the ingested documents.")
+    ask = sub.add_parser(
+        "ask",
+        parents=[store],
+        help="answer a question with cited passages",
+        description="Answer a question from the ingested documents.",
+    )
     ask.add_argument("question", help="the question (quote it)")
-    ask.add_argument("--history", action="append", default=[], metavar="TEXT",
-                     help="an earlier question of the conversation, oldest first; repeatable")
+    ask.add_argument(
+        "--history",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="an earlier question of the conversation, oldest first; repeatable",
+    )
     ask.add_argument("--k", type=int, metavar="N", help="passages to retrieve (env QA_TOP_K)")
     ask.add_argument("--json", action="store_true", help="print the answer as one JSON object")
-    ask.add_argument("--llm", metavar="SPEC", help="write the answer with a language model: "
-                     "llamacpp:PATH.gguf or openai:URL#MODEL (env QA_LLM)")
-    ask.add_argument("--stream", action="store_true",
-                     help="print the answer as it is written, then the checked answer")
-    ask.add_argument("--since", metavar="DATE",
-                     help="only documents published on or after DATE (YYYY-MM-DD)")
-    ask.add_argument("--until", metavar="DATE",
-                     help="only documents published on or before DATE (YYYY-MM-DD)")
-    ask.add_argument("--as-of", metavar="DATE", help="the date 'this week', 'yesterday', "
-                     "'latest' ... are counted from (YYYY-MM-DD; default today)")
+    ask.add_argument(
+        "--llm",
+        metavar="SPEC",
+        help="write the answer with a language model: "
+        "llamacpp:PATH.gguf or openai:URL#MODEL (env QA_LLM)",
+    )
+    ask.add_argument(
+        "--stream",
+        action="store_true",
+        help="print the answer as it is written, then the checked answer",
+    )
+    ask.add_argument(
+        "--since", metavar="DATE", help="only documents published on or after DATE (YYYY-MM-DD)"
+    )
+    ask.add_argument(
+        "--until", metavar="DATE", help="only documents published on or before DATE (YYYY-MM-DD)"
+    )
+    ask.add_argument(
+        "--as-of",
+        metavar="DATE",
+        help="the date 'this week', 'yesterday', "
+        "'latest' ... are counted from (YYYY-MM-DD; default today)",
+    )
 
-    ing = sub.add_parser("ingest", parents=[store], help="load, chunk and embed documents",
-                         description="Ingest .txt, .md, .html and .pdf files and folders "
-                         "(recursively), links (http/https pages and PDFs) and feeds. Unchanged "
-                         "documents are not embedded again; a feed's unchanged entries are not "
-                         "fetched again.")
-    ing.add_argument("paths", nargs="*", metavar="PATH",
-                     help="files, folders or links (http:// or https://)")
-    ing.add_argument("--links", action="append", default=[], type=Path, metavar="FILE",
-                     help="a text file of links, one a line (# comments); repeatable")
-    ing.add_argument("--feed", action="append", default=[], metavar="URL",
-                     help="an RSS or Atom feed: fetch its new or changed entries; repeatable")
-    ing.add_argument("--reset", action="store_true",
-                     help="keep only what PATH holds: remove every other document")
-    ing.add_argument("--prune", action="store_true",
-                     help="remove documents under PATH whose files are gone")
+    ing = sub.add_parser(
+        "ingest",
+        parents=[store],
+        help="load, chunk and embed documents",
+        description="Ingest .txt, .md, .html and .pdf files and folders "
+        "(recursively), links (http/https pages and PDFs) and feeds. Unchanged "
+        "documents are not embedded again; a feed's unchanged entries are not "
+        "fetched again.",
+    )
+    ing.add_argument(
+        "paths", nargs="*", metavar="PATH", help="files, folders or links (http:// or https://)"
+    )
+    ing.add_argument(
+        "--links",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="a text file of links, one a line (# comments); repeatable",
+    )
+    ing.add_argument(
+        "--feed",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="an RSS or Atom feed: fetch its new or changed entries; repeatable",
+    )
+    ing.add_argument(
+        "--reset",
+        action="store_true",
+        help="keep only what PATH holds: remove every other document",
+    )
+    ing.add_argument(
+        "--prune", action="store_true", help="remove documents under PATH whose files are gone"
+    )
     ing.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    ev = sub.add_parser("eval", parents=[store], help="score answers against a question set",
-                        description="Run a labelled question set (JSONL) through the same QA "
-                        "the UI uses and write a report (report.json, report.md).")
+    ev = sub.add_parser(
+        "eval",
+        parents=[store],
+        help="score answers against a question set",
+        description="Run a labelled question set (JSONL) through the same QA "
+        "the UI uses and write a report (report.json, report.md).",
+    )
     ev.add_argument("questions", type=Path, metavar="QUESTIONS", help="question set (.jsonl)")
-    ev.add_argument("--docs", type=Path, nargs="+", metavar="DOCS",
-                    help="documents (.jsonl of doc_id/title/text, or files and folders) to "
-                    "ingest into a temporary collection; default: the configured collection")
+    ev.add_argument(
+        "--docs",
+        type=Path,
+        nargs="+",
+        metavar="DOCS",
+        help="documents (.jsonl of doc_id/title/text, or files and folders) to "
+        "ingest into a temporary collection; default: the configured collection",
+    )
     ev.add_argument("--k", type=int, metavar="N", help="passages to retrieve (env QA_TOP_K)")
-    ev.add_argument("--out", type=Path, metavar="DIR",
-                    help="report folder (env QA_EVAL_DIR; default: eval-report)")
-    ev.add_argument("--baseline", action="store_true",
-                    help="also run the stock LangChain recipe, side by side (needs --docs)")
-    ev.add_argument("--calibrate", action="store_true",
-                    help="answer with no threshold, then sweep it and print the best value")
+    ev.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="report folder (env QA_EVAL_DIR; default: eval-report)",
+    )
+    ev.add_argument(
+        "--baseline",
+        action="store_true",
+        help="also run the stock LangChain recipe, side by side (needs --docs)",
+    )
+    ev.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="answer with no threshold, then sweep it and print the best value",
+    )
     ev.add_argument("--limit", type=int, metavar="N", help="only the first N questions")
-    ev.add_argument("--llm", metavar="SPEC", help="also answer with this language model "
-                    "(llamacpp:PATH.gguf or openai:URL#MODEL), side by side")
+    ev.add_argument(
+        "--llm",
+        metavar="SPEC",
+        help="also answer with this language model "
+        "(llamacpp:PATH.gguf or openai:URL#MODEL), side by side",
+    )
     ev.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    docs = sub.add_parser("docs", parents=[store], help="list the ingested documents",
-                          description="List ingested documents: title, site, author, date, "
-                          "pages, chunks, source.")
+    docs = sub.add_parser(
+        "docs",
+        parents=[store],
+        help="list the ingested documents",
+        description="List ingested documents: title, site, author, date, pages, chunks, source.",
+    )
     docs.add_argument("--json", action="store_true", help="print JSON lines")
 
-    serve = sub.add_parser("serve", parents=[store], help="serve the HTTP API",
-                           description="Serve the HTTP API (ask, stream, documents, and "
-                           "OpenAI-compatible chat completions) with uvicorn; the model and "
-                           "store are loaded once. Binding another address than loopback "
-                           "needs QA_API_KEY.")
+    serve = sub.add_parser(
+        "serve",
+        parents=[store],
+        help="serve the HTTP API",
+        description="Serve the HTTP API (ask, stream, documents, and "
+        "OpenAI-compatible chat completions) with uvicorn; the model and "
+        "store are loaded once. Binding another address than loopback "
+        "needs QA_API_KEY.",
+    )
     serve.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    return p  # fmt: skip
+    return p
 
 
 def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_env(
-        collection=args.collection, persist_dir=args.persist_dir, chroma_url=args.chroma_url,
+        collection=args.collection,
+        persist_dir=args.persist_dir,
+        chroma_url=args.chroma_url,
         top_k=getattr(args, "k", None),
-    )  # fmt: skip
+    )
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
-    from qa.chain import date_windows, validate_question
+    from qa.answering.chain import date_windows, validate_question
+    from qa.core.types import Answer
     from qa.service import QA
-    from qa.types import Answer
 
     settings = _settings(args)
     if args.llm:
@@ -184,51 +264,62 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     from ingest.loaders import load_paths
     from ingest.pipeline import gone_under, ingest_documents
     from ingest.web import read_links_file, split_inputs
-    from qa.embeddings import LocalEmbeddings
-    from qa.store import ChunkStore, open_client
+    from qa.service import load_embeddings, open_store
 
     settings = _settings(args)
     links, given = split_inputs(args.paths)
     for path in args.links:
         links.extend(read_links_file(path))
     if not (given or links or args.feed):
-        raise ConfigError("nothing to ingest: give files, folders or links, --links FILE or "
-                          "--feed URL")  # fmt: skip
+        raise ConfigError(
+            "nothing to ingest: give files, folders or links, --links FILE or --feed URL"
+        )
     paths = [Path(p) for p in given]
     # Read every file before touching the store: a bad path leaves the store as it was.
     docs, skipped = load_paths(paths, max_bytes=settings.max_file_bytes) if paths else ([], [])
-    client = open_client(settings, create=True)
-    embeddings = LocalEmbeddings.from_settings(settings)
-    store = ChunkStore.from_settings(client, settings, embeddings, create=True)
+    embeddings = load_embeddings(settings)
+    store = open_store(settings, embeddings, create=True)
     unchanged: list[str] = []  # links of feed entries that did not change: not fetched
     if links or args.feed:
         stored = store.doc_states()
         with make_client(settings) as http:
-            pages, failed, unchanged = fetch_links(links, args.feed, http, settings,
-                                                   stored.__contains__)  # fmt: skip
+            pages, failed, unchanged = fetch_links(
+                links, args.feed, http, settings, stored.__contains__
+            )
         docs, skipped = [*docs, *pages], [*skipped, *failed]
     # --reset keeps the collection (a running UI holds it open) and removes, after this run,
     # every document it did not ingest; a failed run leaves the old documents in place.
     kept = set(unchanged)
-    prune = ((lambda source: source not in kept) if args.reset
-             else gone_under(paths) if args.prune else None)  # fmt: skip
+    prune = (
+        (lambda source: source not in kept)
+        if args.reset
+        else gone_under(paths)
+        if args.prune
+        else None
+    )
     report = ingest_documents(
-        docs, store, embeddings.count_tokens, settings, skipped=skipped, prune=prune,
+        docs,
+        store,
+        embeddings.count_tokens,
+        settings,
+        skipped=skipped,
+        prune=prune,
         progress=False if args.no_progress else None,
-    )  # fmt: skip
+    )
     report = replace(report, unchanged=report.unchanged + len(unchanged))
     for line in report.lines():
         print(line, file=sys.stderr)
     n = len(docs) + len(skipped) + len(unchanged)
-    print(f"{n} document{'' if n == 1 else 's'}: {report.summary()}; collection "
-          f"{settings.collection!r} holds {store.count()} chunks")  # fmt: skip
+    print(
+        f"{n} document{'' if n == 1 else 's'}: {report.summary()}; collection "
+        f"{settings.collection!r} holds {store.count()} chunks"
+    )
     return 0
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from qa.eval_runner import load_corpus, run_eval
-    from qa.metrics import threshold_sweep
-    from qa.report import summary_table, write_report
+    from qa.evaluation.report import calibration_table, summary_table, write_report
+    from qa.evaluation.runner import load_corpus, run_eval
 
     settings = _settings(args)
     if not args.questions.is_file():
@@ -238,34 +329,28 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     if args.calibrate:
         settings = settings.with_(min_score=0.0)
     docs = load_corpus(args.docs) if args.docs else None
-    run = run_eval(args.questions, settings, docs=docs, baseline=args.baseline, llm=args.llm,
-                   limit=args.limit, progress=False if args.no_progress else None)  # fmt: skip
+    run = run_eval(
+        args.questions,
+        settings,
+        docs=docs,
+        baseline=args.baseline,
+        llm=args.llm,
+        limit=args.limit,
+        progress=False if args.no_progress else None,
+    )
     paths = write_report(run, args.out or settings.eval_dir)
     print(summary_table(run.systems))
     print(f"\nreport: {', '.join(str(p) for p in paths)}")
     if args.calibrate:
-        results = run.systems[0].results
-        points = threshold_sweep([r.score for r in results], [r.answerable for r in results],
-                                 [r.right for r in results])  # fmt: skip
-        print("\n| min_score | answerable answered right | unanswerable declined | "
-              "balanced accuracy | decline F1 |\n|---|---|---|---|---|")  # fmt: skip
-        for p in points[::5]:
-            print(f"| {p.threshold:.2f} | {p.answered_right:.1%} | {p.declined:.1%} | "
-                  f"{p.balanced:.3f} | {p.decline_f1:.3f} |")  # fmt: skip
-        best = max(points, key=lambda p: p.balanced)
-        best_f1 = max(points, key=lambda p: p.decline_f1)
-        print(f"\nbest balanced accuracy {best.balanced:.3f} at min_score={best.threshold:.2f}; "
-              f"best decline F1 {best_f1.decline_f1:.3f} at {best_f1.threshold:.2f}")
+        print("\n" + calibration_table(run.systems[0]))
     return 0
 
 
 def _cmd_docs(args: argparse.Namespace) -> int:
-    from qa.store import ChunkStore, open_client
+    from qa.service import open_store
 
     settings = _settings(args)
-    client = open_client(settings)
-    store = ChunkStore.open(client, settings.collection, _NoEmbeddings())
-    infos = store.documents()
+    infos = open_store(settings).documents()  # listing needs no model
     if args.json:
         for i in infos:
             print(json.dumps(i.__dict__, ensure_ascii=False))
@@ -273,8 +358,14 @@ def _cmd_docs(args: argparse.Namespace) -> int:
     if not infos:
         print(f"collection {settings.collection!r} is empty: run `qa ingest PATH`")
     for i in infos:
-        about = [i.site, i.author and f"by {i.author}", i.published or "no date",
-                 i.pages and f"{i.pages} pages", f"{i.chunks} chunks", i.source]  # fmt: skip
+        about = [
+            i.site,
+            i.author and f"by {i.author}",
+            i.published or "no date",
+            i.pages and f"{i.pages} pages",
+            f"{i.chunks} chunks",
+            i.source,
+        ]
         print(f"{i.title or '(untitled)'}\n    {' · '.join(a for a in about if a)}")
     return 0
 
@@ -284,13 +375,15 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     if not is_loopback(args.host) and not settings.api_key:
-        raise ConfigError(f"refusing to serve on {args.host} without an API key: set QA_API_KEY "
-                          "(clients then send 'Authorization: Bearer KEY'), or use --host "
-                          "127.0.0.1")  # fmt: skip
+        raise ConfigError(
+            f"refusing to serve on {args.host} without an API key: set QA_API_KEY "
+            "(clients then send 'Authorization: Bearer KEY'), or use --host "
+            "127.0.0.1"
+        )
     if not 1 <= args.port <= 65535:
         raise ConfigError(f"--port must be between 1 and 65535, got {args.port}")
     if settings.llm:
-        from qa.llm import parse_llm_spec
+        from qa.llm.models import parse_llm_spec
 
         parse_llm_spec(settings.llm)  # a bad QA_LLM fails now, not at the first question
     # The API answers to loopback names and to the address it listens on; on every interface
@@ -307,23 +400,17 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-class _NoEmbeddings(Embeddings):
-    """Listing documents needs no model; anything that would embed fails loudly."""
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        raise RuntimeError("listing documents does not embed")
-
-    def embed_query(self, text: str) -> list[float]:
-        raise RuntimeError("listing documents does not embed")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 ok, 1 failure, 2 bad input)."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no bar for loading weights
+    stay_offline()
     args = _parser().parse_args(argv)
-    handler = {"ask": _cmd_ask, "ingest": _cmd_ingest, "docs": _cmd_docs,
-               "eval": _cmd_eval, "serve": _cmd_serve}[args.command]  # fmt: skip
+    handler = {
+        "ask": _cmd_ask,
+        "ingest": _cmd_ingest,
+        "docs": _cmd_docs,
+        "eval": _cmd_eval,
+        "serve": _cmd_serve,
+    }[args.command]
 
     try:
         return handler(args)
@@ -339,8 +426,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # e.g. a Chroma server dying mid-run, a read-only store
         if os.environ.get("QA_DEBUG"):
             raise
-        print(f"qa {args.command}: unexpected error: {type(exc).__name__}: {exc} "
-              "(set QA_DEBUG=1 for the traceback)", file=sys.stderr)  # fmt: skip
+        print(
+            f"qa {args.command}: unexpected error: {type(exc).__name__}: {exc} "
+            "(set QA_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
         return 1
 
 

@@ -1,4 +1,6 @@
-"""`QA`: the one entry point that the CLI, the UI and other code use to ask questions."""
+"""`QA`, the one entry point that the CLI, the UI and other code use to ask questions, and the
+one place where the concrete parts are chosen: the embedding model, the store, the answerer and
+the query rewriter."""
 
 from __future__ import annotations
 
@@ -8,15 +10,34 @@ from collections.abc import Iterator, Mapping, Sequence
 from langchain_core.embeddings import Embeddings
 from langchain_core.runnables import Runnable
 
-from qa.answerers import Answerer, ExtractiveAnswerer
-from qa.chain import QAInput, build_chain
-from qa.conversation import LLMRewriter, condense_query
-from qa.retrieval import ChunkRetriever
-from qa.settings import Settings
-from qa.store import ChunkStore, open_client, require_collection
-from qa.types import Answer, DocumentInfo
+from qa.answering.chain import QAInput, build_chain
+from qa.answering.conversation import condense_query
+from qa.answering.extractive import ExtractiveAnswerer
+from qa.answering.protocols import Answerer, QueryRewriter, RewritesQueries
+from qa.core.settings import Settings
+from qa.core.types import Answer, DocumentInfo
+from qa.store.chunks import ChunkStore
+from qa.store.client import open_client
+from qa.store.embeddings import EmbeddingModel
+from qa.store.retriever import ChunkRetriever
 
-__all__ = ["QA", "default_answerer"]
+__all__ = ["QA", "default_answerer", "load_embeddings", "open_store"]
+
+
+def load_embeddings(settings: Settings) -> EmbeddingModel:
+    """The packaged embedding model, with the batch size and CPU threads of `settings`."""
+    from qa.store.embeddings import LocalEmbeddings
+
+    return LocalEmbeddings.from_settings(settings)
+
+
+def open_store(
+    settings: Settings, embeddings: Embeddings | None = None, *, create: bool = False
+) -> ChunkStore:
+    """The configured collection, with its BM25 index and texts. The store and collection must
+    exist unless `create` is true; without `embeddings` it lists and deletes but cannot add."""
+    client = open_client(settings, create=create)
+    return ChunkStore.from_settings(client, settings, embeddings, create=create)
 
 
 def default_answerer(settings: Settings, embeddings: Embeddings) -> Answerer:
@@ -26,14 +47,19 @@ def default_answerer(settings: Settings, embeddings: Embeddings) -> Answerer:
     )
     if not settings.llm:
         return extractive
-    from qa.llm import make_chat_model, parse_llm_spec
-    from qa.llm_answerer import LLMAnswerer
+    from qa.llm.answerer import LLMAnswerer
+    from qa.llm.models import make_chat_model, parse_llm_spec
 
     model = make_chat_model(parse_llm_spec(settings.llm), settings)
     # About 3 characters a token; room for the instructions and the answer.
     prompt_chars = max(2000, (settings.llm_context - settings.llm_max_tokens - 500) * 3)
-    return LLMAnswerer(model, embeddings, min_support=settings.min_support,
-                       extractive=extractive, max_prompt_chars=prompt_chars)  # fmt: skip
+    return LLMAnswerer(
+        model,
+        embeddings,
+        min_support=settings.min_support,
+        extractive=extractive,
+        max_prompt_chars=prompt_chars,
+    )
 
 
 class QA:
@@ -46,7 +72,7 @@ class QA:
     def __init__(
         self,
         store: ChunkStore,
-        embeddings: Embeddings,
+        embeddings: EmbeddingModel,
         *,
         settings: Settings | None = None,
         answerer: Answerer | None = None,
@@ -55,43 +81,50 @@ class QA:
         self.store = store
         self.embeddings = embeddings
         self.retriever = ChunkRetriever(
-            store=store, embeddings=embeddings, k=self.settings.top_k,
+            store=store,
+            embeddings=embeddings,
+            k=self.settings.top_k,
             mode=self.settings.retrieval,
-        )  # fmt: skip
+        )
         self.answerer = answerer or default_answerer(self.settings, embeddings)
-        model = getattr(self.answerer, "chat_model", None)  # an LLM answerer's model
+        # An answerer that rewrites follow-ups (one with a language model) makes the queries.
+        rewrite: QueryRewriter = (
+            self.answerer.rewrite_query
+            if isinstance(self.answerer, RewritesQueries)
+            else condense_query
+        )
         self.chain: Runnable[str | QAInput, Answer] = build_chain(
-            self.retriever, self.answerer, max_question_chars=self.settings.max_question_chars,
-            rewrite=LLMRewriter(model) if model is not None else condense_query,
+            self.retriever,
+            self.answerer,
+            max_question_chars=self.settings.max_question_chars,
+            rewrite=rewrite,
             fold_similarity=self.settings.fold_similarity,
-        )  # fmt: skip
+        )
 
     @classmethod
     def from_settings(
         cls,
         settings: Settings | None = None,
         *,
-        embeddings: Embeddings | None = None,
+        embeddings: EmbeddingModel | None = None,
         create: bool = False,
     ) -> QA:
         """Open the configured store and load the packaged embedding model.
 
         The store and collection must exist unless `create` is true (then an empty one is made).
         """
-        from qa.embeddings import LocalEmbeddings
-
         settings = settings or Settings.from_env()
-        client = open_client(settings, create=create)
-        if not create:
-            require_collection(client, settings.collection)  # fail fast, before the model loads
-        if embeddings is None:
-            embeddings = LocalEmbeddings.from_settings(settings)
-        store = ChunkStore.from_settings(client, settings, embeddings, create=create)
-        return cls(store, embeddings, settings=settings)
+        store = open_store(settings, create=create)  # fails fast, before the model loads
+        embeddings = embeddings or load_embeddings(settings)
+        return cls(store.with_embeddings(embeddings), embeddings, settings=settings)
 
     @staticmethod
-    def _input(question: str, history: Sequence[str | Answer], k: int | None,
-               dates: Mapping[str, str | dt.date | None]) -> QAInput:  # fmt: skip
+    def _input(
+        question: str,
+        history: Sequence[str | Answer],
+        k: int | None,
+        dates: Mapping[str, str | dt.date | None],
+    ) -> QAInput:
         inp: QAInput = {"question": question, "history": list(history)}
         if k is not None:
             inp["k"] = k
@@ -133,7 +166,7 @@ class QA:
         Errors (`QuestionError` and the like) are raised when iteration starts.
         """
         dates = {"since": since, "until": until, "as_of": as_of}
-        yield from self.chain.stream(self._input(question, history, k, dates))  # type: ignore[misc]
+        yield from self.chain.stream(self._input(question, history, k, dates))
 
     def documents(self) -> list[DocumentInfo]:
         """What is ingested, one entry per document."""

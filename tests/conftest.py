@@ -21,15 +21,31 @@ SEED_QUESTIONS = ROOT / "tests" / "data" / "seed_questions.jsonl"
 @pytest.fixture(scope="session")
 def embeddings():
     """The packaged MiniLM model, loaded once per test session."""
-    from qa.embeddings import LocalEmbeddings
+    from qa.store.embeddings import LocalEmbeddings
 
     return LocalEmbeddings()
+
+
+@pytest.fixture(scope="session")
+def toy_embeddings():
+    """The fast tier's stand-in for the model (`tests.toy.ToyEmbeddings`)."""
+    from tests.toy import ToyEmbeddings
+
+    return ToyEmbeddings()
+
+
+@pytest.fixture
+def toy_store(settings, toy_embeddings):
+    """An empty, real Chroma collection in `tmp_path`, embedding with the stand-in."""
+    from qa.service import open_store
+
+    return open_store(settings, toy_embeddings, create=True)
 
 
 @pytest.fixture
 def settings(tmp_path: Path):
     """Settings pointing at an empty persistent store in `tmp_path`."""
-    from qa.settings import Settings
+    from qa.core.settings import Settings
 
     return Settings(persist_dir=tmp_path / "store")
 
@@ -37,7 +53,8 @@ def settings(tmp_path: Path):
 @pytest.fixture
 def store(settings, embeddings):
     """An empty, real Chroma collection in `tmp_path`."""
-    from qa.store import ChunkStore, open_client
+    from qa.store.chunks import ChunkStore
+    from qa.store.client import open_client
 
     return ChunkStore.open(
         open_client(settings, create=True), settings.collection, embeddings, create=True
@@ -45,17 +62,13 @@ def store(settings, embeddings):
 
 
 @pytest.fixture(scope="session")
-def seed_qa(tmp_path_factory: pytest.TempPathFactory, embeddings) -> Iterator[object]:
+def seed_qa(embeddings) -> Iterator[object]:
     """A `QA` over a real persistent store holding the seed article."""
-    from ingest.pipeline import ingest_paths
-    from qa import QA, ChunkStore, Settings, open_client
+    from ingest.loaders import load_paths
+    from qa.evaluation.scratch import scratch_qa
 
-    settings = Settings(persist_dir=tmp_path_factory.mktemp("seed") / "store")
-    store = ChunkStore.open(
-        open_client(settings, create=True), settings.collection, embeddings, create=True
-    )
-    ingest_paths([SEEDS], store, embeddings.count_tokens, settings, progress=False)
-    yield QA(store, embeddings, settings=settings)
+    with scratch_qa(load_paths([SEEDS])[0], embeddings=embeddings) as scratch:
+        yield scratch.qa
 
 
 @pytest.fixture

@@ -18,8 +18,13 @@ def make_pdf(pages: list[list[str]], *, title: str = "") -> bytes:
     objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
     objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {n_pages} >>".encode())
     for i, lines in enumerate(pages):
-        content = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(
-            f"({_escape(line)}) '" for line in lines) + " ET" if lines else ""  # fmt: skip
+        content = (
+            "BT /F1 12 Tf 72 720 Td 14 TL "
+            + " ".join(f"({_escape(line)}) '" for line in lines)
+            + " ET"
+            if lines
+            else ""
+        )
         objects.append(
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {4 + 2 * i} 0 R "
             f"/Resources << /Font << /F1 {font} 0 R >> >> >>".encode()
@@ -42,10 +47,16 @@ def make_pdf(pages: list[list[str]], *, title: str = "") -> bytes:
 
 
 COUNCIL_REPORT = [
-    ["Portmere Council: storm recovery report", "",
-     "Storm Alba damaged the harbour wall and the coast road in March 2025.",
-     "The council met on 20 March 2025 to agree the repairs."],
-    ["Costs and timetable", "",
-     "The sea wall repair will cost 3.2 million pounds and take eight months.",
-     "Work on the coast road starts in May."],
-]  # fmt: skip
+    [
+        "Portmere Council: storm recovery report",
+        "",
+        "Storm Alba damaged the harbour wall and the coast road in March 2025.",
+        "The council met on 20 March 2025 to agree the repairs.",
+    ],
+    [
+        "Costs and timetable",
+        "",
+        "The sea wall repair will cost 3.2 million pounds and take eight months.",
+        "Work on the coast road starts in May.",
+    ],
+]

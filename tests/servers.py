@@ -25,12 +25,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(cmd: Sequence[str], ready_url: str, *, timeout: float = 120, **popen) -> Iterator[
-    subprocess.Popen[bytes]
-]:  # fmt: skip
+def serving(
+    cmd: Sequence[str], ready_url: str, *, timeout: float = 120, **popen
+) -> Iterator[subprocess.Popen[bytes]]:
     """Run `cmd` until the block ends; the block starts once `ready_url` answers over HTTP."""
-    proc = subprocess.Popen(list(cmd), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            **popen)  # fmt: skip
+    proc = subprocess.Popen(
+        list(cmd), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **popen
+    )
     try:
         deadline = time.monotonic() + timeout
         while True:

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import html
-import os
 import re
 import threading
 
 import streamlit as st
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-
 from qa import QA, QAError, Settings
-from qa.embeddings import LocalEmbeddings
-from qa.feedback import FeedbackLog
+from qa.service import load_embeddings as _load_embeddings
+from qa.store.embeddings import EmbeddingModel, stay_offline
+from qa.store.feedback import FeedbackLog
+
+stay_offline()  # before the model loads
 
 _AUTOLINK = re.compile(r"(?i)\b(https?|ftp|www)(?=://|\.)")
 
@@ -30,9 +29,9 @@ __all__ = [
 
 
 @st.cache_resource(show_spinner="Loading the embedding model…")
-def load_embeddings(batch_size: int, threads: int | None) -> LocalEmbeddings:
+def load_embeddings(batch_size: int, threads: int | None) -> EmbeddingModel:
     """The packaged embedding model, once per process, shared by every page and session."""
-    return LocalEmbeddings(batch_size=batch_size, threads=threads)
+    return _load_embeddings(Settings(embed_batch_size=batch_size, cpu_threads=threads))
 
 
 @st.cache_resource(show_spinner="Opening the document store…")

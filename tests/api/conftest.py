@@ -18,16 +18,13 @@ Serve = Callable[..., AbstractContextManager[str]]
 
 
 @pytest.fixture(scope="module")
-def seeded_qa(tmp_path_factory: pytest.TempPathFactory, embeddings) -> Any:
+def seeded_qa(embeddings) -> Iterator[Any]:
     """A `QA` over a new store holding the seed article (uploads go beside it)."""
-    from ingest.pipeline import ingest_paths
-    from qa import QA, ChunkStore, Settings, open_client
+    from ingest.loaders import load_paths
+    from qa.evaluation.scratch import scratch_qa
 
-    settings = Settings(persist_dir=tmp_path_factory.mktemp("api") / "store")
-    store = ChunkStore.open(open_client(settings, create=True), settings.collection, embeddings,
-                            create=True)  # fmt: skip
-    ingest_paths([SEEDS], store, embeddings.count_tokens, settings, progress=False)
-    return QA(store, embeddings, settings=settings)
+    with scratch_qa(load_paths([SEEDS])[0], embeddings=embeddings) as scratch:
+        yield scratch.qa
 
 
 @contextmanager
@@ -77,8 +74,9 @@ def sse_events(lines: Iterator[str]) -> Iterator[tuple[str | None, str]]:
         yield name, "\n".join(data)
 
 
-def read_stream(client: httpx.Client, path: str, body: dict[str, Any]) -> list[tuple[str | None,
-                                                                                    Any]]:
+def read_stream(
+    client: httpx.Client, path: str, body: dict[str, Any]
+) -> list[tuple[str | None, Any]]:
     """POST `body` and read the whole event stream, each event's data parsed as JSON."""
     with client.stream("POST", path, json=body) as r:
         assert r.status_code == 200, r.read()

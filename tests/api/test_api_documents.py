@@ -107,7 +107,10 @@ def test_a_change_waits_for_another_then_is_503(store: Any, embeddings: Any, set
     with serve_app(app) as base:
         with backend.store_lock:  # another upload, re-ingest or delete is under way
             r = httpx.post(f"{base}/v1/documents/reingest", timeout=60)
-            error = one_line_error(r, 503, "another upload, re-ingest or delete kept the store "
-                                   "busy for 0.5 s; try again")  # fmt: skip
+            error = one_line_error(
+                r,
+                503,
+                "another upload, re-ingest or delete kept the store busy for 0.5 s; try again",
+            )
             assert error["code"] == "StoreBusyError"
         assert httpx.post(f"{base}/v1/documents/reingest", timeout=60).status_code == 200

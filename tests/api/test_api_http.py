@@ -58,9 +58,14 @@ def test_the_openapi_page_needs_no_network(client: httpx.Client) -> None:
 
 
 def test_history_and_k(client: httpx.Client) -> None:
-    r = client.post("/v1/ask", json={"question": "What does he insist any peace deal must "
-                                     "include?", "history": ["Who is Ukraine's president?"],
-                                     "k": 2})  # fmt: skip
+    r = client.post(
+        "/v1/ask",
+        json={
+            "question": "What does he insist any peace deal must include?",
+            "history": ["Who is Ukraine's president?"],
+            "k": 2,
+        },
+    )
     body = r.json()
     assert "Ukraine" in body["query"] and "withdrawal" in body["answer"]
     declined = client.post("/v1/ask", json={"question": "Which team won the 1998 World Cup?"})
@@ -80,35 +85,79 @@ def test_stream_is_text_then_the_whole_answer(client: httpx.Client) -> None:
 @pytest.mark.parametrize(
     ("method", "path", "body", "status", "needle"),
     [
-        ("POST", "/v1/ask", {"question": "   "}, 400,
-         "the question is empty: type a question about the documents"),
+        (
+            "POST",
+            "/v1/ask",
+            {"question": "   "},
+            400,
+            "the question is empty: type a question about the documents",
+        ),
         ("POST", "/v1/ask", {"question": "x" * 1001}, 400, "the limit is 1000"),
-        ("POST", "/v1/ask", {"question": "Hi?", "k": 0}, 400,
-         "k must be a whole number from 1 to 50, got 0"),
+        (
+            "POST",
+            "/v1/ask",
+            {"question": "Hi?", "k": 0},
+            400,
+            "k must be a whole number from 1 to 50, got 0",
+        ),
         ("POST", "/v1/ask", {"question": "Hi?", "k": "3"}, 422, "k: Input should be a valid"),
         ("POST", "/v1/ask", {}, 422, "question: Field required"),
         ("POST", "/v1/ask", {"question": "Hi?", "questoin": "x"}, 422, "questoin: Extra inputs"),
-        ("POST", "/v1/ask", "{not json", 422, "the body is not valid JSON: Expecting property "
-         "name enclosed in double quotes (at character 1)"),
-        ("POST", "/v1/ask", {"question": "And he?", "history": ["x" * 1001, "Who?"]}, 400,
-         "an earlier question is 1001 characters long; the limit is 1000"),
+        (
+            "POST",
+            "/v1/ask",
+            "{not json",
+            422,
+            "the body is not valid JSON: Expecting property "
+            "name enclosed in double quotes (at character 1)",
+        ),
+        (
+            "POST",
+            "/v1/ask",
+            {"question": "And he?", "history": ["x" * 1001, "Who?"]},
+            400,
+            "an earlier question is 1001 characters long; the limit is 1000",
+        ),
         ("POST", "/v1/ask/stream", {"question": ""}, 400, "the question is empty"),
-        ("POST", "/v1/chat/completions", {"messages": [{"role": "system", "content": "Hi"}]}, 400,
-         "the chat has no user message"),
+        (
+            "POST",
+            "/v1/chat/completions",
+            {"messages": [{"role": "system", "content": "Hi"}]},
+            400,
+            "the chat has no user message",
+        ),
         ("POST", "/v1/chat/completions", {"messages": []}, 422, "messages: List should have"),
-        ("POST", "/v1/chat/completions", {"messages": [{"role": "user", "content": "x" * 1001},
-                                                       {"role": "user", "content": "And he?"}]},
-         400, "an earlier question is 1001 characters long"),
-        ("POST", "/v1/chat/completions",
-         {"stream": True, "messages": [{"role": "user", "content": " "}]}, 400,
-         "the question is empty"),
+        (
+            "POST",
+            "/v1/chat/completions",
+            {
+                "messages": [
+                    {"role": "user", "content": "x" * 1001},
+                    {"role": "user", "content": "And he?"},
+                ]
+            },
+            400,
+            "an earlier question is 1001 characters long",
+        ),
+        (
+            "POST",
+            "/v1/chat/completions",
+            {"stream": True, "messages": [{"role": "user", "content": " "}]},
+            400,
+            "the question is empty",
+        ),
         ("POST", "/v1/documents/reingest", {"doc_ids": "abc"}, 422, "doc_ids: Input should be"),
-        ("DELETE", "/v1/documents/0123456789abcdef", None, 404,
-         "no document '0123456789abcdef' in collection 'cited-qa'"),
+        (
+            "DELETE",
+            "/v1/documents/0123456789abcdef",
+            None,
+            404,
+            "no document '0123456789abcdef' in collection 'cited-qa'",
+        ),
         ("GET", "/v1/nothing", None, 404, "Not Found"),
         ("GET", "/v1/ask", None, 405, "Method Not Allowed"),
     ],
-)  # fmt: skip
+)
 def test_bad_input_is_one_clear_line(
     client: httpx.Client, method: str, path: str, body: Any, status: int, needle: str
 ) -> None:
@@ -139,8 +188,12 @@ def test_no_cors_unless_configured(client: httpx.Client, seeded_qa: Any) -> None
     with serve_qa(seeded_qa, cors_origins=("http://app.test",)) as base:
         allowed = httpx.options(f"{base}/v1/ask", headers=preflight)
         assert allowed.headers["access-control-allow-origin"] == "http://app.test"
-        asked = httpx.post(f"{base}/v1/ask", json={"question": SUMMIT},
-                           headers={"Origin": "http://app.test"}, timeout=60)  # fmt: skip
+        asked = httpx.post(
+            f"{base}/v1/ask",
+            json={"question": SUMMIT},
+            headers={"Origin": "http://app.test"},
+            timeout=60,
+        )
         assert asked.status_code == 200
         assert asked.headers["access-control-allow-origin"] == "http://app.test"
         other = httpx.options(f"{base}/v1/ask", headers={**preflight, "Origin": "http://evil.test"})
@@ -153,8 +206,9 @@ def test_web_pages_and_other_host_names_are_refused(
     before = client.get("/v1/documents").json()
     # A page of another site may post a form or an upload (no preflight): 403, nothing stored.
     evil = {"Origin": "http://evil.test"}
-    upload = client.post("/v1/documents", files={"files": ("poison.md", b"# Poison\n\nLies.\n")},
-                         headers=evil)  # fmt: skip
+    upload = client.post(
+        "/v1/documents", files={"files": ("poison.md", b"# Poison\n\nLies.\n")}, headers=evil
+    )
     one_line_error(upload, 403, "add it to QA_CORS_ORIGINS")
     one_line_error(client.post("/v1/documents/reingest", headers=evil), 403, "evil.test")
     one_line_error(client.get("/healthz", headers={"Origin": "null"}), 403, "'null'")
@@ -178,14 +232,17 @@ def test_a_key_guards_every_endpoint_before_the_body_is_read(seeded_qa: Any) -> 
 
     key = "test-key-5f2c9e"
     app = create_app(seeded_qa.settings.with_(api_key=key), qa_factory=lambda: seeded_qa)
-    routes = [(method.upper(), re.sub(r"\{[^}]+\}", "0123456789abcdef", path))
-              for path, operations in app.openapi()["paths"].items()
-              for method in operations]  # fmt: skip
+    routes = [
+        (method.upper(), re.sub(r"\{[^}]+\}", "0123456789abcdef", path))
+        for path, operations in app.openapi()["paths"].items()
+        for method in operations
+    ]
     assert len(routes) == 11  # every endpoint but the OpenAPI page and schema (no data)
     with serve_app(app, key) as base, httpx.Client(base_url=base) as c:
         for method, path in routes:
-            r = c.request(method, path, content="{not json",
-                          headers={"content-type": "application/json"})  # fmt: skip
+            r = c.request(
+                method, path, content="{not json", headers={"content-type": "application/json"}
+            )
             error = one_line_error(r, 401, "missing or wrong API key")  # not 422: body unread
             assert error["type"] == "authentication_error"
             assert r.headers["www-authenticate"] == "Bearer"
@@ -195,8 +252,12 @@ def test_a_key_guards_every_endpoint_before_the_body_is_read(seeded_qa: Any) -> 
         one_line_error(wrong, 401, "missing or wrong API key")
         basic = c.post("/v1/ask", json={"question": SUMMIT}, auth=("user", key))
         one_line_error(basic, 401, "missing or wrong API key")
-        right = c.post("/v1/ask", json={"question": SUMMIT},
-                       headers={"Authorization": f"Bearer {key}"}, timeout=60)  # fmt: skip
+        right = c.post(
+            "/v1/ask",
+            json={"question": SUMMIT},
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=60,
+        )
         assert right.status_code == 200 and right.json()["status"] == "answered"
         schema = c.get("/openapi.json").json()  # the schema and page hold no data
         assert "HTTPBearer" in schema["components"]["securitySchemes"]  # the page's Authorize
@@ -227,9 +288,11 @@ def test_not_ready_while_loading_then_ready(seeded_qa: Any) -> None:
 
 
 def test_eight_clients_at_once_get_the_answers_one_client_gets(url: str) -> None:
-    questions = [json.loads(line)["question"]
-                 for line in SEED_QUESTIONS.read_text(encoding="utf-8").splitlines()
-                 if "question" in json.loads(line)][:5]  # fmt: skip
+    questions = [
+        json.loads(line)["question"]
+        for line in SEED_QUESTIONS.read_text(encoding="utf-8").splitlines()
+        if "question" in json.loads(line)
+    ][:5]
     with httpx.Client(base_url=url, timeout=120) as c:
         alone = {q: c.post("/v1/ask", json={"question": q}).json()["answer"] for q in questions}
     results: list[tuple[str, int, str]] = []

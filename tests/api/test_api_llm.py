@@ -26,8 +26,9 @@ FOLLOW_UP = "What does he insist any peace deal must include?"
 def llm_qa(seeded_qa: Any) -> Any:
     from qa import QA
 
-    settings = seeded_qa.settings.with_(llm=f"llamacpp:{smollm2_gguf()}", llm_timeout=15,
-                                        llm_max_tokens=64)  # fmt: skip
+    settings = seeded_qa.settings.with_(
+        llm=f"llamacpp:{smollm2_gguf()}", llm_timeout=15, llm_max_tokens=64
+    )
     return QA(seeded_qa.store, seeded_qa.embeddings, settings=settings)
 
 
@@ -74,17 +75,24 @@ def test_streamed_chat_ends_with_the_checked_answer(llm_qa: Any) -> None:
 
 @pytest.mark.parametrize(
     ("path", "body"),
-    [("/v1/ask/stream", {"question": SUMMIT}),
-     ("/v1/chat/completions", {"stream": True, "messages": [{"role": "user", "content": SUMMIT}]})],
-)  # fmt: skip
+    [
+        ("/v1/ask/stream", {"question": SUMMIT}),
+        (
+            "/v1/chat/completions",
+            {"stream": True, "messages": [{"role": "user", "content": SUMMIT}]},
+        ),
+    ],
+)
 def test_a_client_that_leaves_mid_stream_frees_the_model(
     llm_qa: Any, path: str, body: dict[str, Any]
 ) -> None:
     gc.disable()  # the model must be freed by the request's end, not by the garbage collector
     try:
         with serve_qa(llm_qa) as base:
-            with httpx.Client(base_url=base, timeout=120) as leaving, \
-                    leaving.stream("POST", path, json=body) as r:  # fmt: skip
+            with (
+                httpx.Client(base_url=base, timeout=120) as leaving,
+                leaving.stream("POST", path, json=body) as r,
+            ):
                 assert r.status_code == 200
                 assert next(sse_events(r.iter_lines()))[1].startswith("{")  # the first event
             # The model is free again well before QA_LLM_TIMEOUT (15 s): no 503 "busy".
@@ -111,8 +119,10 @@ def test_more_streams_than_worker_threads_answer_or_get_503(llm_qa: Any) -> None
     results: list[tuple[int, Any]] = []
 
     def client(base: str) -> None:
-        with httpx.Client(base_url=base, timeout=120) as c, \
-                c.stream("POST", "/v1/ask/stream", json={"question": SUMMIT}) as r:  # fmt: skip
+        with (
+            httpx.Client(base_url=base, timeout=120) as c,
+            c.stream("POST", "/v1/ask/stream", json={"question": SUMMIT}) as r,
+        ):
             if r.status_code != 200:
                 results.append((r.status_code, json.loads(r.read())["error"]["code"]))
                 return
@@ -148,8 +158,11 @@ def test_a_stream_sends_each_piece_as_the_model_writes_it(
                 waited_in_vain.append(token)
 
     monkeypatch.setattr(llm_qa.answerer.chat_model, "callbacks", [Gate()])
-    with serve_qa(llm_qa) as base, httpx.Client(base_url=base, timeout=120) as c, \
-            c.stream("POST", "/v1/ask/stream", json={"question": SUMMIT}) as r:  # fmt: skip
+    with (
+        serve_qa(llm_qa) as base,
+        httpx.Client(base_url=base, timeout=120) as c,
+        c.stream("POST", "/v1/ask/stream", json={"question": SUMMIT}) as r,
+    ):
         events = sse_events(r.iter_lines())
         first = next(events)
         client_read.set()

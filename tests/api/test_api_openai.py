@@ -49,13 +49,20 @@ def test_openai_client_streams_the_same_content(url: str) -> None:
 
 
 def test_earlier_user_turns_are_the_history(url: str) -> None:
-    completion = _client(url).chat.completions.create(model="cited-qa", messages=[
-        {"role": "system", "content": "You are helpful."},
-        {"role": "user", "content": "Who is Ukraine's president?"},
-        {"role": "assistant", "content": "Volodymyr Zelensky. [1]"},
-        {"role": "user", "content": [{"type": "text",
-                                      "text": "What does he insist any peace deal must include?"}]},
-    ])  # fmt: skip
+    completion = _client(url).chat.completions.create(
+        model="cited-qa",
+        messages=[
+            {"role": "system", "content": "You are helpful."},
+            {"role": "user", "content": "Who is Ukraine's president?"},
+            {"role": "assistant", "content": "Volodymyr Zelensky. [1]"},
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "What does he insist any peace deal must include?"}
+                ],
+            },
+        ],
+    )
     cited = completion.model_extra["cited_qa"]
     assert "Ukraine" in cited["query"] and "withdrawal" in completion.choices[0].message.content
 
@@ -66,11 +73,11 @@ def test_models_and_errors_through_the_client(url: str) -> None:
     client = _client(url)
     assert [m.id for m in client.models.list()] == ["cited-qa"]
     with pytest.raises(openai.BadRequestError, match="the question is empty"):
-        client.chat.completions.create(model="cited-qa",
-                                       messages=[{"role": "user", "content": ""}])  # fmt: skip
+        client.chat.completions.create(model="cited-qa", messages=[{"role": "user", "content": ""}])
     with pytest.raises(openai.BadRequestError, match="k must be a whole number from 1 to 50"):
-        client.chat.completions.create(model="cited-qa", extra_body={"k": 0},
-                                       messages=[{"role": "user", "content": SUMMIT}])  # fmt: skip
+        client.chat.completions.create(
+            model="cited-qa", extra_body={"k": 0}, messages=[{"role": "user", "content": SUMMIT}]
+        )
     with pytest.raises(openai.BadRequestError, match="limit is 1000"):
         long = [{"role": "user", "content": "x" * 1001}]
         client.chat.completions.create(model="cited-qa", stream=True, messages=long)
@@ -90,19 +97,24 @@ def test_the_key_is_the_clients_api_key(seeded_qa: Any) -> None:
         with pytest.raises(openai.AuthenticationError, match="missing or wrong API key"):
             _client(base, "sk-wrong").models.list()
         reply = _client(base, "sk-local-7d1e").chat.completions.create(
-            model="cited-qa", messages=[{"role": "user", "content": SUMMIT}])  # fmt: skip
+            model="cited-qa", messages=[{"role": "user", "content": SUMMIT}]
+        )
         assert "Singapore" in reply.choices[0].message.content
 
 
 def test_langchain_chat_openai_invokes_and_streams(url: str) -> None:
     from langchain_openai import ChatOpenAI
 
-    chat = ChatOpenAI(base_url=f"{url}/v1", api_key="not-needed", model="cited-qa",
-                      max_retries=0)  # type: ignore[arg-type]
+    chat = ChatOpenAI(base_url=f"{url}/v1", api_key="not-needed", model="cited-qa", max_retries=0)  # type: ignore[arg-type]
     reply = chat.invoke(SUMMIT)
     assert "Singapore" in reply.text and "\n\nSources:\n[1] " in reply.text
     streamed = "".join(chunk.text for chunk in chat.stream(SUMMIT))
     assert streamed == reply.text
-    follow = chat.invoke([("human", "Who is Ukraine's president?"), ("ai", "Zelensky. [1]"),
-                          ("human", "What does he insist a peace deal must include?")])  # fmt: skip
+    follow = chat.invoke(
+        [
+            ("human", "Who is Ukraine's president?"),
+            ("ai", "Zelensky. [1]"),
+            ("human", "What does he insist a peace deal must include?"),
+        ]
+    )
     assert "withdrawal" in follow.text

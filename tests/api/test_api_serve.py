@@ -50,8 +50,9 @@ def test_a_chroma_server_that_stops_is_503(tmp_path: Path, embeddings: Any) -> N
 
     with chroma_run(tmp_path / "chroma") as (chroma_url, chroma):
         settings = Settings(chroma_url=chroma_url, persist_dir=tmp_path / "unused")
-        store = ChunkStore.open(open_client(settings, create=True), settings.collection,
-                                embeddings, create=True)  # fmt: skip
+        store = ChunkStore.open(
+            open_client(settings, create=True), settings.collection, embeddings, create=True
+        )
         ingest_paths([SEEDS], store, embeddings.count_tokens, settings, progress=False)
         app = create_app(settings, lambda: QA.from_settings(settings, embeddings=embeddings))
         with serve_app(app) as base, httpx.Client(base_url=base, timeout=60) as c:
@@ -59,8 +60,12 @@ def test_a_chroma_server_that_stops_is_503(tmp_path: Path, embeddings: Any) -> N
             assert read_stream(c, "/v1/ask/stream", SUMMIT)[-1][0] == "answer"
             chroma.terminate()
             chroma.wait(timeout=30)
-            for r in (c.post("/v1/ask", json=SUMMIT), c.post("/v1/ask/stream", json=SUMMIT),
-                      c.get("/readyz"), c.get("/v1/documents")):  # fmt: skip
+            for r in (
+                c.post("/v1/ask", json=SUMMIT),
+                c.post("/v1/ask/stream", json=SUMMIT),
+                c.get("/readyz"),
+                c.get("/v1/documents"),
+            ):
                 error = one_line_error(r, 503, "the Chroma server stopped answering")
                 assert error["type"] == "service_unavailable"
             client = openai.OpenAI(base_url=f"{base}/v1", api_key="-", max_retries=0)
@@ -77,5 +82,8 @@ def test_an_unreachable_chroma_server_at_start_is_not_ready(tmp_path: Path) -> N
     settings = Settings(chroma_url=f"http://127.0.0.1:{free_port()}", persist_dir=tmp_path / "x")
     with uvicorn_thread(create_app(settings)) as base:  # the default factory: QA.from_settings
         one_line_error(ready_within(base, 60), 503, "cannot reach the Chroma server")
-        one_line_error(httpx.post(f"{base}/v1/ask", json=SUMMIT), 503,
-                       "not ready: cannot reach the Chroma server")  # fmt: skip
+        one_line_error(
+            httpx.post(f"{base}/v1/ask", json=SUMMIT),
+            503,
+            "not ready: cannot reach the Chroma server",
+        )

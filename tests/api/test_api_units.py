@@ -34,26 +34,49 @@ def _messages(*pairs: tuple[str, Any]) -> list[ChatMessage]:
 
 
 def test_the_last_user_message_is_the_question() -> None:
-    question, history = conversation(_messages(
-        ("system", "Be brief."), ("user", "Who is Ukraine's president?"), ("assistant", "Z. [1]"),
-        ("user", [{"type": "text", "text": "What does he "}, {"type": "image_url"},
-                  {"type": "text", "text": "insist on?"}]),
-    ))  # fmt: skip
+    question, history = conversation(
+        _messages(
+            ("system", "Be brief."),
+            ("user", "Who is Ukraine's president?"),
+            ("assistant", "Z. [1]"),
+            (
+                "user",
+                [
+                    {"type": "text", "text": "What does he "},
+                    {"type": "image_url"},
+                    {"type": "text", "text": "insist on?"},
+                ],
+            ),
+        )
+    )
     assert question == "What does he insist on?" and history == ["Who is Ukraine's president?"]
     with pytest.raises(QuestionError, match="no user message"):
         conversation(_messages(("system", "Be brief."), ("assistant", "Hello")))
 
 
 def test_the_reply_is_the_answer_then_its_sources() -> None:
-    c = Citation(n=1, doc_id="d", source="/s.txt", title="Summit", published="2025-10-29",
-                 chunk_id="c", text="…", quote="It is in\u00a0Singapore.\n", start=3, end=24,
-                 score=0.5)  # fmt: skip
-    answer = Answer(question="Where?", text="It is in Singapore. [1]", status="answered",
-                    citations=(c,))  # fmt: skip
-    assert reply_text(answer) == ("It is in Singapore. [1]\n\nSources:\n"
-                                  "[1] Summit, 2025-10-29: “It is in Singapore.”")  # fmt: skip
-    declined = Answer(question="Who?", text="The documents don't answer this question.",
-                      status="not_found")  # fmt: skip
+    c = Citation(
+        n=1,
+        doc_id="d",
+        source="/s.txt",
+        title="Summit",
+        published="2025-10-29",
+        chunk_id="c",
+        text="…",
+        quote="It is in\u00a0Singapore.\n",
+        start=3,
+        end=24,
+        score=0.5,
+    )
+    answer = Answer(
+        question="Where?", text="It is in Singapore. [1]", status="answered", citations=(c,)
+    )
+    assert reply_text(answer) == (
+        "It is in Singapore. [1]\n\nSources:\n[1] Summit, 2025-10-29: “It is in Singapore.”"
+    )
+    declined = Answer(
+        question="Who?", text="The documents don't answer this question.", status="not_found"
+    )
     assert reply_text(declined) == declined.text
 
 
@@ -75,8 +98,11 @@ def test_errors_map_to_one_status_and_line(exc: Exception, status: int, type_: s
     error = body["error"]
     assert (got, error["type"]) == (status, type_)
     if status == 500:  # nothing of an unexpected error's text leaves the server
-        assert error == {"message": "unexpected error: RuntimeError (see the server's log)",
-                         "type": "server_error", "code": None}  # fmt: skip
+        assert error == {
+            "message": "unexpected error: RuntimeError (see the server's log)",
+            "type": "server_error",
+            "code": None,
+        }
     else:
         assert error["message"] == str(exc) and error["code"] == type(exc).__name__
 
@@ -130,8 +156,9 @@ def test_readiness_hides_an_unexpected_failure_and_warns_of_an_empty_collection(
     backend = Backend(broken, retry_seconds=30)  # type: ignore[arg-type]
     loader = _loading(backend)
     _eventually(lambda: backend.reason != LOADING)
-    assert backend.readiness().reason == ("loading the model or the store failed: RuntimeError "
-                                          "(see the server's log)")  # fmt: skip
+    assert backend.readiness().reason == (
+        "loading the model or the store failed: RuntimeError (see the server's log)"
+    )
     backend.stop()
     loader.join(timeout=30)
     assert not loader.is_alive()  # stopped, not sleeping out its 30 s
@@ -141,7 +168,8 @@ def test_readiness_hides_an_unexpected_failure_and_warns_of_an_empty_collection(
     reason, warning = empty.readiness()
     assert reason is None and warning == (
         "the collection 'my-docs' at /srv/qa/chroma is empty: upload documents "
-        "(POST /v1/documents), or check QA_PERSIST_DIR, QA_CHROMA_URL and QA_COLLECTION")
+        "(POST /v1/documents), or check QA_PERSIST_DIR, QA_CHROMA_URL and QA_COLLECTION"
+    )
 
 
 def _eventually(condition: Callable[[], bool], timeout: float = 30) -> None:
@@ -163,9 +191,12 @@ def _eventually(condition: Callable[[], bool], timeout: float = 30) -> None:
     ],
 )
 def test_serve_refuses_before_listening(
-    args: list[str], env: dict[str, str], needle: str, capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    env: dict[str, str],
+    needle: str,
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+) -> None:
     import uvicorn
 
     from qa.cli import main
@@ -184,20 +215,34 @@ def test_serve_refuses_before_listening(
 
 @pytest.mark.parametrize(
     ("host", "loopback", "wildcard"),
-    [("127.0.0.1", True, False), ("127.8.0.2", True, False), ("localhost", True, False),
-     ("LocalHost", True, False), ("::1", True, False), ("[::1]", True, False),
-     ("0.0.0.0", False, True), ("::", False, True), ("[::]", False, True),
-     ("192.168.1.5", False, False), ("localhost.example.org", False, False), ("", False, False)],
-)  # fmt: skip
+    [
+        ("127.0.0.1", True, False),
+        ("127.8.0.2", True, False),
+        ("localhost", True, False),
+        ("LocalHost", True, False),
+        ("::1", True, False),
+        ("[::1]", True, False),
+        ("0.0.0.0", False, True),
+        ("::", False, True),
+        ("[::]", False, True),
+        ("192.168.1.5", False, False),
+        ("localhost.example.org", False, False),
+        ("", False, False),
+    ],
+)
 def test_loopback_and_wildcard_addresses(host: str, loopback: bool, wildcard: bool) -> None:
     assert (is_loopback(host), is_wildcard(host)) == (loopback, wildcard)
 
 
 @pytest.mark.parametrize(
     ("host", "env", "hosts"),
-    [("127.0.0.1", {}, ()), ("192.168.1.5", {}, ("192.168.1.5",)), ("0.0.0.0", {}, ("*",)),
-     ("::", {"QA_ALLOWED_HOSTS": "qa.lan"}, ("qa.lan",))],
-)  # fmt: skip
+    [
+        ("127.0.0.1", {}, ()),
+        ("192.168.1.5", {}, ("192.168.1.5",)),
+        ("0.0.0.0", {}, ("*",)),
+        ("::", {"QA_ALLOWED_HOSTS": "qa.lan"}, ("qa.lan",)),
+    ],
+)
 def test_serve_answers_to_the_names_of_its_address(
     host: str, env: dict[str, str], hosts: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
 ) -> None:

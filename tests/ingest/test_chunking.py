@@ -44,7 +44,7 @@ def test_empty_text_has_no_chunks() -> None:
 
 @pytest.mark.slow
 def test_seed_chunks_fit_the_model_window(embeddings) -> None:
-    from qa.embeddings import MODEL_MAX_TOKENS
+    from qa.store.embeddings import MODEL_MAX_TOKENS
 
     text = SEED_FILE.read_text(encoding="utf-8")
     spans = chunk_spans(text, embeddings.count_tokens, max_tokens=200, overlap_tokens=48)

@@ -20,7 +20,7 @@ from ingest.loaders import (
     load_jsonl_documents,
     load_paths,
 )
-from qa.errors import IngestError
+from qa.core.errors import IngestError
 
 SEED = Path(__file__).resolve().parents[2] / "seeds" / "000_6a35916087595feb.txt"
 NBSP = "\u00a0"
@@ -197,7 +197,8 @@ def test_pdf_text_page_by_page_and_its_failures(tmp_path: Path) -> None:
     assert skip_reason(scanned) == "no text in its 2 page(s): a scanned PDF? (run OCR on it first)"
     assert skip_reason(write(tmp_path / "fake.pdf", "just text")) == "not a PDF (no %PDF- header)"
     assert skip_reason(write(tmp_path / "cut.pdf", b"%PDF-1.4\n1 0 obj <<")).startswith(
-        "unreadable PDF")
+        "unreadable PDF"
+    )
 
 
 def test_too_large_skipped(tmp_path: Path) -> None:

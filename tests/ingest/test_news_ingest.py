@@ -17,8 +17,8 @@ from ingest.links import ingest_links
 from ingest.pipeline import ingest_documents
 from qa import QA, ChunkStore, Settings, SourceDocument, open_client
 from qa.cli import main
-from qa.texts import DocumentTexts
-from qa.types import DateWindow
+from qa.core.types import DateWindow
+from qa.store.texts import DocumentTexts
 from tests.news_site import STORIES, news_site
 
 pytestmark = pytest.mark.slow
@@ -35,13 +35,19 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def news_qa(site: str, tmp_path_factory: pytest.TempPathFactory, embeddings: Any) -> QA:
     """A store of every story page, the feed and the PDF report."""
     settings = Settings(persist_dir=tmp_path_factory.mktemp("news-store") / "store")
-    store = ChunkStore.from_settings(open_client(settings, create=True), settings, embeddings,
-                                     create=True)  # fmt: skip
+    store = ChunkStore.from_settings(
+        open_client(settings, create=True), settings, embeddings, create=True
+    )
     urls = [f"{site}/{s.path}" for s in STORIES if s.markup != "none"]
     with make_client(settings) as client:
-        report = ingest_links([*urls, f"{site}/council-report.pdf"], store,
-                              embeddings.count_tokens, settings, client,
-                              feeds=[f"{site}/feed.xml"])  # fmt: skip
+        report = ingest_links(
+            [*urls, f"{site}/council-report.pdf"],
+            store,
+            embeddings.count_tokens,
+            settings,
+            client,
+            feeds=[f"{site}/feed.xml"],
+        )
     assert (report.added, report.skipped) == (len(STORIES) + 1, ())
     return QA(store, embeddings, settings=settings)
 
@@ -58,16 +64,26 @@ def test_cli_ingests_links_feeds_and_pdfs_and_embeds_nothing_again(
     store = ["--persist-dir", str(tmp_path / "store")]
     links = tmp_path / "links.txt"
     links.write_text(f"# two pages\n{site}/ferry-deal-times.html\n{site}/missing.html\n")
-    args = ["ingest", "--no-progress", *store, f"{site}/ferry-deal-herald.html",
-            f"{site}/council-report.pdf", f"{site}/scanned.pdf", "--links", str(links),
-            "--feed", f"{site}/feed.xml"]  # fmt: skip
+    args = [
+        "ingest",
+        "--no-progress",
+        *store,
+        f"{site}/ferry-deal-herald.html",
+        f"{site}/council-report.pdf",
+        f"{site}/scanned.pdf",
+        "--links",
+        str(links),
+        "--feed",
+        f"{site}/feed.xml",
+    ]
     code, out, err = _cli(capsys, *args)
     assert code == 0, err
     assert "5 added, 0 updated, 0 unchanged, 2 skipped" in out
     assert f"skipped {site}/missing.html: the server answered 404 File not found" in err
     assert f"skipped {site}/scanned.pdf: no text in its 2 page(s): a scanned PDF?" in err
-    assert (f"near-duplicate: {site}/ferry-deal-times.html repeats {site}/ferry-deal-herald.html"
-            in err)  # fmt: skip
+    assert (
+        f"near-duplicate: {site}/ferry-deal-times.html repeats {site}/ferry-deal-herald.html" in err
+    )
 
     code, out, err = _cli(capsys, *args)  # again: nothing fetched from the feed, nothing embedded
     assert "0 added, 0 updated, 5 unchanged, 2 skipped" in out and "(0 chunks embedded" in out
@@ -75,11 +91,16 @@ def test_cli_ingests_links_feeds_and_pdfs_and_embeds_nothing_again(
     code, out, _ = _cli(capsys, "docs", "--json", *store)
     docs = {d["source"]: d for d in map(json.loads, out.splitlines())}
     dara = docs[f"{site}/news/storm-dara.html"]
-    assert (dara["title"], dara["published"]) == ("Storm Dara tears roof off Elmstead town hall",
-                                                  "2025-03-14")  # the feed's date  # fmt: skip
+    assert (dara["title"], dara["published"]) == (
+        "Storm Dara tears roof off Elmstead town hall",
+        "2025-03-14",
+    )  # the feed's date
     herald = docs[f"{site}/ferry-deal-herald.html"]
     assert (herald["site"], herald["author"], herald["published"]) == (
-        "Coast Herald", "Tom Reyes", "2025-03-11")
+        "Coast Herald",
+        "Tom Reyes",
+        "2025-03-11",
+    )
     assert docs[f"{site}/council-report.pdf"]["pages"] == 2
     code, out, _ = _cli(capsys, "docs", *store)
     assert "Northlink ferry strike ends\n    Coast Herald · by Tom Reyes · 2025-03-11 · " in out
@@ -102,8 +123,12 @@ def test_cli_ingests_links_feeds_and_pdfs_and_embeds_nothing_again(
 
 
 def test_quotes_of_fetched_pages_verify_against_the_kept_text(news_qa: QA) -> None:
-    questions = ["Which town did Storm Alba hit?", "How much will the sea wall repair cost?",
-                 "How much did the ferry strike cost Northlink?", "Who is the mayor of Elmstead?"]
+    questions = [
+        "Which town did Storm Alba hit?",
+        "How much will the sea wall repair cost?",
+        "How much did the ferry strike cost Northlink?",
+        "Who is the mayor of Elmstead?",
+    ]
     cited = [c for q in questions for c in news_qa.ask(q).citations]
     assert len(cited) >= len(questions)
     assert all(news_qa.store.texts.verify(c) for c in cited)
@@ -117,16 +142,22 @@ def test_near_duplicate_copies_fold_into_one_passage_that_names_the_others(
     ferry = [p for p in answer.passages if "ferry-deal" in p.chunk.source]
     assert len(ferry) == 1  # one passage for the story, not three
     assert {d.source for d in ferry[0].duplicates} | {ferry[0].chunk.source} == {
-        f"{site}/ferry-deal-herald.html", f"{site}/ferry-deal-times.html",
-        f"{site}/ferry-deal-post.html"}  # fmt: skip
+        f"{site}/ferry-deal-herald.html",
+        f"{site}/ferry-deal-times.html",
+        f"{site}/ferry-deal-post.html",
+    }
     first = answer.citations[0]
     assert first.source == ferry[0].chunk.source and len(first.also_in) == 2
-    assert first.also_in_line().startswith("also in: ") and "Harbour Times" in first.to_dict()[
-        "also_in"][0]["site"] + first.to_dict()["also_in"][1]["site"]  # fmt: skip
+    assert (
+        first.also_in_line().startswith("also in: ")
+        and "Harbour Times"
+        in first.to_dict()["also_in"][0]["site"] + first.to_dict()["also_in"][1]["site"]
+    )
     plain = news_qa.retriever.search("How much did the ferry strike cost Northlink?", 6)
     assert sum("ferry-deal" in p.chunk.source for p in plain) == 3  # what folding saves
-    storms = [p for p in news_qa.ask("Which storms cut power?").passages if "storm" in
-              p.chunk.source]  # fmt: skip
+    storms = [
+        p for p in news_qa.ask("Which storms cut power?").passages if "storm" in p.chunk.source
+    ]
     assert len(storms) >= 4 and not any(p.duplicates for p in storms)  # alike, not the same
 
 
@@ -137,7 +168,8 @@ def test_relative_time_questions_prefer_their_window(news_qa: QA, site: str) -> 
         answer = news_qa.ask(row["question"], as_of=row["as_of"])
         assert answer.passages[0].chunk.source == path[row["story"]], row["id"]
         assert answer.window is not None and answer.window.as_of == dt.date.fromisoformat(
-            row["as_of"])  # fmt: skip
+            row["as_of"]
+        )
         assert answer.query != row["question"]  # the words of relative time left out
     # Nothing published in the window: all dates, rather than nothing.
     empty = news_qa.ask("Which town did a storm hit yesterday?", as_of="2025-06-01")
@@ -149,15 +181,25 @@ def test_date_filters_apply_inside_both_sides_of_hybrid_search(
 ) -> None:
     """Thirty close matches out of the window and two weak ones in it: a filter applied after
     the search (to its best 20) would find none of the two."""
-    docs = [SourceDocument(f"old{i}", f"old{i}", f"Harbour storm {i}",
-                           f"Storm {i} flooded the harbour at Portmere and sank boats.",
-                           published=f"2024-01-{i + 1:02d}") for i in range(30)]  # fmt: skip
-    docs += [SourceDocument("new1", "new1", "Bakery", "A bakery opened near the harbour.",
-                            published="2025-03-10"),
-             SourceDocument("new2", "new2", "Choir", "The choir sang a song about a storm.",
-                            published="2025-03-11"),
-             SourceDocument("undated", "undated", "Storm",
-                            "A storm flooded the harbour.")]  # fmt: skip
+    docs = [
+        SourceDocument(
+            f"old{i}",
+            f"old{i}",
+            f"Harbour storm {i}",
+            f"Storm {i} flooded the harbour at Portmere and sank boats.",
+            published=f"2024-01-{i + 1:02d}",
+        )
+        for i in range(30)
+    ]
+    docs += [
+        SourceDocument(
+            "new1", "new1", "Bakery", "A bakery opened near the harbour.", published="2025-03-10"
+        ),
+        SourceDocument(
+            "new2", "new2", "Choir", "The choir sang a song about a storm.", published="2025-03-11"
+        ),
+        SourceDocument("undated", "undated", "Storm", "A storm flooded the harbour."),
+    ]
     ingest_documents(docs, store, embeddings.count_tokens, settings, progress=False)
     qa = QA(store, embeddings, settings=settings)
     query = "Which storm flooded the harbour?"

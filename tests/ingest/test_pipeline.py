@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,7 @@ pytestmark = pytest.mark.slow
 
 
 def _stored(store) -> list[tuple[str, str, dict]]:
-    got = store.vectorstore.get(include=["documents", "metadatas"])
-    return list(zip(got["ids"], got["documents"], got["metadatas"], strict=True))
+    return [(c.chunk_id, c.text, asdict(c)) for c in store.chunks()]
 
 
 def test_seed_chunks_carry_provenance_and_offsets(store, settings, embeddings, tmp_path) -> None:
@@ -135,7 +135,7 @@ def test_prune_handles_hash_signs_in_paths(store, settings, embeddings, tmp_path
 
 def test_documents_with_no_text_are_skipped_not_added(store, settings, embeddings):
     from ingest.pipeline import ingest_documents
-    from qa.types import SourceDocument
+    from qa.core.types import SourceDocument
 
     doc = SourceDocument(doc_id="x", source="mem#x", title="t", text="")
     report = ingest_documents([doc], store, embeddings.count_tokens, settings, progress=False)

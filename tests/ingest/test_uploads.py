@@ -73,8 +73,12 @@ def test_a_symlink_in_the_upload_folder_is_not_followed(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("data", "reason"),
-    [(b"x" * 2000, "too large"), (b"", "empty file"), (b"\x00\x01PK", "binary file"),
-     (b"  \n--\n", "no letters or digits")],
+    [
+        (b"x" * 2000, "too large"),
+        (b"", "empty file"),
+        (b"\x00\x01PK", "binary file"),
+        (b"  \n--\n", "no letters or digits"),
+    ],
 )
 def test_bad_uploads_leave_nothing_behind(tmp_path: Path, data: bytes, reason: str) -> None:
     with pytest.raises(IngestError, match=reason):
@@ -104,8 +108,13 @@ def test_upload_reingest_and_delete(tmp_path: Path, store, embeddings, settings)
     ingest_paths([elsewhere], store, embeddings.count_tokens, settings, progress=False)
     calls: list[tuple[int, int]] = []
     uploads = [("zorblat.md", NOTE), ("bad.bin", b"\x00"), ("sub/zorblat.md", b"Other.\n")]
-    report = add_uploads(uploads, store, embeddings.count_tokens, settings,
-                         on_progress=lambda d, t: calls.append((d, t)))  # fmt: skip
+    report = add_uploads(
+        uploads,
+        store,
+        embeddings.count_tokens,
+        settings,
+        on_progress=lambda d, t: calls.append((d, t)),
+    )
     assert report.added == 1
     assert [s.path for s in report.skipped] == ["bad.bin", "sub/zorblat.md"]
     assert "same file name as 'zorblat.md'" in report.skipped[1].reason
@@ -134,8 +143,11 @@ def test_upload_reingest_and_delete(tmp_path: Path, store, embeddings, settings)
 def test_reingest_of_a_vanished_file_says_what_to_do(tmp_path, store, embeddings, settings):
     add_uploads([("gone.md", NOTE)], store, embeddings.count_tokens, settings)
     (settings.uploads / "gone.md").unlink()
-    report = reingest_documents(store, embeddings.count_tokens, settings,
-                                [*store.doc_states(), "nope"])  # fmt: skip
+    report = reingest_documents(
+        store, embeddings.count_tokens, settings, [*store.doc_states(), "nope"]
+    )
     reasons = [s.reason for s in report.skipped]
-    assert reasons == ["the file no longer exists: delete the document",
-                       "no such document in the store"]  # fmt: skip
+    assert reasons == [
+        "the file no longer exists: delete the document",
+        "no such document in the store",
+    ]

@@ -11,8 +11,8 @@ from ingest.feeds import parse_feed, read_feed
 from ingest.fetch import USER_AGENT, is_url, make_client
 from ingest.loaders import SkipFile, load_file
 from ingest.web import doc_id_for_url, extract_html, is_article, load_urls, read_links_file
-from qa.errors import IngestError
-from qa.settings import Settings
+from qa.core.errors import IngestError
+from qa.core.settings import Settings
 from tests.news_site import BOILERPLATE, STORIES, news_site
 
 Site = tuple[str, list[str], Settings]
@@ -22,8 +22,9 @@ Site = tuple[str, list[str], Settings]
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The news site served on 127.0.0.1, and settings with a 1 s, 1 MB, 3-redirect limit."""
     tmp = tmp_path_factory.mktemp("news")
-    settings = Settings(persist_dir=tmp / "store", fetch_timeout=1.0, max_fetch_mb=1.0,
-                        max_redirects=3)  # fmt: skip
+    settings = Settings(
+        persist_dir=tmp / "store", fetch_timeout=1.0, max_fetch_mb=1.0, max_redirects=3
+    )
     with news_site(tmp / "site") as (base, agents):
         yield base, agents, settings
 
@@ -71,8 +72,13 @@ def test_each_failure_is_one_line_and_the_batch_goes_on(site: Site, path: str, r
 
 def test_redirects_pdfs_text_and_other_schemes(site: Site) -> None:
     base, _, settings = site
-    urls = [f"{base}/moved#top", f"{base}/council-report.pdf", f"{base}/notes.txt",
-            "ftp://127.0.0.1/file.txt", f"{base}/moved"]  # fmt: skip
+    urls = [
+        f"{base}/moved#top",
+        f"{base}/council-report.pdf",
+        f"{base}/notes.txt",
+        "ftp://127.0.0.1/file.txt",
+        f"{base}/moved",
+    ]
     with make_client(settings) as client:
         docs, skipped = load_urls(urls, client, settings)
     moved, pdf, notes = docs  # the same link twice (its #fragment aside) is fetched once
@@ -81,7 +87,8 @@ def test_redirects_pdfs_text_and_other_schemes(site: Site) -> None:
     assert pdf.page_at(pdf.text.index("3.2 million pounds")) == 2
     assert notes.title == "notes" and "tide tables" in notes.text
     assert [(s.path, s.reason) for s in skipped] == [
-        ("ftp://127.0.0.1/file.txt", "not an http or https link (scheme 'ftp')")]
+        ("ftp://127.0.0.1/file.txt", "not an http or https link (scheme 'ftp')")
+    ]
 
 
 def test_a_feed_gives_dates_and_a_rerun_fetches_only_what_changed(
@@ -124,11 +131,14 @@ def test_html_files_read_articles_with_trafilatura_and_plain_pages_whole(tmp_pat
 
 
 def test_a_copyright_year_is_not_a_publication_date() -> None:
-    markup = ("<html><body><article><h1>Pier closes</h1><p>The pier closed for repairs.</p>"
-              "</article><footer>&copy; 2024 Coast Herald</footer></body></html>")  # fmt: skip
+    markup = (
+        "<html><body><article><h1>Pier closes</h1><p>The pier closed for repairs.</p>"
+        "</article><footer>&copy; 2024 Coast Herald</footer></body></html>"
+    )
     assert extract_html(markup)[1].published is None
     assert extract_html(markup, "http://127.0.0.1/2025/03/04/pier.html")[1].published == (
-        "2025-03-04")  # htmldate reads the date in the link
+        "2025-03-04"
+    )  # htmldate reads the date in the link
 
 
 def test_links_files_and_what_a_link_is(tmp_path: Path) -> None:

@@ -9,10 +9,11 @@ import math
 import pytest
 from langchain_core.embeddings import Embeddings
 
-from qa.answerers import NOT_FOUND_TEXT, UNCERTAIN_PREFIX, ExtractiveAnswerer, pick_sentences
-from qa.ranker import FEATURES, Logistic, RankerModel
-from qa.text import content_words
-from qa.types import Chunk, Passage
+from qa.answering.answer_text import NOT_FOUND_TEXT, UNCERTAIN_PREFIX
+from qa.answering.extractive import ExtractiveAnswerer, pick_sentences
+from qa.answering.ranker import FEATURES, Logistic, RankerModel
+from qa.core.text import content_words
+from qa.core.types import Answer, Chunk, Citation, Passage
 
 VOCAB = ["summit", "singapore", "meet", "weather", "rain", "leader"]
 
@@ -38,8 +39,16 @@ TEXT = "It may rain today. The summit will meet in Singapore. Leaders like rain.
 
 def _passage(offset: int = 100) -> Passage:
     chunk = Chunk(
-        chunk_id="c1", doc_id="d1", source="s.txt", title="T", published=None, section=None,
-        index=0, start=offset, end=offset + len(TEXT), text=TEXT,
+        chunk_id="c1",
+        doc_id="d1",
+        source="s.txt",
+        title="T",
+        published=None,
+        section=None,
+        index=0,
+        start=offset,
+        end=offset + len(TEXT),
+        text=TEXT,
     )
     return Passage(chunk, 0.5)
 
@@ -95,21 +104,41 @@ def test_overlapping_passages_do_not_repeat_a_sentence() -> None:
 def test_features_take_the_answer_type_from_the_current_question_of_a_follow_up() -> None:
     # The condensed query puts the current question first; its "where" must decide the type,
     # not the earlier "why" question that follows it.
-    place = Chunk(chunk_id="p", doc_id="d", source="s", title="T", published=None, section=None,
-                  index=0, start=0, end=20, text="They will meet soon.")  # fmt: skip
+    place = Chunk(
+        chunk_id="p",
+        doc_id="d",
+        source="s",
+        title="T",
+        published=None,
+        section=None,
+        index=0,
+        start=0,
+        end=20,
+        text="They will meet soon.",
+    )
     answerer = _answerer()
-    (*_, led), = answerer.features("Where will they meet? Why meet?", [Passage(place, 0.5)])
-    (*_, trailed), = answerer.features("Why meet? Where will they meet?", [Passage(place, 0.5)])
+    ((*_, led),) = answerer.features("Where will they meet? Why meet?", [Passage(place, 0.5)])
+    ((*_, trailed),) = answerer.features("Why meet? Where will they meet?", [Passage(place, 0.5)])
     assert (led["asks"], led["supplies"]) == (1.0, 0.0)  # asks for a place; none in it
     assert trailed["asks"] == 0.0
 
 
 def test_features_of_a_sentence() -> None:
-    chunk = Chunk(chunk_id="p", doc_id="d", source="s", title="T", published=None, section=None,
-                  index=0, start=0, end=46, text="In 2020 Xi met Trump. The summit met in rain.")
+    chunk = Chunk(
+        chunk_id="p",
+        doc_id="d",
+        source="s",
+        title="T",
+        published=None,
+        section=None,
+        index=0,
+        start=0,
+        end=46,
+        text="In 2020 Xi met Trump. The summit met in rain.",
+    )
     (*_, first), (*_, second) = _answerer().features(
         "When did Xi meet Trump in 2020?", [Passage(chunk, 0.7, lexical=0.25)]
-    )  # fmt: skip
+    )
     assert set(first) == set(FEATURES)
     assert (first["ent"], first["num"], first["pdense"], first["plex"]) == (1.0, 1.0, 0.7, 0.25)
     assert first["supplies"] == 1.0 and second["ent"] == 0.0
@@ -118,13 +147,31 @@ def test_features_of_a_sentence() -> None:
 
 def test_a_second_sentence_joins_when_it_adds_question_words() -> None:
     texts = ["The summit is in Singapore.", "Leaders meet next week.", "Singapore is hot."]
-    both = pick_sentences("Where and when will leaders meet at the summit?", texts,
-                          [0.9, 0.6, 0.5], max_sentences=3, max_words=40, extra_ratio=0.5)
+    both = pick_sentences(
+        "Where and when will leaders meet at the summit?",
+        texts,
+        [0.9, 0.6, 0.5],
+        max_sentences=3,
+        max_words=40,
+        extra_ratio=0.5,
+    )
     assert both == [0, 1]  # the third adds no question word
-    assert pick_sentences("Where and when will leaders meet at the summit?", texts,
-                          [0.9, 0.6, 0.5], max_sentences=3, max_words=40, extra_ratio=0.8) == [0]
-    assert pick_sentences("Where and when will leaders meet at the summit?", texts,
-                          [0.9, 0.6, 0.5], max_sentences=3, max_words=8, extra_ratio=0.5) == [0]
+    assert pick_sentences(
+        "Where and when will leaders meet at the summit?",
+        texts,
+        [0.9, 0.6, 0.5],
+        max_sentences=3,
+        max_words=40,
+        extra_ratio=0.8,
+    ) == [0]
+    assert pick_sentences(
+        "Where and when will leaders meet at the summit?",
+        texts,
+        [0.9, 0.6, 0.5],
+        max_sentences=3,
+        max_words=8,
+        extra_ratio=0.5,
+    ) == [0]
     assert pick_sentences("q", [], [], max_sentences=3, max_words=40, extra_ratio=0.5) == []
 
 
@@ -137,6 +184,18 @@ def test_quote_in_passage_splits_by_offsets() -> None:
     assert before + quote + after == TEXT
     orphan = dataclasses.replace(a, passages=())  # placed by its text instead
     assert orphan.quote_in_passage(a.citations[0]) == (before, quote, after)
+
+
+def test_a_quote_that_the_passage_repeats_is_placed_by_its_offsets() -> None:
+    """The passage says "Rain fell." twice; the citation is of the second: the offsets, not a
+    search of the text, say which one is highlighted."""
+    text = "Rain fell. Rain fell. Sun shone."
+    chunk = Chunk("c", "d", "s", "T", None, None, 0, 100, 100 + len(text), text)
+    citation = Citation.of(1, Passage(chunk, 0.5), "Rain fell.", 111, 121)
+    answer = Answer("q", "Rain fell. [1]", "answered", (citation,), passages=(Passage(chunk, 0.5),))
+    assert answer.quote_in_passage(citation) == ("Rain fell. ", "Rain fell.", " Sun shone.")
+    orphan = dataclasses.replace(answer, passages=())  # not among the passages: by its text
+    assert orphan.quote_in_passage(citation) == ("", "Rain fell.", " Rain fell. Sun shone.")
 
 
 def test_ranker_model_round_trips_and_refuses_unknown_features(tmp_path) -> None:

@@ -8,9 +8,9 @@ import pytest
 
 from ingest.loaders import load_file
 from qa import NOT_FOUND_TEXT, QA
-from qa.answerers import UNCERTAIN_PREFIX
-from qa.evaluation import ask_question, load_questions, words
-from qa.scoring import score_answer, summarize
+from qa.answering.answer_text import UNCERTAIN_PREFIX, words
+from qa.evaluation.questions import ask_question, load_questions
+from qa.evaluation.scoring import score_answer, summarize
 from tests.conftest import SEED_FILE, SEED_QUESTIONS
 
 pytestmark = pytest.mark.slow

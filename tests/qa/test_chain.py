@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import Any
 
 import pytest
 
 import qa as qa_pkg
 from qa import QA, Answer, Citation, ConfigError, QuestionError
-from qa.chain import AnswerStep, build_chain, text_pieces, validate_question
+from qa.answering.chain import AnswerStep, build_chain, text_pieces, validate_question
 
 SUMMIT = "Where will the summit take place?"
 
@@ -68,7 +67,7 @@ class _NoPassages:
 
     k = 4
 
-    def invoke(self, query, config=None, **kwargs):  # type: ignore[no-untyped-def]
+    def search(self, query, k=None, window=None):  # type: ignore[no-untyped-def]
         return []
 
 
@@ -79,13 +78,13 @@ def test_only_the_recent_history_is_read_and_it_has_the_question_limit() -> None
         seen.append(list(history))
         return question
 
-    retriever: Any = _NoPassages()
-    chain = build_chain(retriever, _Streaming(), max_question_chars=20, rewrite=rewrite)
+    chain = build_chain(_NoPassages(), _Streaming(), max_question_chars=20, rewrite=rewrite)
     old = "x" * 5000  # too long, but too old to be read
     chain.invoke({"question": "And he?", "history": [old, " Who? ", "", "What now?", "  "]})
     assert seen == [["Who?", "What now?"]]
-    with pytest.raises(QuestionError, match="an earlier question is 21 characters long; the "
-                       "limit is 20 "):  # fmt: skip
+    with pytest.raises(
+        QuestionError, match="an earlier question is 21 characters long; the limit is 20 "
+    ):
         chain.invoke({"question": "And he?", "history": ["x" * 21, "Who?"]})
 
 

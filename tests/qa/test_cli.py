@@ -19,8 +19,11 @@ def run(*args: str, store: Path, **env: str) -> subprocess.CompletedProcess[str]
     environ = {**os.environ, "QA_PERSIST_DIR": str(store), "HF_HUB_OFFLINE": "1", **env}
     return subprocess.run(
         [sys.executable, "-m", "qa.cli", *args],
-        capture_output=True, text=True, env=environ, timeout=300,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +60,9 @@ def test_ask_prints_each_source_with_its_quote(store: Path) -> None:
     done = run("ask", "Where will the summit take place?", store=store)
     lines = done.stdout.splitlines()
     i = next(i for i, line in enumerate(lines) if line.startswith("[1] "))
-    assert lines[i].startswith("[1] Trump Seeks China’s Help to Curb Russia — But Beijing Holds "
-                               "the Cards, 2025-10-29 — ")  # fmt: skip
+    assert lines[i].startswith(
+        "[1] Trump Seeks China’s Help to Curb Russia — But Beijing Holds the Cards, 2025-10-29 — "
+    )
     assert lines[i].endswith("000_6a35916087595feb.txt [2410:2554]")
     assert lines[i + 1].startswith("    “The Trump–Xi summit") and lines[i + 1].endswith("2020.”")
 
@@ -70,8 +74,14 @@ def test_ask_declines_off_topic(store: Path) -> None:
 
 
 def test_ask_with_history(store: Path) -> None:
-    done = run("ask", "--json", "--history", "Who is Ukraine's president?",
-               "What does he insist any peace deal must include?", store=store)  # fmt: skip
+    done = run(
+        "ask",
+        "--json",
+        "--history",
+        "Who is Ukraine's president?",
+        "What does he insist any peace deal must include?",
+        store=store,
+    )
     out = json.loads(done.stdout)
     assert "Ukraine" in out["query"] and "withdrawal" in out["answer"]
 
@@ -113,8 +123,9 @@ def test_bad_path_leaves_the_store_alone(tmp_path: Path) -> None:
 
 
 def test_help_lists_the_commands() -> None:
-    done = subprocess.run([sys.executable, "-m", "qa.cli", "--help"], capture_output=True,
-                          text=True, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "qa.cli", "--help"], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0
     for word in ("ask", "ingest", "docs", "QA_PERSIST_DIR"):
         assert word in done.stdout

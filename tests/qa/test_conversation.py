@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.conversation import condense_query, is_follow_up
+from qa.answering.conversation import condense_query, is_follow_up
 
 
 @pytest.mark.parametrize(
@@ -56,7 +56,7 @@ class _Scripted:
 
 
 def test_llm_rewriter_makes_follow_ups_stand_alone() -> None:
-    from qa.conversation import LLMRewriter
+    from qa.llm.rewriter import LLMRewriter
 
     model = _Scripted("What does Donald Trump want from Beijing?")
     rewrite = LLMRewriter(model)
@@ -70,11 +70,17 @@ def test_llm_rewriter_makes_follow_ups_stand_alone() -> None:
 
 @pytest.mark.parametrize(
     "reply",
-    ["", "   \n", "?!", "x" * 400 + "?", "The summit will take place on July 22 at the South Pole.",
-     "Who is the president of Ukraine?"],  # an answer, not a rewrite; the question's words lost
-)  # fmt: skip
+    [
+        "",
+        "   \n",
+        "?!",
+        "x" * 400 + "?",
+        "The summit will take place on July 22 at the South Pole.",
+        "Who is the president of Ukraine?",
+    ],  # an answer, not a rewrite; the question's words lost
+)
 def test_llm_rewriter_falls_back_on_a_useless_reply(reply: str) -> None:
-    from qa.conversation import LLMRewriter
+    from qa.llm.rewriter import LLMRewriter
 
     history = ["Who is Ukraine's president?"]
     got = LLMRewriter(_Scripted(reply))("What does he insist on?", history)
@@ -83,7 +89,7 @@ def test_llm_rewriter_falls_back_on_a_useless_reply(reply: str) -> None:
 
 def test_llm_rewriter_raises_a_busy_model_at_once() -> None:
     from qa import LLMBusyError
-    from qa.conversation import LLMRewriter
+    from qa.llm.rewriter import LLMRewriter
 
     class Busy:
         def invoke(self, messages):  # type: ignore[no-untyped-def]

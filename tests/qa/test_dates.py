@@ -6,10 +6,11 @@ import datetime as dt
 
 import pytest
 
-from qa.chain import date_windows
-from qa.dates import as_date, combine, day_number, parse_day, relative_window, where_filter
-from qa.errors import ConfigError
-from qa.types import DateWindow
+from qa.answering.chain import date_windows
+from qa.core.dates import as_date, combine, day_number, parse_day, relative_window
+from qa.core.errors import ConfigError
+from qa.core.types import DateWindow
+from qa.store.records import where_filter
 
 WED = dt.date(2025, 3, 12)
 
@@ -54,19 +55,26 @@ def test_date_values_and_filters() -> None:
     assert as_date("2025-03-12T08:00") == WED and as_date("Oct 2025") is None is as_date(None)
     assert where_filter(None) is None and where_filter(DateWindow()) is None
     assert where_filter(DateWindow(since=WED)) == {"published_day": {"$gte": 20250312}}
-    assert where_filter(DateWindow(WED, WED)) == {"$and": [
-        {"published_day": {"$gte": 20250312}}, {"published_day": {"$lte": 20250312}}]}  # fmt: skip
-    both = combine(DateWindow(dt.date(2025, 3, 1), dt.date(2025, 3, 11)),
-                   DateWindow(dt.date(2025, 3, 10), WED, "this week", WED))  # fmt: skip
-    assert (both.since, both.until, both.phrase) == (dt.date(2025, 3, 10), dt.date(2025, 3, 11),
-                                                     "this week")  # fmt: skip
+    assert where_filter(DateWindow(WED, WED)) == {
+        "$and": [{"published_day": {"$gte": 20250312}}, {"published_day": {"$lte": 20250312}}]
+    }
+    both = combine(
+        DateWindow(dt.date(2025, 3, 1), dt.date(2025, 3, 11)),
+        DateWindow(dt.date(2025, 3, 10), WED, "this week", WED),
+    )
+    assert (both.since, both.until, both.phrase) == (
+        dt.date(2025, 3, 10),
+        dt.date(2025, 3, 11),
+        "this week",
+    )
     assert both.describe() == 'from 2025-03-10 to 2025-03-11 ("this week", as of 2025-03-12)'
     assert DateWindow(until=WED).to_dict()["until"] == "2025-03-12"
 
 
 def test_windows_of_a_question_and_its_bad_dates() -> None:
-    explicit, relative = date_windows("What happened yesterday?",
-                                      {"since": "2025-03-01", "as_of": "2025-03-12"})  # fmt: skip
+    explicit, relative = date_windows(
+        "What happened yesterday?", {"since": "2025-03-01", "as_of": "2025-03-12"}
+    )
     assert explicit == DateWindow(dt.date(2025, 3, 1))
     assert relative is not None and relative.since == dt.date(2025, 3, 11)
     with pytest.raises(ConfigError, match="since 2025-03-12 is after until 2025-03-01"):

@@ -16,8 +16,18 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
     out = tmp_path_factory.mktemp("eval")
-    code = main(["eval", str(SEED_QUESTIONS), "--docs", str(SEEDS), "--baseline",
-                 "--out", str(out), "--no-progress"])  # fmt: skip
+    code = main(
+        [
+            "eval",
+            str(SEED_QUESTIONS),
+            "--docs",
+            str(SEEDS),
+            "--baseline",
+            "--out",
+            str(out),
+            "--no-progress",
+        ]
+    )
     assert code == 0
     md = (out / "report.md").read_text(encoding="utf-8")
     assert "| metric | cited-qa | LangChain recipe |" in md and "## Worst failures" in md
@@ -44,9 +54,10 @@ def test_citations_are_always_verbatim(report: dict) -> None:
 def test_we_abstain_and_the_recipe_does_not(report: dict) -> None:
     assert _summary(report)["abstain_recall"] >= 0.6
     assert _summary(report, "LangChain recipe")["abstain_recall"] == 0.0
-    assert _summary(report)["answer_words_median"] < _summary(report, "LangChain recipe")[
-        "answer_words_median"
-    ]
+    assert (
+        _summary(report)["answer_words_median"]
+        < _summary(report, "LangChain recipe")["answer_words_median"]
+    )
 
 
 def test_quality_does_not_regress(report: dict) -> None:

@@ -7,15 +7,24 @@ import logging
 
 import pytest
 
-from qa.grounding import Claim, check_claims, split_claims
-from qa.types import Chunk, Passage
+from qa.core.types import Chunk, Passage
+from qa.llm.grounding import Claim, check_claims, split_claims
 from tests.qa.test_answerers import BagOfWords
 
 
 def _passage(text: str, doc: str = "d1", start: int = 0) -> Passage:
-    chunk = Chunk(chunk_id=f"c-{doc}", doc_id=doc, source=f"{doc}.txt", title=doc.upper(),
-                  published=None, section=None, index=0, start=start, end=start + len(text),
-                  text=text)  # fmt: skip
+    chunk = Chunk(
+        chunk_id=f"c-{doc}",
+        doc_id=doc,
+        source=f"{doc}.txt",
+        title=doc.upper(),
+        published=None,
+        section=None,
+        index=0,
+        start=start,
+        end=start + len(text),
+        text=text,
+    )
     return Passage(chunk, 0.5)
 
 
@@ -34,7 +43,7 @@ def test_a_marker_after_the_period_belongs_to_the_sentence_before() -> None:
 
 
 def test_markers_past_the_last_passage_are_dropped_and_logged(caplog) -> None:
-    with caplog.at_level(logging.WARNING, logger="qa.grounding"):
+    with caplog.at_level(logging.WARNING, logger="qa.llm.grounding"):
         claims = split_claims("It rains [1][7]. Snow [0].", 2)
     assert claims == [Claim("It rains.", (1,)), Claim("Snow.", ())]
     assert "marker(s) [7]" in caplog.text and "marker(s) [0]" in caplog.text
@@ -46,8 +55,10 @@ def test_claims_find_their_verbatim_support_in_the_cited_passage() -> None:
     claims = [Claim("The summit meets in Singapore.", (2,)), Claim("Weather is bad.", (2,))]
     best, wrong_cite = check_claims(claims, passages, BagOfWords(), min_support=0.5)
     assert best.supported and best.quote == "The summit will meet in Singapore."
-    assert (best.start, best.end) == (100 + text.index(best.quote), 100 + text.index(best.quote)
-                                      + len(best.quote))  # fmt: skip
+    assert (best.start, best.end) == (
+        100 + text.index(best.quote),
+        100 + text.index(best.quote) + len(best.quote),
+    )
     assert not wrong_cite.supported  # it cites passage 2, which does not say so
     (uncited,) = check_claims([Claim("Weather is bad.")], passages, BagOfWords(), min_support=0.5)
     assert uncited.supported and uncited.passage is passages[0]  # searched in all passages
@@ -55,11 +66,15 @@ def test_claims_find_their_verbatim_support_in_the_cited_passage() -> None:
 
 @pytest.mark.slow
 def test_support_with_the_real_model(embeddings) -> None:
-    text = ("The Trump–Xi summit, expected to take place next week in Singapore, will mark the "
-            "first face-to-face meeting between the two leaders since 2020.")  # fmt: skip
+    text = (
+        "The Trump–Xi summit, expected to take place next week in Singapore, will mark the "
+        "first face-to-face meeting between the two leaders since 2020."
+    )
     passages = [_passage(text)]
-    claims = [Claim("The summit will be held in Singapore.", (1,)),
-              Claim("It will be in Paris and broadcast on the moon.", (1,))]  # fmt: skip
+    claims = [
+        Claim("The summit will be held in Singapore.", (1,)),
+        Claim("It will be in Paris and broadcast on the moon.", (1,)),
+    ]
     good, bad = check_claims(claims, passages, embeddings, min_support=0.5)
     assert good.supported and good.score > bad.score + 0.2
     assert not bad.supported

@@ -15,14 +15,14 @@ import pytest
 from ingest.pipeline import ingest_paths
 from ingest.uploads import remove_document
 from qa import QA, ChunkStore, Settings, open_client
-from qa.lexical import LexicalIndex
+from qa.store.lexical import LexicalIndex
 from tests.conftest import SEEDS
 
 WORDS = ("harbour", "tariff", "glacier", "senate", "vaccine", "drought", "summit", "orchestra")
 
 
 def _chroma_ids(store: ChunkStore) -> set[str]:
-    return set(store.vectorstore.get(include=[])["ids"])
+    return set(store.chunk_ids())
 
 
 def _lexical_ids(store: ChunkStore) -> set[str]:
@@ -77,8 +77,10 @@ def test_never_disagrees_with_chroma_through_ingest_change_and_delete(
         action = rng.choice(["write", "write", "delete"])
         if action == "write":
             words = rng.sample(WORDS, 3)
-            name.write_text(f"Report {step}. The {words[0]} and the {words[1]} met the "
-                            f"{words[2]}.\n", encoding="utf-8")  # fmt: skip
+            name.write_text(
+                f"Report {step}. The {words[0]} and the {words[1]} met the {words[2]}.\n",
+                encoding="utf-8",
+            )
             ingest_paths([folder], store, embeddings.count_tokens, settings, progress=False)
         else:
             for info in store.documents():
@@ -92,8 +94,9 @@ def test_unchanged_reingest_leaves_the_index_and_a_missing_one_is_rebuilt(
     settings: Settings, embeddings, tmp_path: Path
 ) -> None:
     client = open_client(settings, create=True)
-    store = ChunkStore.open(client, settings.collection, embeddings, create=True,
-                            lexical_dir=settings.lexical_dir)  # fmt: skip
+    store = ChunkStore.open(
+        client, settings.collection, embeddings, create=True, lexical_dir=settings.lexical_dir
+    )
     ingest_paths([SEEDS], store, embeddings.count_tokens, settings, progress=False)
     saved = sorted(settings.lexical_dir.iterdir())
     assert len(saved) == 1 and json.loads((saved[0] / "chunks.json").read_text())["ids"]
@@ -114,7 +117,7 @@ import sys
 from pathlib import Path
 from ingest.pipeline import ingest_paths
 from qa import ChunkStore, Settings, open_client
-from qa.embeddings import LocalEmbeddings
+from qa.store.embeddings import LocalEmbeddings
 settings = Settings(persist_dir=Path(sys.argv[1]), chroma_url=sys.argv[3] or None)
 emb = LocalEmbeddings()
 store = ChunkStore.open(open_client(settings, create=True), settings.collection, emb,
@@ -125,10 +128,19 @@ print(ingest_paths([Path(sys.argv[2])], store, emb.count_tokens, settings, progr
 
 def _write_in_another_process(settings: Settings, folder: Path) -> None:
     subprocess.run(
-        [sys.executable, "-c", WRITER, str(settings.persist_dir), str(folder),
-         settings.chroma_url or ""],
-        check=True, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            WRITER,
+            str(settings.persist_dir),
+            str(folder),
+            settings.chroma_url or "",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.mark.slow
@@ -140,15 +152,19 @@ def test_a_change_by_another_client_of_a_chroma_server_reaches_this_one(
     process at a time; a local store changed by another process is seen after a restart.)"""
     settings = Settings(chroma_url=chroma_url, persist_dir=tmp_path / "unused")
     client = open_client(settings, create=True)
-    store = ChunkStore.open(client, settings.collection, embeddings, create=True,
-                            lexical_dir=settings.lexical_dir)  # fmt: skip
+    store = ChunkStore.open(
+        client, settings.collection, embeddings, create=True, lexical_dir=settings.lexical_dir
+    )
     ingest_paths([SEEDS], store, embeddings.count_tokens, settings, progress=False)
     qa = QA(store, embeddings, settings=settings)
     assert qa.ask("Who is Bonnie Glaser?").passages  # this process's index is now built
     note = tmp_path / "upload" / "zanzibar.txt"
     note.parent.mkdir()
-    note.write_text("The Quokkafest regatta of Zanzibar was cancelled by the harbour master "
-                    "because of a storm.\n", encoding="utf-8")  # fmt: skip
+    note.write_text(
+        "The Quokkafest regatta of Zanzibar was cancelled by the harbour master "
+        "because of a storm.\n",
+        encoding="utf-8",
+    )
     _write_in_another_process(settings, note.parent)
     hits = store.lexical_search("Quokkafest regatta", 3)  # no restart of this process
     assert hits and hits[0][0] in _chroma_ids(store)
@@ -164,8 +180,9 @@ def test_hybrid_search_fuses_bm25_and_cosine(
 ) -> None:
     folder = tmp_path / "notes"
     folder.mkdir()
-    (folder / "note.txt").write_text("Minutes of the Vrtbovska committee: the budget passed.\n",
-                                     encoding="utf-8")  # fmt: skip
+    (folder / "note.txt").write_text(
+        "Minutes of the Vrtbovska committee: the budget passed.\n", encoding="utf-8"
+    )
     ingest_paths([SEEDS, folder], store, embeddings.count_tokens, settings, progress=False)
     query = "What did the Vrtbovska committee decide?"
     vector = embeddings.embed_query(query)
@@ -173,8 +190,12 @@ def test_hybrid_search_fuses_bm25_and_cosine(
     note = next(p for p in passages if p.chunk.source.endswith("note.txt"))
     assert note.lexical_rank == 0 and note.lexical == pytest.approx(1.0)
     assert note.score == pytest.approx(
-        sum(a * b for a, b in zip(vector, embeddings.embed_documents([note.chunk.text])[0],
-                                  strict=True)), abs=1e-4)  # fmt: skip
+        sum(
+            a * b
+            for a, b in zip(vector, embeddings.embed_documents([note.chunk.text])[0], strict=True)
+        ),
+        abs=1e-4,
+    )
     assert [p.fused for p in passages] == sorted((p.fused for p in passages), reverse=True)
     assert all(p.dense_rank is not None or p.lexical_rank is not None for p in passages)
     dense = QA(store, embeddings, settings=settings.with_(retrieval="dense", top_k=3))
@@ -182,8 +203,11 @@ def test_hybrid_search_fuses_bm25_and_cosine(
 
 
 def test_a_window_of_days_keeps_to_chunks_published_within_it(tmp_path: Path) -> None:
-    rows = [("old", "Storm hit the harbour.", 20250303), ("new", "Storm hit the bridge.", 20250310),
-            ("undated", "Storm hit the town.", 0)]  # fmt: skip
+    rows = [
+        ("old", "Storm hit the harbour.", 20250303),
+        ("new", "Storm hit the bridge.", 20250310),
+        ("undated", "Storm hit the town.", 0),
+    ]
     index = LexicalIndex(tmp_path)
     index.sync("v1", 3, lambda: rows)
     assert {i for i, _ in index.search("storm", 5)} == {"old", "new", "undated"}

@@ -10,19 +10,19 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from qa import Answer, LLMError
-from qa.answerers import NOT_FOUND_TEXT, UNCERTAIN_PREFIX, ExtractiveAnswerer
-from qa.llm_answerer import (
+from qa.answering.answer_text import NOT_FOUND_TEXT, UNCERTAIN_PREFIX, UNSUPPORTED
+from qa.answering.extractive import ExtractiveAnswerer
+from qa.core.types import Chunk, Passage
+from qa.llm.answerer import (
     ANSWER_LINE,
     REMOVED,
     SHORT_LINE,
     SYSTEM_PROMPT,
-    UNSUPPORTED,
     LLMAnswerer,
     backed_phrase,
     build_messages,
     read_reply,
 )
-from qa.types import Chunk, Passage
 from tests.qa.test_answerers import BagOfWords, _model
 
 SUMMIT = "The summit will meet in Singapore. Leaders like rain."
@@ -31,9 +31,18 @@ Q = "Where will the summit meet?"
 
 
 def _passage(text: str, doc: str, score: float = 0.6) -> Passage:
-    chunk = Chunk(chunk_id=f"c-{doc}", doc_id=doc, source=f"/d/{doc}.txt", title=doc.title(),
-                  published="2025-10-29", section=None, index=0, start=10, end=10 + len(text),
-                  text=text)  # fmt: skip
+    chunk = Chunk(
+        chunk_id=f"c-{doc}",
+        doc_id=doc,
+        source=f"/d/{doc}.txt",
+        title=doc.title(),
+        published="2025-10-29",
+        section=None,
+        index=0,
+        start=10,
+        end=10 + len(text),
+        text=text,
+    )
     return Passage(chunk, score)
 
 
@@ -60,8 +69,9 @@ def test_unsupported_sentences_are_marked_and_the_answer_is_partial() -> None:
     reply = "The summit meets in Singapore [1]. It was cancelled by volcanoes on Mars [1]."
     answer = _answerer(reply).answer(Q, Q, passages)
     assert answer.status == "partial" and len(answer.citations) == 1
-    assert answer.text == ("The summit meets in Singapore. [1] It was cancelled by volcanoes on "
-                           f"Mars. {UNSUPPORTED}")  # fmt: skip
+    assert answer.text == (
+        f"The summit meets in Singapore. [1] It was cancelled by volcanoes on Mars. {UNSUPPORTED}"
+    )
 
 
 def test_markers_past_the_last_passage_are_dropped() -> None:
@@ -85,9 +95,11 @@ def test_a_refusal_against_strong_evidence_is_uncertain_with_the_closest_sentenc
 
 
 def test_not_found_then_a_backed_sentence_answers_without_the_marker() -> None:
-    replies = ("NOT FOUND. The summit meets in Singapore [1].",
-               "The summit meets in Singapore [1]. NOT FOUND",
-               "NOT FOUND\n\nThe summit meets in Singapore [1].")  # fmt: skip
+    replies = (
+        "NOT FOUND. The summit meets in Singapore [1].",
+        "The summit meets in Singapore [1]. NOT FOUND",
+        "NOT FOUND\n\nThe summit meets in Singapore [1].",
+    )
     for reply in replies:
         answer = _answerer(reply).answer(Q, Q, [_passage(SUMMIT, "summit")])
         assert answer.status == "answered", reply
@@ -115,7 +127,10 @@ def test_the_prompt_offers_the_refusal_once_and_asks_for_the_phrase() -> None:
 def test_read_reply() -> None:
     assert read_reply("NOT FOUND") == ("", None, True)
     assert read_reply("Short answer: 2020\nThey met in 2020 [1].") == (
-        "They met in 2020 [1].", "2020", False)  # fmt: skip
+        "They met in 2020 [1].",
+        "2020",
+        False,
+    )
     assert read_reply("The file was not found in the archive [1].")[2] is False
     assert backed_phrase("the white house", "As “The White House” said") == "The White House"
     assert backed_phrase("Paris", "Singapore.") is None and backed_phrase(None, "x") is None
@@ -188,3 +203,14 @@ def test_nothing_backed_falls_back_to_the_extractive_answer() -> None:
     answer = _answerer("It was cancelled by volcanoes on Mars [1].").answer(Q, Q, passages)
     assert answer.status == "answered" and UNSUPPORTED not in answer.text
     assert answer.citations[0].quote == "The summit will meet in Singapore."
+
+
+def test_a_backed_sentence_off_the_question_is_left_out() -> None:
+    """'Leaders like rain.' is in the passage word for word, but it is not about the question:
+    the sentence is dropped, not cited."""
+    passages = [_passage(SUMMIT, "summit")]
+    reply = "The summit meets in Singapore [1]. Leaders like rain [1]."
+    answer = _answerer(reply).answer(Q, Q, passages)
+    assert answer.status == "answered"
+    assert answer.text == "The summit meets in Singapore. [1]"
+    assert [c.quote for c in answer.citations] == ["The summit will meet in Singapore."]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.metrics import (
+from qa.evaluation.metrics import (
     abstention,
     contains_answer,
     exact_match,

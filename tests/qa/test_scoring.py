@@ -1,16 +1,25 @@
 """Scoring of single answers against labelled questions, on hand-made cases."""
 
-from qa.evaluation import EvalQuestion
-from qa.scoring import score_answer, summarize
-from qa.types import Answer, Chunk, Citation, Passage
+from qa.core.types import Answer, Chunk, Citation, Passage
+from qa.evaluation.questions import EvalQuestion
+from qa.evaluation.scoring import score_answer, summarize
 
 SRC = "Intro line. The summit is in Singapore. It starts next week."
 
 
 def _chunk(doc_id: str, start: int, end: int) -> Chunk:
-    return Chunk(chunk_id=f"{doc_id}-{start}", doc_id=doc_id, source="s", title="t",
-                 published=None, section=None, index=0, start=start, end=end,
-                 text=SRC[start:end])  # fmt: skip
+    return Chunk(
+        chunk_id=f"{doc_id}-{start}",
+        doc_id=doc_id,
+        source="s",
+        title="t",
+        published=None,
+        section=None,
+        index=0,
+        start=start,
+        end=end,
+        text=SRC[start:end],
+    )
 
 
 def _answer(start: int, end: int, doc_id: str = "d1", status: str = "answered") -> Answer:
@@ -37,9 +46,18 @@ def test_wrong_sentence_and_wrong_offsets_are_caught() -> None:
     r = score_answer(q, _answer(at, at + 21), {"d1": SRC}, 1.0)
     assert not r.first_citation_relevant and not r.right
     bad = _answer(at, at + 21)
-    shifted = Answer("q", bad.text, "answered",
-                     (Citation(1, "d1", "s", "t", None, "c", SRC, bad.citations[0].quote,
-                               at + 1, at + 22, 0.8),), "q", bad.passages)  # fmt: skip
+    shifted = Answer(
+        "q",
+        bad.text,
+        "answered",
+        (
+            Citation(
+                1, "d1", "s", "t", None, "c", SRC, bad.citations[0].quote, at + 1, at + 22, 0.8
+            ),
+        ),
+        "q",
+        bad.passages,
+    )
     assert not score_answer(q, shifted, {"d1": SRC}, 1.0).citations_valid
 
 

@@ -55,8 +55,9 @@ def test_a_server_that_stops_is_one_clear_error(chroma_url: str, embeddings, tmp
     from qa import QA, ChunkStore, Settings, StoreUnavailableError, open_client
 
     settings = Settings(chroma_url=chroma_url, persist_dir=tmp_path / "unused")
-    store = ChunkStore.open(open_client(settings, create=True), settings.collection, embeddings,
-                            create=True)  # fmt: skip
+    store = ChunkStore.open(
+        open_client(settings, create=True), settings.collection, embeddings, create=True
+    )
     ingest_paths([SEEDS], store, embeddings.count_tokens, settings, progress=False)
     qa = QA.from_settings(settings, embeddings=embeddings)
     _stop(chroma_url)

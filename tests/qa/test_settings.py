@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.errors import ConfigError
-from qa.settings import Settings, default_persist_dir
+from qa.core.errors import ConfigError
+from qa.core.settings import Settings, default_persist_dir
 
 
 def test_defaults() -> None:
@@ -13,7 +13,7 @@ def test_defaults() -> None:
     assert s.collection == "cited-qa"
     assert s.chroma_url is None
     assert s.persist_dir == default_persist_dir()
-    assert s.min_score is None and s.decline_score is None  # the fitted ones (qa/ranker.json)
+    assert s.min_score is None and s.decline_score is None  # the fitted ones (ranker.json)
     assert (s.top_k, s.retrieval) == (6, "hybrid")
 
 
@@ -53,8 +53,11 @@ def test_xdg_data_home_is_respected(monkeypatch: pytest.MonkeyPatch, tmp_path: P
         ({"QA_ALLOWED_HOSTS": "https://a.test"}, "'https://a.test' is not a host name"),
         ({"QA_CPU_THREADS": "0"}, "cpu_threads must be between 1 and 256, got 0"),
         ({"QA_ALLOWED_HOSTS": "a.test:8000"}, "a.test:8000' is not a host name"),
-        ({"QA_FETCH_TIMEOUT": "0"}, "fetch_timeout must be between 0 and 600 seconds, got 0.0; "
-                                    "fix or unset QA_FETCH_TIMEOUT"),
+        (
+            {"QA_FETCH_TIMEOUT": "0"},
+            "fetch_timeout must be between 0 and 600 seconds, got 0.0; "
+            "fix or unset QA_FETCH_TIMEOUT",
+        ),
         ({"QA_FETCH_TIMEOUT": "soon"}, "QA_FETCH_TIMEOUT='soon' is not a valid float"),
         ({"QA_MAX_FETCH_MB": "-1"}, "max_fetch_mb must be positive, got -1.0"),
         ({"QA_MAX_REDIRECTS": "50"}, "max_redirects must be between 0 and 20, got 50"),
@@ -74,9 +77,14 @@ def test_the_lexical_index_lives_beside_the_store(tmp_path: Path) -> None:
 
 
 def test_http_api_settings() -> None:
-    s = Settings.from_env({"QA_API_KEY": "k-123", "QA_MAX_BODY_MB": "2",
-                           "QA_CORS_ORIGINS": "http://a.test, https://b.test:8443",
-                           "QA_ALLOWED_HOSTS": "api.a.test,192.168.1.5,[fd00::1]"})  # fmt: skip
+    s = Settings.from_env(
+        {
+            "QA_API_KEY": "k-123",
+            "QA_MAX_BODY_MB": "2",
+            "QA_CORS_ORIGINS": "http://a.test, https://b.test:8443",
+            "QA_ALLOWED_HOSTS": "api.a.test,192.168.1.5,[fd00::1]",
+        }
+    )
     assert s.cors_origins == ("http://a.test", "https://b.test:8443")
     assert s.allowed_hosts == ("api.a.test", "192.168.1.5", "[fd00::1]")
     assert (s.api_key, s.max_body_bytes) == ("k-123", 2 * 1024 * 1024)
@@ -88,7 +96,7 @@ def test_http_api_settings() -> None:
 def test_cpu_threads_are_set_when_the_model_loads() -> None:
     import torch
 
-    from qa.embeddings import LocalEmbeddings
+    from qa.store.embeddings import LocalEmbeddings
 
     before = torch.get_num_threads()
     try:

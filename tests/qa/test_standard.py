@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-import tempfile
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,26 +12,28 @@ from langchain_tests.integration_tests import (
     RetrieversIntegrationTests,
 )
 
-from qa.embeddings import LocalEmbeddings
-from qa.llm import LlamaCppChat
-from qa.retrieval import ChunkRetriever
+from qa.llm.models import LlamaCppChat
+from qa.store.embeddings import LocalEmbeddings
+from qa.store.retriever import ChunkRetriever
 from tests.conftest import SEEDS, smollm2_gguf
 
 pytestmark = pytest.mark.slow
 
 
-@functools.cache
-def _seeded() -> tuple[Any, LocalEmbeddings]:
-    from ingest.pipeline import ingest_paths
-    from qa import ChunkStore, Settings, open_client
+@pytest.fixture(scope="module")
+def _seeded_store() -> Iterator[None]:
+    """The seed article in a temporary store, for the retriever suite (removed after it)."""
+    from ingest.loaders import load_paths
+    from qa.evaluation.scratch import scratch_qa
 
     emb = LocalEmbeddings()
-    settings = Settings(persist_dir=Path(tempfile.mkdtemp(prefix="qa-standard-")) / "store")
-    store = ChunkStore.open(
-        open_client(settings, create=True), settings.collection, emb, create=True
-    )
-    ingest_paths([SEEDS], store, emb.count_tokens, settings, progress=False)
-    return store, emb
+    with scratch_qa(load_paths([SEEDS])[0], embeddings=emb) as scratch:
+        _SEEDED.append((scratch.qa.store, emb))
+        yield
+        _SEEDED.clear()
+
+
+_SEEDED: list[tuple[Any, LocalEmbeddings]] = []
 
 
 class TestLocalEmbeddings(EmbeddingsIntegrationTests):
@@ -46,6 +46,7 @@ class TestLocalEmbeddings(EmbeddingsIntegrationTests):
         return {}
 
 
+@pytest.mark.usefixtures("_seeded_store")
 class TestChunkRetriever(RetrieversIntegrationTests):
     @property
     def retriever_constructor(self) -> type[ChunkRetriever]:
@@ -53,7 +54,7 @@ class TestChunkRetriever(RetrieversIntegrationTests):
 
     @property
     def retriever_constructor_params(self) -> dict[str, Any]:
-        store, emb = _seeded()
+        store, emb = _SEEDED[0]
         return {"store": store, "embeddings": emb}
 
     @property

@@ -1,11 +1,11 @@
 """Unit tests of normalisation, sentence spans and content words."""
 
-from qa.text import content_words, normalize, sentence_spans
+from qa.core.text import content_words, normalize, sentence_spans
 from tests.conftest import SEED_FILE
 
 
 def test_normalize_folds_nbsp_and_curly_quotes() -> None:
-    assert normalize("China\u2019s \u201cendless\u00a0wars\u201d\n") == "China's \"endless wars\""
+    assert normalize("China\u2019s \u201cendless\u00a0wars\u201d\n") == 'China\'s "endless wars"'
 
 
 def test_normalize_applies_nfkc() -> None:

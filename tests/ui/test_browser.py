@@ -18,19 +18,27 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 CHROMIUM = Path("/usr/bin/chromium")
 SUMMIT = "Where will the summit take place?"
 ARTIFACTS = ROOT / "artifacts"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update"]  # fmt: skip
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 XSS = (
     "Security note for the test corpus. The script tag <script>window.__xss = 1</script> must "
     'never run in the page. The image tag <img src=x onerror="window.__xss = 2"> must never '
     "run either.\n"
 )
 # Markdown that would load pictures and make links if document text were read as Markdown.
-INJECT = ("# Parade ![t](http://127.0.0.1:9/title.png) notes\n\n"
-          "The Vorpal parade starts at noon in Lima.\n\n"
-          "More ![p](http://127.0.0.1:9/para.png) and [a link](http://127.0.0.1:9/link) here.\n")
-ZORBLAT = ("# Zorblat festival report\n\nThe Zorblat festival takes place in Quito every March. "
-           "It drew forty thousand visitors this year.\n")  # fmt: skip
+INJECT = (
+    "# Parade ![t](http://127.0.0.1:9/title.png) notes\n\n"
+    "The Vorpal parade starts at noon in Lima.\n\n"
+    "More ![p](http://127.0.0.1:9/para.png) and [a link](http://127.0.0.1:9/link) here.\n"
+)
+ZORBLAT = (
+    "# Zorblat festival report\n\nThe Zorblat festival takes place in Quito every March. "
+    "It drew forty thousand visitors this year.\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -45,9 +53,21 @@ def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "QA_PERSIST_DIR": str(store), "HF_HUB_OFFLINE": "1"}
     base = f"http://127.0.0.1:{port}"
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "ui" / "app.py"),
-           "--server.port", str(port), "--server.address", "127.0.0.1",
-           "--server.headless", "true", "--browser.gatherUsageStats", "false"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / "ui" / "app.py"),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
     with serving(cmd, f"{base}/_stcore/health", timeout=90, env=env, cwd=ROOT):
         yield base
 

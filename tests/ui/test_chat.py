@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from qa.feedback import read_feedback
+from qa.store.feedback import read_feedback
 from tests.conftest import smollm2_gguf
 from tests.servers import free_port
 from tests.ui.conftest import APP, shown
@@ -94,16 +94,18 @@ def test_sidebar_follow_up_and_new_chat(at: AppTest) -> None:
     assert at.session_state["messages"] == []
 
 
-@pytest.mark.parametrize(("question", "error"),
-                         [("   ", "question is empty"), ("why? " * 300, "the limit is 1000")])
+@pytest.mark.parametrize(
+    ("question", "error"), [("   ", "question is empty"), ("why? " * 300, "the limit is 1000")]
+)
 def test_bad_questions_show_one_line(at: AppTest, question: str, error: str) -> None:
     at.chat_input[0].set_value(question).run()
     assert not at.exception
     assert error in shown(at.error[0].value)
 
 
-def test_written_answers_with_an_llm(seeded_dir: Path, tmp_path: Path,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_written_answers_with_an_llm(
+    seeded_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     gguf = smollm2_gguf()
     monkeypatch.setenv("QA_PERSIST_DIR", str(seeded_dir))
     monkeypatch.setenv("QA_LLM", f"llamacpp:{gguf}")

@@ -10,8 +10,10 @@ from streamlit.testing.v1 import AppTest
 from tests.ui.conftest import APP, shown
 
 pytestmark = pytest.mark.slow
-NOTE = (b"# Zorblat festival report\n\nThe Zorblat festival takes place in Quito every March. "
-        b"It drew forty thousand visitors this year.\n")  # fmt: skip
+NOTE = (
+    b"# Zorblat festival report\n\nThe Zorblat festival takes place in Quito every March. "
+    b"It drew forty thousand visitors this year.\n"
+)
 
 
 def _documents(own_store: Path) -> AppTest:
@@ -23,8 +25,10 @@ def _documents(own_store: Path) -> AppTest:
 
 def test_upload_then_ask_about_it(own_store: Path) -> None:
     at = _documents(own_store)
-    files = [("../../zorblat notes.md", NOTE, "text/markdown"),
-             ("photo.txt", b"\x89PNG\x00\x00", "text/plain")]  # fmt: skip
+    files = [
+        ("../../zorblat notes.md", NOTE, "text/markdown"),
+        ("photo.txt", b"\x89PNG\x00\x00", "text/plain"),
+    ]
     at.file_uploader[0].set_value(files).run()
     at.button[0].click().run()
     assert not at.exception

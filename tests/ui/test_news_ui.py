@@ -20,8 +20,10 @@ def test_fetch_links_and_a_feed_then_ask_with_dates(own_store: Path, tmp_path: P
         at = AppTest.from_file(APP, default_timeout=180).run()
         at.switch_page("pages/documents.py").run()
         assert not at.exception
-        links = "\n".join(f"{site}/{p}" for p in (
-            "storm-alba.html", "storm-bran.html", "council-report.pdf", "photo.png"))  # fmt: skip
+        links = "\n".join(
+            f"{site}/{p}"
+            for p in ("storm-alba.html", "storm-bran.html", "council-report.pdf", "photo.png")
+        )
         at.text_area(key="links").set_value(links).run()
         at.text_input(key="feed").set_value(f"{site}/feed.xml").run()
         next(b for b in at.button if b.label == "Fetch and ingest").click().run()
@@ -32,7 +34,11 @@ def test_fetch_links_and_a_feed_then_ask_with_dates(own_store: Path, tmp_path: P
         table = at.dataframe[0].value
         alba = table[table["source"] == f"{site}/storm-alba.html"].iloc[0]
         assert (alba["title"], alba["site"], alba["published"], alba["author"]) == (
-            "Storm Alba floods Portmere harbour", "Coast Herald", "2025-03-03", "Jane Doe")
+            "Storm Alba floods Portmere harbour",
+            "Coast Herald",
+            "2025-03-03",
+            "Jane Doe",
+        )
         assert table[table["source"] == f"{site}/council-report.pdf"].iloc[0]["pages"] == 2
 
     at.switch_page("pages/chat.py").run()
@@ -45,7 +51,8 @@ def test_fetch_links_and_a_feed_then_ask_with_dates(own_store: Path, tmp_path: P
     assert answer.passages[0].chunk.source == f"{site}/storm-bran.html"
     captions = [shown(c.value) for c in at.caption]
     assert 'documents published from 2025-03-10 to 2025-03-10 ("yesterday", as of 2025-03-11)' in (
-        captions)  # fmt: skip
+        captions
+    )
 
     since = next(d for d in at.sidebar.date_input if d.label == "published since")
     since.set_value(dt.date(2025, 3, 12)).run()

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import streamlit as st
 
 from qa import Answer, QAError
-from qa.feedback import FeedbackLog
-from qa.llm_answerer import UNSUPPORTED
+from qa.answering.answer_text import UNSUPPORTED
+from qa.store.feedback import FeedbackLog
 from ui.messages import Message
 from ui.resources import corpus_stats, escape_md, feedback_log, open_qa
 
@@ -145,20 +145,31 @@ def main() -> None:
         return
     with st.sidebar:
         st.subheader("Documents")
-        st.caption(f"{_n(n_docs, 'document')} · {_n(n_chunks, 'chunk')} · "
-                   f"collection `{settings.collection}`")  # fmt: skip
+        st.caption(
+            f"{_n(n_docs, 'document')} · {_n(n_chunks, 'chunk')} · "
+            f"collection `{settings.collection}`"
+        )
         if last:
             st.caption(f"last ingest {last}")
         st.page_link(DOCUMENTS_PAGE, label="Add or remove documents", icon=":material/upload_file:")
         st.subheader("Settings")
-        st.caption(escape_md(f"answers written by {settings.llm}, each sentence checked"
-                             if settings.llm else "answers quoted from the documents"))  # fmt: skip
+        st.caption(
+            escape_md(
+                f"answers written by {settings.llm}, each sentence checked"
+                if settings.llm
+                else "answers quoted from the documents"
+            )
+        )
         k = st.slider("passages to search", 1, 50, settings.top_k)
         since = st.date_input("published since", value=None, format="YYYY-MM-DD")
         until = st.date_input("published until", value=None, format="YYYY-MM-DD")
-        as_of = st.date_input("as of", value="today", format="YYYY-MM-DD",
-                              help="the date that 'this week', 'yesterday', 'latest' … in a "
-                              "question are counted from")  # fmt: skip
+        as_of = st.date_input(
+            "as of",
+            value="today",
+            format="YYYY-MM-DD",
+            help="the date that 'this week', 'yesterday', 'latest' … in a "
+            "question are counted from",
+        )
         show_scores = st.toggle("show scores", value=False)
         if st.button("New chat", icon=":material/add_comment:"):
             st.session_state["messages"] = []

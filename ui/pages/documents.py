@@ -55,8 +55,13 @@ def show_outcome() -> None:
     for s in report.skipped:
         st.warning(escape_md(f"{s.path}: {s.reason}"))
     for d in report.near_duplicates:
-        st.info(escape_md(f"{d.source} repeats {d.of} ({d.similarity:.0%} alike): its passages "
-                          "are folded into one in answers"), icon=":material/content_copy:")
+        st.info(
+            escape_md(
+                f"{d.source} repeats {d.of} ({d.similarity:.0%} alike): its passages "
+                "are folded into one in answers"
+            ),
+            icon=":material/content_copy:",
+        )
     if report.added or report.updated:
         st.page_link("pages/chat.py", label="Ask about them in the chat", icon=":material/chat:")
 
@@ -65,8 +70,9 @@ def _add(qa: QA, key: str) -> None:
     """Button callback: save and ingest the files of uploader `key`, then clear it."""
     data = [(f.name, f.getvalue()) for f in st.session_state.get(key) or ()]
     with store_lock(qa.settings), _progress() as update:
-        report = add_uploads(data, qa.store, qa.embeddings.count_tokens, qa.settings,
-                             on_progress=update)  # fmt: skip
+        report = add_uploads(
+            data, qa.store, qa.embeddings.count_tokens, qa.settings, on_progress=update
+        )
     st.session_state["uploader_n"] += 1  # a fresh, empty uploader
     _done(f"Uploaded {len(data)} file{'' if len(data) == 1 else 's'}", report)
 
@@ -76,8 +82,15 @@ def _fetch(qa: QA) -> None:
     urls = [u.strip() for u in st.session_state.get("links", "").splitlines() if u.strip()]
     feeds = [f] if (f := st.session_state.get("feed", "").strip()) else []
     with store_lock(qa.settings), _progress() as update, make_client(qa.settings) as client:
-        report = ingest_links(urls, qa.store, qa.embeddings.count_tokens, qa.settings, client,
-                              feeds=feeds, on_progress=update)  # fmt: skip
+        report = ingest_links(
+            urls,
+            qa.store,
+            qa.embeddings.count_tokens,
+            qa.settings,
+            client,
+            feeds=feeds,
+            on_progress=update,
+        )
     st.session_state["links"] = st.session_state["feed"] = ""
     n = len(urls) + len(feeds)
     _done(f"Fetched {n} link{'' if n == 1 else 's'}", report)
@@ -86,8 +99,9 @@ def _fetch(qa: QA) -> None:
 def _reingest(qa: QA, doc_ids: list[str]) -> None:
     """Button callback: read these documents' files again."""
     with store_lock(qa.settings), _progress() as update:
-        report = reingest_documents(qa.store, qa.embeddings.count_tokens, qa.settings, doc_ids,
-                                    on_progress=update)  # fmt: skip
+        report = reingest_documents(
+            qa.store, qa.embeddings.count_tokens, qa.settings, doc_ids, on_progress=update
+        )
     _done("Re-ingested", report)
 
 
@@ -121,28 +135,51 @@ def upload_section(qa: QA) -> None:
     st.subheader("Add documents")
     key = f"uploader-{st.session_state.setdefault('uploader_n', 0)}"
     files = st.file_uploader(
-        "Text, Markdown or HTML files", type=list(UPLOAD_TYPES), accept_multiple_files=True,
-        key=key, max_upload_size=max(1, math.ceil(settings.max_file_mb)),
+        "Text, Markdown or HTML files",
+        type=list(UPLOAD_TYPES),
+        accept_multiple_files=True,
+        key=key,
+        max_upload_size=max(1, math.ceil(settings.max_file_mb)),
         help=f"Up to {settings.max_file_mb:g} MB each; a file of the same name replaces the "
         "earlier upload.",
-    )  # fmt: skip
+    )
     st.caption(f"Uploaded files are kept in `{settings.uploads}`.")
-    st.button("Add and ingest", type="primary", disabled=not files, icon=":material/upload:",
-              on_click=_guarded(_add), args=(qa, key))  # fmt: skip
+    st.button(
+        "Add and ingest",
+        type="primary",
+        disabled=not files,
+        icon=":material/upload:",
+        on_click=_guarded(_add),
+        args=(qa, key),
+    )
 
 
 def links_section(qa: QA) -> None:
     """Fetch news pages, PDFs and a feed by their links, and ingest them."""
     st.subheader("Add links")
-    links = st.text_area("Links to pages or PDFs, one a line", key="links",
-                         placeholder="https://example.org/news/story.html")  # fmt: skip
-    feed = st.text_input("An RSS or Atom feed (its new or changed entries)", key="feed",
-                         placeholder="https://example.org/rss.xml")  # fmt: skip
-    st.caption(f"Each link may take {qa.settings.fetch_timeout:g} s and "
-               f"{qa.settings.max_fetch_mb:g} MB; the text read from it is kept beside the "
-               "store.")  # fmt: skip
-    st.button("Fetch and ingest", type="primary", disabled=not (links.strip() or feed.strip()),
-              icon=":material/link:", on_click=_guarded(_fetch), args=(qa,))  # fmt: skip
+    links = st.text_area(
+        "Links to pages or PDFs, one a line",
+        key="links",
+        placeholder="https://example.org/news/story.html",
+    )
+    feed = st.text_input(
+        "An RSS or Atom feed (its new or changed entries)",
+        key="feed",
+        placeholder="https://example.org/rss.xml",
+    )
+    st.caption(
+        f"Each link may take {qa.settings.fetch_timeout:g} s and "
+        f"{qa.settings.max_fetch_mb:g} MB; the text read from it is kept beside the "
+        "store."
+    )
+    st.button(
+        "Fetch and ingest",
+        type="primary",
+        disabled=not (links.strip() or feed.strip()),
+        icon=":material/link:",
+        on_click=_guarded(_fetch),
+        args=(qa,),
+    )
 
 
 def _label(docs: dict[str, DocumentInfo]) -> Callable[[str], str]:
@@ -157,23 +194,40 @@ def list_section(qa: QA) -> None:
         st.info("Nothing is ingested yet: add files above, or run `qa ingest seeds/`.")
         return
     st.dataframe(
-        [{"title": d.title, "site": d.site, "published": d.published, "author": d.author,
-          "section": d.section, "pages": d.pages, "chunks": d.chunks,
-          "ingested": d.ingested_at.replace("T", " "), "source": d.source, "id": d.doc_id}
-         for d in docs.values()],
+        [
+            {
+                "title": d.title,
+                "site": d.site,
+                "published": d.published,
+                "author": d.author,
+                "section": d.section,
+                "pages": d.pages,
+                "chunks": d.chunks,
+                "ingested": d.ingested_at.replace("T", " "),
+                "source": d.source,
+                "id": d.doc_id,
+            }
+            for d in docs.values()
+        ],
         hide_index=True,
         column_config={"source": st.column_config.TextColumn("source")},  # shown, not a link
-    )  # fmt: skip
+    )
     chosen = st.multiselect("Choose documents", list(docs), format_func=_label(docs))
     left, right = st.columns(2)
-    left.button("Re-ingest", disabled=not chosen, icon=":material/refresh:",
-                help="Read the files and fetch the links again and update what changed",
-                on_click=_guarded(_reingest), args=(qa, chosen))  # fmt: skip
+    left.button(
+        "Re-ingest",
+        disabled=not chosen,
+        icon=":material/refresh:",
+        help="Read the files and fetch the links again and update what changed",
+        on_click=_guarded(_reingest),
+        args=(qa, chosen),
+    )
     with right.popover("Delete", disabled=not chosen, icon=":material/delete:"):
-        st.write(f"Remove {len(chosen)} document(s) and their chunks? "
-                 "Uploaded files are deleted too; other files stay on disk.")  # fmt: skip
-        st.button("Delete for good", type="primary", on_click=_guarded(_delete),
-                  args=(qa, chosen))  # fmt: skip
+        st.write(
+            f"Remove {len(chosen)} document(s) and their chunks? "
+            "Uploaded files are deleted too; other files stay on disk."
+        )
+        st.button("Delete for good", type="primary", on_click=_guarded(_delete), args=(qa, chosen))
 
 
 def main() -> None:

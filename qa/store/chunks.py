@@ -1,0 +1,400 @@
+"""Chunks with their provenance in one Chroma collection (cosine space), through chromadb's
+public collection API; a BM25 index of the same chunks and the documents' texts beside it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.embeddings import Embeddings
+
+from qa.core.dates import day_number
+from qa.core.settings import Settings
+from qa.core.types import Chunk, DateWindow, DocumentInfo, Passage
+from qa.store.client import reachable, require_collection
+from qa.store.lexical import LexicalIndex
+from qa.store.records import DAY_KEY, chunk_from_record, record_metadata, where_filter
+from qa.store.texts import DocumentTexts
+
+if TYPE_CHECKING:
+    from chromadb import Collection, Include, Metadata, Where
+    from chromadb.api import ClientAPI
+    from chromadb.api.collection_configuration import CreateCollectionConfiguration
+    from chromadb.api.types import PyEmbeddings
+
+__all__ = ["COLLECTION_CONFIGURATION", "ChunkStore", "DocState"]
+
+_PAGE = 5000
+# Collection metadata key whose value every write changes: how other processes' lexical
+# indexes learn that the collection changed.
+_VERSION_KEY = "cited_qa_version"
+# How a new collection is made: cosine distance (1 - cosine similarity).
+COLLECTION_CONFIGURATION: CreateCollectionConfiguration = {"hnsw": {"space": "cosine"}}
+
+
+@dataclass(frozen=True)
+class DocState:
+    """What the store holds of a document, to decide whether to re-embed it."""
+
+    doc_hash: str
+    chunk_ids: tuple[str, ...]
+    complete: bool
+    source: str = ""
+
+
+class ChunkStore:
+    """A Chroma collection of chunks (cosine space) with a BM25 index of the same chunks beside
+    it (`qa.store.lexical.LexicalIndex`) for hybrid search, and the documents' texts.
+
+    `embeddings` embeds the chunks that are added; a store opened without it lists, searches by
+    vector and deletes, but cannot add.
+    """
+
+    def __init__(
+        self,
+        client: ClientAPI,
+        name: str,
+        embeddings: Embeddings | None = None,
+        lexical: LexicalIndex | None = None,
+        texts: DocumentTexts | None = None,
+    ) -> None:
+        self.client = client
+        self._name = name
+        self.embeddings = embeddings
+        self.lexical = lexical or LexicalIndex()
+        self.texts = texts or DocumentTexts()
+
+    @classmethod
+    def open(
+        cls,
+        client: ClientAPI,
+        name: str,
+        embeddings: Embeddings | None = None,
+        *,
+        create: bool = False,
+        lexical_dir: Path | None = None,
+        texts_dir: Path | None = None,
+    ) -> ChunkStore:
+        """Open collection `name` of `client`; with `create=True` make it if it is missing.
+
+        `lexical_dir` is where the BM25 index is saved between processes (None: rebuilt from
+        the collection by each process, on its first search); `texts_dir` where the documents'
+        texts are kept (None: not kept).
+        """
+        if create:
+            with reachable():
+                client.get_or_create_collection(
+                    name, configuration=COLLECTION_CONFIGURATION, embedding_function=None
+                )
+        else:
+            require_collection(client, name)
+        return cls(client, name, embeddings, LexicalIndex(lexical_dir), DocumentTexts(texts_dir))
+
+    @classmethod
+    def from_settings(
+        cls,
+        client: ClientAPI,
+        settings: Settings,
+        embeddings: Embeddings | None = None,
+        *,
+        create: bool = False,
+    ) -> ChunkStore:
+        """`open` the configured collection, its BM25 index and texts where settings keep them."""
+        return cls.open(
+            client,
+            settings.collection,
+            embeddings,
+            create=create,
+            lexical_dir=settings.lexical_dir,
+            texts_dir=settings.texts_dir,
+        )
+
+    def with_embeddings(self, embeddings: Embeddings) -> ChunkStore:
+        """The same store (client, collection, BM25 index, texts) with an embedding model."""
+        return ChunkStore(self.client, self._name, embeddings, self.lexical, self.texts)
+
+    @property
+    def name(self) -> str:
+        """The collection name."""
+        return self._name
+
+    def collection(self) -> Collection:
+        """The chromadb collection, fetched anew so that its metadata is current."""
+        with reachable():
+            return self.client.get_collection(self._name, embedding_function=None)
+
+    def count(self) -> int:
+        """Number of chunks stored."""
+        with reachable():
+            return int(self.collection().count())
+
+    def version(self) -> str:
+        """A value that changes with every write to the collection, by any process."""
+        return str((self.collection().metadata or {}).get(_VERSION_KEY, ""))
+
+    def _changed(self) -> None:
+        collection = self.collection()
+        meta = dict(collection.metadata or {})
+        meta[_VERSION_KEY] = uuid.uuid4().hex
+        with reachable():
+            collection.modify(metadata=meta)
+
+    def _records(
+        self, include: Include, where: Where | None = None
+    ) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
+        """`(id, document, metadata)` of every stored chunk (or those matching `where`), page
+        by page; the document is "" and the metadata {} unless `include` asks for them."""
+        offset = 0
+        while True:
+            with reachable():
+                page = self.collection().get(
+                    where=where,
+                    include=include,
+                    limit=_PAGE,
+                    offset=offset,
+                )
+            ids = page["ids"]
+            docs = page["documents"] or [""] * len(ids)
+            metas = page["metadatas"] or [{}] * len(ids)
+            yield from zip(ids, docs, (m or {} for m in metas), strict=True)
+            if len(ids) < _PAGE:
+                return
+            offset += len(ids)
+
+    def chunks(self) -> Iterator[Chunk]:
+        """Every stored chunk, with its provenance."""
+        for chunk_id, text, meta in self._records(["documents", "metadatas"]):
+            yield chunk_from_record(chunk_id, text, meta)
+
+    def chunk_ids(self) -> list[str]:
+        """The ids of every stored chunk."""
+        return [chunk_id for chunk_id, *_ in self._records([])]
+
+    def doc_states(self) -> dict[str, DocState]:
+        """Per document id: its content hash and chunk ids."""
+        hashes: dict[str, set[str]] = {}
+        expected: dict[str, int] = {}
+        ids: dict[str, list[str]] = {}
+        sources: dict[str, str] = {}
+        undated: set[str] = set()  # stored before dates could be filtered: written again
+        for chunk_id, _, meta in self._records(["metadatas"]):
+            doc_id = str(meta["doc_id"])
+            sources[doc_id] = str(meta.get("source", ""))
+            if meta.get("published") and DAY_KEY not in meta:
+                undated.add(doc_id)
+            hashes.setdefault(doc_id, set()).add(str(meta.get("doc_hash", "")))
+            expected[doc_id] = int(meta.get("doc_chunks", -1))
+            ids.setdefault(doc_id, []).append(chunk_id)
+        return {
+            d: DocState(
+                doc_hash=next(iter(hashes[d])) if len(hashes[d]) == 1 else "",
+                chunk_ids=tuple(ids[d]),
+                complete=len(hashes[d]) == 1 and expected[d] == len(ids[d]) and d not in undated,
+                source=sources[d],
+            )
+            for d in ids
+        }
+
+    def documents(self) -> list[DocumentInfo]:
+        """One entry per ingested document, sorted by title."""
+        docs: dict[str, Mapping[str, Any]] = {}
+        counts: dict[str, int] = {}
+        pages: dict[str, int] = {}
+        for _, _, meta in self._records(["metadatas"]):
+            doc_id = str(meta["doc_id"])
+            docs[doc_id] = meta
+            counts[doc_id] = counts.get(doc_id, 0) + 1
+            pages[doc_id] = max(pages.get(doc_id, 0), int(meta.get("page") or 0))
+        infos = [
+            DocumentInfo(
+                doc_id=d,
+                source=str(m["source"]),
+                title=str(m["title"]),
+                published=m.get("published") or None,
+                section=m.get("section") or None,
+                chunks=counts[d],
+                ingested_at=str(m.get("ingested_at", "")),
+                site=m.get("site") or None,
+                author=m.get("author") or None,
+                pages=pages[d] or None,
+            )
+            for d, m in docs.items()
+        ]
+        return sorted(infos, key=lambda i: (i.title.lower(), i.source))
+
+    def _embeddings(self) -> Embeddings:
+        if self.embeddings is None:
+            raise TypeError(
+                f"the store {self._name!r} was opened without an embedding model: "
+                "pass one to ChunkStore.open to add chunks"
+            )
+        return self.embeddings
+
+    def add(self, chunks: Sequence[Chunk], doc_chunks: Sequence[int], ingested_at: str) -> None:
+        """Embed and upsert chunks (ids are their `chunk_id`).
+
+        `doc_chunks[i]` is how many chunks the document of `chunks[i]` has in all, so that a
+        document whose chunks were only partly written is seen as incomplete and re-ingested.
+        """
+        if not chunks:
+            return
+        texts = [c.text for c in chunks]
+        vectors: PyEmbeddings = [*self._embeddings().embed_documents(texts)]
+        pairs = zip(chunks, doc_chunks, strict=True)
+        metadatas: list[Metadata] = [record_metadata(c, n, ingested_at) for c, n in pairs]
+        collection = self.collection()
+        with reachable():
+            collection.upsert(
+                ids=[c.chunk_id for c in chunks],
+                embeddings=vectors,
+                documents=texts,
+                metadatas=metadatas,
+            )
+        self._changed()
+
+    def delete(self, chunk_ids: Sequence[str]) -> None:
+        """Remove chunks by id."""
+        collection = self.collection()
+        for i in range(0, len(chunk_ids), _PAGE):
+            with reachable():
+                collection.delete(ids=list(chunk_ids[i : i + _PAGE]))
+        if chunk_ids:
+            self._changed()
+
+    def delete_document(self, doc_id: str) -> int:
+        """Remove every chunk of a document, and its kept text; returns how many chunks were
+        removed."""
+        ids = [chunk_id for chunk_id, *_ in self._records([], where={"doc_id": doc_id})]
+        self.delete(ids)
+        self.texts.remove(doc_id)
+        return len(ids)
+
+    def search(
+        self, vector: Sequence[float], k: int, window: DateWindow | None = None
+    ) -> list[Passage]:
+        """The `k` chunks closest to `vector`, with cosine similarity, best first; with
+        `window`, only chunks published within it (a filter inside the Chroma query)."""
+        collection = self.collection()
+        query: PyEmbeddings = [list(vector)]
+        with reachable():
+            hits = collection.query(
+                query_embeddings=query,
+                n_results=k,
+                where=where_filter(window),
+                include=["documents", "metadatas", "distances"],
+            )
+        ids, docs = hits["ids"][0], (hits["documents"] or [[]])[0]
+        metas, dists = (hits["metadatas"] or [[]])[0], (hits["distances"] or [[]])[0]
+        return [
+            Passage(chunk_from_record(i, d, m), 1.0 - float(dist), dense_rank=r)
+            for r, (i, d, m, dist) in enumerate(zip(ids, docs, metas, dists, strict=True))
+        ]
+
+    def _texts(self) -> Iterator[tuple[str, str, int]]:
+        """Chunk id, text and publication day (YYYYMMDD, 0: none) of every chunk."""
+        for chunk_id, text, meta in self._records(["documents", "metadatas"]):
+            yield chunk_id, text, int(meta.get(DAY_KEY) or 0)
+
+    def lexical_search(
+        self, query: str, k: int, window: DateWindow | None = None
+    ) -> list[tuple[str, float]]:
+        """The `k` best chunks for `query` by BM25, as `(chunk id, score)`, best first; with
+        `window`, only chunks published within it.
+
+        The index is first brought in step with the collection (rebuilt if another process or
+        another store object changed it).
+        """
+        self.refresh_lexical()
+        if not window:
+            return self.lexical.search(query, k)
+        assert window is not None
+        return self.lexical.search(
+            query,
+            k,
+            since=day_number(window.since) if window.since else None,
+            until=day_number(window.until) if window.until else None,
+        )
+
+    def refresh_lexical(self) -> None:
+        """Bring the BM25 index in step with the collection: kept if current, else loaded from
+        its folder, else rebuilt from the collection's chunks (and saved)."""
+        collection = self.collection()
+        version = str((collection.metadata or {}).get(_VERSION_KEY, ""))
+        with reachable():
+            count = int(collection.count())
+        self.lexical.sync(version, count, self._texts)
+
+    def hybrid_search(
+        self,
+        query: str,
+        vector: Sequence[float],
+        k: int,
+        *,
+        window: DateWindow | None = None,
+        pool: int = 20,
+        rrf_k: int = 60,
+    ) -> list[Passage]:
+        """The `k` best chunks by reciprocal rank fusion of the dense (cosine) and BM25 rankings.
+
+        Each list contributes `1 / (rrf_k + rank)` for its first `pool` chunks; with `window`,
+        both lists hold only chunks published within it. Passages keep their cosine similarity
+        as `score` (computed for chunks that only BM25 found) and carry their ranks, BM25 score
+        relative to the best, and fused score.
+        """
+        n = max(pool, k)
+        dense = {p.chunk.chunk_id: p for p in self.search(vector, n, window)}
+        lexical = self.lexical_search(query, n, window)
+        fused: dict[str, float] = {}
+        for r, cid in enumerate(dense):
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (rrf_k + r + 1)
+        for r, (cid, _) in enumerate(lexical):
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (rrf_k + r + 1)
+        top = sorted(fused, key=lambda c: -fused[c])[:k]
+        missing = [c for c in top if c not in dense]
+        if missing:
+            dense.update(self._passages(missing, vector))
+        best_bm25 = lexical[0][1] if lexical else 0.0
+        lex_rank: dict[str, tuple[int | None, float]] = {
+            cid: (r, score) for r, (cid, score) in enumerate(lexical)
+        }
+        out = []
+        for cid in top:
+            rank, score = lex_rank.get(cid, (None, 0.0))
+            out.append(
+                replace(
+                    dense[cid],
+                    lexical=score / best_bm25 if best_bm25 else 0.0,
+                    lexical_rank=rank,
+                    fused=fused[cid],
+                )
+            )
+        return out
+
+    def _passages(self, ids: list[str], vector: Sequence[float]) -> dict[str, Passage]:
+        """Chunks by id, scored by cosine similarity to `vector` (vectors are unit length).
+
+        Their stored vectors are used; where Chroma can't give them (a local store that another
+        process changed since this one opened it), the chunks are embedded again.
+        """
+        import numpy as np
+        from chromadb.errors import ChromaError
+
+        collection = self.collection()
+        try:
+            with reachable():
+                got = collection.get(ids=ids, include=["documents", "metadatas", "embeddings"])
+            embs = list(got["embeddings"] if got["embeddings"] is not None else [])
+        except ChromaError:
+            with reachable():
+                got = collection.get(ids=ids, include=["documents", "metadatas"])
+            embs = self._embeddings().embed_documents(list(got["documents"] or []))
+        q = np.asarray(vector, dtype=np.float32)
+        return {
+            i: Passage(chunk_from_record(i, d, m), float(np.dot(np.asarray(e, np.float32), q)))
+            for i, d, m, e in zip(
+                got["ids"], got["documents"] or [], got["metadatas"] or [], embs, strict=True
+            )
+        }
