@@ -51,8 +51,7 @@ def ingest_links(
 ) -> IngestReport:
     """Fetch links and feeds with `client` and ingest what they hold (see `ingest_documents`);
     a link that cannot be used is in the report's `skipped`, and the others are still added."""
-    stored = store.doc_states()
-    docs, skipped, unchanged = fetch_links(urls, feeds, client, settings, stored.__contains__)
+    docs, skipped, unchanged = fetch_links(urls, feeds, client, settings, store.has_document)
     report = ingest_documents(
         docs,
         store,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +16,8 @@ from ingest.loaders import Skipped, doc_id_for, load_paths
 from qa.core.duplicates import NearDuplicate, near_duplicate_documents
 from qa.core.settings import Settings
 from qa.core.types import Chunk, SourceDocument
-from qa.store.chunks import ChunkStore, DocState
+from qa.store.chunks import ChunkStore
+from qa.store.sources import SourceRecord
 
 __all__ = [
     "IngestReport",
@@ -107,6 +108,10 @@ def chunk_document(
 ) -> list[Chunk]:
     """Chunks of `doc` with provenance; ids are hashes of the content and its place."""
     doc_hash = document_hash(doc, max_tokens, overlap_tokens)
+    return _chunks(doc, _spans(doc, count_tokens, max_tokens, overlap_tokens), doc_hash)
+
+
+def _chunks(doc: SourceDocument, spans: Sequence[tuple[int, int]], doc_hash: str) -> list[Chunk]:
     return [
         Chunk(
             chunk_id=_sha(doc.doc_id, str(start), str(end), doc.text[start:end])[:32],
@@ -124,7 +129,7 @@ def chunk_document(
             author=doc.author,
             page=doc.page_at(start),
         )
-        for i, (start, end) in enumerate(_spans(doc, count_tokens, max_tokens, overlap_tokens))
+        for i, (start, end) in enumerate(spans)
     ]
 
 
@@ -138,6 +143,37 @@ def _progress(total: int, enabled: bool | None) -> object:
         desc="embedding",
         disable=None if enabled is None else not enabled,
     )
+
+
+# Up to this many chunks, an ingest brings the BM25 index in step itself; above it the index is
+# rebuilt by the first search after the ingest (bm25s has no way to add to an index).
+INLINE_LEXICAL_LIMIT = 20_000
+_LOOKUP = 1000  # documents looked up in the manifest at a time
+
+
+@dataclass(frozen=True)
+class _Todo:
+    """A document to (re)write: its chunk spans (the chunks are made batch by batch)."""
+
+    doc: SourceDocument
+    doc_hash: str
+    spans: tuple[tuple[int, int], ...]
+    stored: bool  # the store holds an older or incomplete version
+
+
+def _batches(todo: Sequence[_Todo], size: int) -> Iterator[tuple[list[Chunk], list[int]]]:
+    """The chunks of `todo` in batches of `size`, with each chunk's document's chunk count."""
+    chunks: list[Chunk] = []
+    totals: list[int] = []
+    for t in todo:
+        for chunk in _chunks(t.doc, t.spans, t.doc_hash):
+            chunks.append(chunk)
+            totals.append(len(t.spans))
+            if len(chunks) == size:
+                yield chunks, totals
+                chunks, totals = [], []
+    if chunks:
+        yield chunks, totals
 
 
 def ingest_documents(
@@ -156,6 +192,8 @@ def ingest_documents(
     `progress` shows a terminal progress bar (None: only on a terminal); `on_progress(done,
     total)` is called with chunk counts before the first and after every embedded batch.
 
+    Only the given documents are looked up in the store's manifest, and chunks are made and
+    embedded a batch at a time, so the cost of a small ingest does not grow with the store.
     A stored document whose file is now among `skipped` (it became empty, binary, too large...)
     is removed: its old text is no longer what the file says (a link that failed to fetch is
     kept: the failure may pass). `prune(source)` is asked for every other stored document not
@@ -164,68 +202,56 @@ def ingest_documents(
     report's `near_duplicates`.
     """
     started = time.perf_counter()
-    states = store.doc_states()
     added = updated = unchanged = 0
-    todo: list[Chunk] = []
-    totals: list[int] = []
-    stale: list[str] = []
+    todo: list[_Todo] = []
     seen: set[str] = set()
     skipped = list(skipped)
-    changed: list[SourceDocument] = []
     tokens, overlap = settings.chunk_tokens, settings.chunk_overlap_tokens
+    unique: list[SourceDocument] = []
     for doc in docs:
-        if doc.doc_id in seen:
-            continue
-        seen.add(doc.doc_id)
-        state = states.get(doc.doc_id)
-        if state and state.complete and state.doc_hash == document_hash(doc, tokens, overlap):
-            unchanged += 1
-            if not store.texts.has(doc.doc_id):  # a store from before texts were kept
-                store.texts.put(doc.doc_id, doc.text)
-            continue
-        chunks = chunk_document(doc, count_tokens, tokens, overlap)
-        if not chunks:
-            skipped.append(Skipped(doc.source, "no text to index"))
-            seen.discard(doc.doc_id)
-            continue
-        if state:
-            updated += 1
-            new_ids = {c.chunk_id for c in chunks}
-            stale.extend(i for i in state.chunk_ids if i not in new_ids)
-        else:
-            added += 1
-        changed.append(doc)
-        todo.extend(chunks)
-        totals.extend([len(chunks)] * len(chunks))
+        if doc.doc_id not in seen:
+            seen.add(doc.doc_id)
+            unique.append(doc)
+    for i in range(0, len(unique), _LOOKUP):
+        group = unique[i : i + _LOOKUP]
+        states = store.doc_states([d.doc_id for d in group])
+        unrecorded = store.sources.missing([d.doc_id for d in group if d.doc_id in states])
+        for doc in group:
+            state = states.get(doc.doc_id)
+            doc_hash = document_hash(doc, tokens, overlap)
+            if state and state.complete and state.doc_hash == doc_hash:
+                unchanged += 1
+                if not store.texts.has(doc.doc_id):  # a store from before texts were kept
+                    store.texts.put(doc.doc_id, doc.text)
+                if doc.doc_id in unrecorded:  # or before sources were recorded
+                    store.sources.put([SourceRecord.of(doc, doc_hash)])
+                continue
+            spans = tuple(_spans(doc, count_tokens, tokens, overlap))
+            if not spans:
+                skipped.append(Skipped(doc.source, "no text to index"))
+                seen.discard(doc.doc_id)
+                continue
+            if state:
+                updated += 1
+            else:
+                added += 1
+            todo.append(_Todo(doc, doc_hash, spans, stored=state is not None))
 
-    ingested_at = datetime.now(UTC).isoformat(timespec="seconds")
-    batch = settings.embed_batch_size * 4
-    bar = _progress(len(todo), progress)
-    if on_progress is not None:
-        on_progress(0, len(todo))
-    try:
-        for i in range(0, len(todo), batch):
-            store.add(todo[i : i + batch], totals[i : i + batch], ingested_at)
-            bar.update(len(todo[i : i + batch]))  # type: ignore[attr-defined]
-            if on_progress is not None:
-                on_progress(min(i + batch, len(todo)), len(todo))
-    finally:
-        bar.close()  # type: ignore[attr-defined]
-    store.delete(stale)
-    for doc in changed:
-        store.texts.put(doc.doc_id, doc.text)
+    total = sum(len(t.spans) for t in todo)
+    _write(todo, store, settings, _progress(total, progress), on_progress, total)
 
     removed = 0
     files = [s.path for s in skipped if not is_url(s.path)]
-    gone_files = {doc_id_for(Path(p)) for p in files} | {
-        d for d in states if d not in seen and states[d].source in files
-    }
-    for doc_id in states.keys() - seen:
-        if doc_id in gone_files or (prune is not None and prune(states[doc_id].source)):
-            store.delete(states[doc_id].chunk_ids)
-            store.texts.remove(doc_id)
-            removed += 1
-    if todo or stale or removed:
+    gone = {doc_id_for(Path(p)) for p in files} | set(store.manifest.by_source(files))
+    candidates = set(store.doc_states(gone)) - seen
+    if prune is not None:
+        candidates |= {
+            d for d, state in store.doc_states().items() if d not in seen and prune(state.source)
+        }
+    for doc_id in sorted(candidates):
+        store.delete_document(doc_id)
+        removed += 1
+    if (todo or removed) and store.count() <= INLINE_LEXICAL_LIMIT:
         store.refresh_lexical()  # the BM25 index, in the same step (unchanged: left as it was)
     return IngestReport(
         added=added,
@@ -233,30 +259,72 @@ def ingest_documents(
         unchanged=unchanged,
         removed=removed,
         skipped=tuple(skipped),
-        chunks_embedded=len(todo),
+        chunks_embedded=total,
         seconds=time.perf_counter() - started,
         doc_ids=tuple(seen),
-        near_duplicates=tuple(_near_duplicates(changed, store, states, settings)),
+        near_duplicates=tuple(_near_duplicates(todo, store, settings)),
     )
+
+
+def _write(
+    todo: Sequence[_Todo],
+    store: ChunkStore,
+    settings: Settings,
+    bar: object,
+    on_progress: Callable[[int, int], None] | None,
+    total: int,
+) -> None:
+    """Write the documents of `todo`. In this order, so that a crash at any point leaves
+    what the next ingest redoes: the manifest entries of stored versions marked incomplete;
+    the documents recorded (sources, texts); the chunks a stored version has and the new one
+    lacks removed; then the chunks, embedded batch by batch, each document's manifest entry
+    complete once all of its chunks are in."""
+    restored = [t for t in todo if t.stored]
+    store.manifest.mark_incomplete(t.doc.doc_id for t in restored)
+    store.sources.put([SourceRecord.of(t.doc, t.doc_hash) for t in todo])
+    for t in todo:
+        store.texts.put(t.doc.doc_id, t.doc.text)
+    for t in restored:
+        new_ids = {c.chunk_id for c in _chunks(t.doc, t.spans, t.doc_hash)}
+        store.delete([i for i in store.document_chunk_ids(t.doc.doc_id) if i not in new_ids])
+    ingested_at = datetime.now(UTC).isoformat(timespec="seconds")
+    done = 0
+    if on_progress is not None:
+        on_progress(0, total)
+    try:
+        for chunks, totals in _batches(todo, settings.embed_batch_size * 4):
+            store.add(chunks, totals, ingested_at)
+            done += len(chunks)
+            bar.update(len(chunks))  # type: ignore[attr-defined]
+            if on_progress is not None:
+                on_progress(done, total)
+    finally:
+        bar.close()  # type: ignore[attr-defined]
 
 
 def _near_duplicates(
-    changed: Sequence[SourceDocument],
-    store: ChunkStore,
-    states: dict[str, DocState],
-    settings: Settings,
+    todo: Sequence[_Todo], store: ChunkStore, settings: Settings
 ) -> list[NearDuplicate]:
-    """The changed documents that repeat a stored one (or an earlier one of this run)."""
-    if not changed:
+    """The written documents that repeat a stored one (or an earlier one of this run). The
+    stored candidates are the documents of the chunks nearest to a few chunks of each written
+    document, so a small ingest does not read every stored text."""
+    if not todo:
         return []
-    ids = {d.doc_id for d in changed}
+    probes: list[str] = []
+    for t in todo:
+        chunks = _chunks(t.doc, t.spans, t.doc_hash)
+        picks = {0, len(chunks) // 2, len(chunks) - 1}
+        probes.extend(chunks[i].chunk_id for i in sorted(picks))
+    ids = {t.doc.doc_id for t in todo}
+    candidates = sorted(store.similar_documents(probes) - ids)
+    sources = store.doc_states(candidates)
     stored = (
-        (states[d].source, text)
-        for d in states
-        if d not in ids and (text := store.texts.get(d)) is not None
+        (sources[d].source, text)
+        for d in candidates
+        if d in sources and (text := store.texts.get(d)) is not None
     )
     return near_duplicate_documents(
-        [(d.source, d.text) for d in changed], stored, settings.fold_similarity
+        [(t.doc.source, t.doc.text) for t in todo], stored, settings.fold_similarity
     )
 
 

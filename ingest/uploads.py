@@ -158,7 +158,7 @@ def remove_document(store: ChunkStore, doc_id: str, settings: Settings) -> int:
     Files ingested from elsewhere (e.g. `qa ingest seeds/`) are left on disk: the store holds
     no more of them, and `qa ingest` of their folder would bring them back.
     """
-    state = store.doc_states().get(doc_id)
+    state = store.doc_states([doc_id]).get(doc_id)
     if state is None:
         raise DocumentNotFoundError(f"no document {doc_id!r} in collection {store.name!r}")
     removed = store.delete_document(doc_id)
@@ -187,7 +187,7 @@ def reingest_documents(
     A document whose file is gone, or that came from a JSONL corpus, is listed in `skipped`
     with what to do instead; a file that became unusable is removed, as with `qa ingest`.
     """
-    states = store.doc_states()
+    states = store.doc_states(doc_ids)
     paths: list[Path] = []
     urls: list[str] = []
     skipped: list[Skipped] = []

@@ -281,10 +281,9 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     store = open_store(settings, embeddings, create=True)
     unchanged: list[str] = []  # links of feed entries that did not change: not fetched
     if links or args.feed:
-        stored = store.doc_states()
         with make_client(settings) as http:
             pages, failed, unchanged = fetch_links(
-                links, args.feed, http, settings, stored.__contains__
+                links, args.feed, http, settings, store.has_document
             )
         docs, skipped = [*docs, *pages], [*skipped, *failed]
     # --reset keeps the collection (a running UI holds it open) and removes, after this run,

@@ -295,6 +295,12 @@ class Settings(BaseSettings):
         return self._beside_store("texts")
 
     @property
+    def sources_dir(self) -> Path:
+        """Where the record of every ingested document (source, title, dates, hash) is kept,
+        readable without Chroma: what `qa rebuild` re-creates a damaged store from."""
+        return self._beside_store("sources")
+
+    @property
     def feeds_dir(self) -> Path:
         """Where what was read of each feed is kept, so that a re-run fetches only new or
         changed entries."""

@@ -1,10 +1,12 @@
 """Chunks with their provenance in one Chroma collection (cosine space), through chromadb's
-public collection API; a BM25 index of the same chunks and the documents' texts beside it."""
+public collection API; a manifest of the documents in a small collection beside it
+(`qa.store.manifest`), and a BM25 index of the same chunks, the documents' texts and their
+source records beside the store."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,7 +18,9 @@ from qa.core.settings import Settings
 from qa.core.types import Chunk, DateWindow, DocumentInfo, Passage
 from qa.store.client import reachable, require_collection
 from qa.store.lexical import LexicalIndex
+from qa.store.manifest import DocEntry, Manifest
 from qa.store.records import DAY_KEY, chunk_from_record, record_metadata, where_filter
+from qa.store.sources import SourceLog, SourceRecord
 from qa.store.texts import DocumentTexts
 
 if TYPE_CHECKING:
@@ -40,7 +44,7 @@ class DocState:
     """What the store holds of a document, to decide whether to re-embed it."""
 
     doc_hash: str
-    chunk_ids: tuple[str, ...]
+    chunks: int
     complete: bool
     source: str = ""
 
@@ -50,7 +54,8 @@ class ChunkStore:
     it (`qa.store.lexical.LexicalIndex`) for hybrid search, and the documents' texts.
 
     `embeddings` embeds the chunks that are added; a store opened without it lists, searches by
-    vector and deletes, but cannot add.
+    vector and deletes, but cannot add. Every write keeps the manifest (`qa.store.manifest`) in
+    step; `sources` records each document for `qa rebuild`.
     """
 
     def __init__(
@@ -60,12 +65,16 @@ class ChunkStore:
         embeddings: Embeddings | None = None,
         lexical: LexicalIndex | None = None,
         texts: DocumentTexts | None = None,
+        manifest: Manifest | None = None,
+        sources: SourceLog | None = None,
     ) -> None:
         self.client = client
         self._name = name
         self.embeddings = embeddings
         self.lexical = lexical or LexicalIndex()
         self.texts = texts or DocumentTexts()
+        self.manifest = manifest or Manifest(client, name)
+        self.sources = sources or SourceLog()
 
     @classmethod
     def open(
@@ -77,12 +86,14 @@ class ChunkStore:
         create: bool = False,
         lexical_dir: Path | None = None,
         texts_dir: Path | None = None,
+        sources_dir: Path | None = None,
     ) -> ChunkStore:
         """Open collection `name` of `client`; with `create=True` make it if it is missing.
 
         `lexical_dir` is where the BM25 index is saved between processes (None: rebuilt from
         the collection by each process, on its first search); `texts_dir` where the documents'
-        texts are kept (None: not kept).
+        texts are kept, `sources_dir` their source records (None: not kept). A collection
+        without a manifest (made before there was one) gets it now, from its chunks.
         """
         if create:
             with reachable():
@@ -91,7 +102,17 @@ class ChunkStore:
                 )
         else:
             require_collection(client, name)
-        return cls(client, name, embeddings, LexicalIndex(lexical_dir), DocumentTexts(texts_dir))
+        store = cls(
+            client,
+            name,
+            embeddings,
+            LexicalIndex(lexical_dir),
+            DocumentTexts(texts_dir),
+            sources=SourceLog(sources_dir),
+        )
+        if not store.manifest.exists():
+            store.migrate()
+        return store
 
     @classmethod
     def from_settings(
@@ -110,11 +131,21 @@ class ChunkStore:
             create=create,
             lexical_dir=settings.lexical_dir,
             texts_dir=settings.texts_dir,
+            sources_dir=settings.sources_dir,
         )
 
     def with_embeddings(self, embeddings: Embeddings) -> ChunkStore:
-        """The same store (client, collection, BM25 index, texts) with an embedding model."""
-        return ChunkStore(self.client, self._name, embeddings, self.lexical, self.texts)
+        """The same store (client, collection, manifest, BM25 index, texts, sources) with an
+        embedding model."""
+        return ChunkStore(
+            self.client,
+            self._name,
+            embeddings,
+            self.lexical,
+            self.texts,
+            self.manifest,
+            self.sources,
+        )
 
     @property
     def name(self) -> str:
@@ -173,8 +204,26 @@ class ChunkStore:
         """The ids of every stored chunk."""
         return [chunk_id for chunk_id, *_ in self._records([])]
 
-    def doc_states(self) -> dict[str, DocState]:
-        """Per document id: its content hash and chunk ids."""
+    def doc_states(self, doc_ids: Iterable[str] | None = None) -> dict[str, DocState]:
+        """Per document id (of `doc_ids`, or every one): its content hash, chunk count, whether
+        all of its chunks are stored, and its source; read from the manifest."""
+        entries = (
+            self.manifest.get(doc_ids)
+            if doc_ids is not None
+            else {e.doc_id: e for e in self.manifest.entries()}
+        )
+        return {
+            d: DocState(doc_hash=e.doc_hash, chunks=e.chunks, complete=e.complete, source=e.source)
+            for d, e in entries.items()
+        }
+
+    def has_document(self, doc_id: str) -> bool:
+        """Whether document `doc_id` is in the store."""
+        return bool(self.manifest.get([doc_id]))
+
+    def scan_doc_states(self) -> dict[str, DocState]:
+        """Per document id: its state, found by reading every chunk's metadata (what the
+        manifest is migrated from; slow on a large store)."""
         hashes: dict[str, set[str]] = {}
         expected: dict[str, int] = {}
         ids: dict[str, list[str]] = {}
@@ -191,38 +240,57 @@ class ChunkStore:
         return {
             d: DocState(
                 doc_hash=next(iter(hashes[d])) if len(hashes[d]) == 1 else "",
-                chunk_ids=tuple(ids[d]),
+                chunks=len(ids[d]),
                 complete=len(hashes[d]) == 1 and expected[d] == len(ids[d]) and d not in undated,
                 source=sources[d],
             )
             for d in ids
         }
 
-    def documents(self) -> list[DocumentInfo]:
-        """One entry per ingested document, sorted by title."""
+    def migrate(self) -> None:
+        """Build the manifest (and, where none is kept, the source records) from the chunks'
+        metadata: once, for a store made before there was a manifest."""
         docs: dict[str, Mapping[str, Any]] = {}
-        counts: dict[str, int] = {}
         pages: dict[str, int] = {}
         for _, _, meta in self._records(["metadatas"]):
             doc_id = str(meta["doc_id"])
             docs[doc_id] = meta
-            counts[doc_id] = counts.get(doc_id, 0) + 1
             pages[doc_id] = max(pages.get(doc_id, 0), int(meta.get("page") or 0))
-        infos = [
-            DocumentInfo(
-                doc_id=d,
-                source=str(m["source"]),
-                title=str(m["title"]),
-                published=m.get("published") or None,
-                section=m.get("section") or None,
-                chunks=counts[d],
-                ingested_at=str(m.get("ingested_at", "")),
-                site=m.get("site") or None,
-                author=m.get("author") or None,
+        states = self.scan_doc_states() if docs else {}
+        entries = [
+            replace(
+                DocEntry.from_metadata(d, m),  # source, title, dates... as the chunk has them
+                doc_hash=states[d].doc_hash,
+                chunks=states[d].chunks,
                 pages=pages[d] or None,
+                complete=states[d].complete,
             )
             for d, m in docs.items()
         ]
+        self.manifest.put(entries)
+        unrecorded = self.sources.missing(list(docs))
+        self.sources.put(
+            [
+                SourceRecord(
+                    doc_id=e.doc_id,
+                    source=e.source,
+                    title=e.title,
+                    doc_hash=e.doc_hash,
+                    published=e.published,
+                    section=e.section,
+                    site=e.site,
+                    author=e.author,
+                    page_starts=None if e.pages else (),
+                )
+                for e in entries
+                if e.doc_id in unrecorded
+            ]
+        )
+        self.manifest.mark_ready()
+
+    def documents(self) -> list[DocumentInfo]:
+        """One entry per ingested document, sorted by title (read from the manifest)."""
+        infos = [e.info() for e in self.manifest.entries()]
         return sorted(infos, key=lambda i: (i.title.lower(), i.source))
 
     def _embeddings(self) -> Embeddings:
@@ -254,9 +322,21 @@ class ChunkStore:
                 metadatas=metadatas,
             )
         self._changed()
+        self.manifest.note_written(chunks, doc_chunks, ingested_at)
 
     def delete(self, chunk_ids: Sequence[str]) -> None:
-        """Remove chunks by id."""
+        """Remove chunks by id; their documents are marked incomplete first (and redone by
+        the next ingest of them)."""
+        collection = self.collection()
+        doc_ids: set[str] = set()
+        for i in range(0, len(chunk_ids), _PAGE):
+            with reachable():
+                got = collection.get(ids=list(chunk_ids[i : i + _PAGE]), include=["metadatas"])
+            doc_ids.update(str((m or {}).get("doc_id", "")) for m in got["metadatas"] or [])
+        self.manifest.mark_incomplete(doc_ids - {""})
+        self._delete(chunk_ids)
+
+    def _delete(self, chunk_ids: Sequence[str]) -> None:
         collection = self.collection()
         for i in range(0, len(chunk_ids), _PAGE):
             with reachable():
@@ -264,13 +344,46 @@ class ChunkStore:
         if chunk_ids:
             self._changed()
 
+    def document_chunk_ids(self, doc_id: str) -> list[str]:
+        """The ids of the stored chunks of one document."""
+        return [chunk_id for chunk_id, *_ in self._records([], where={"doc_id": doc_id})]
+
     def delete_document(self, doc_id: str) -> int:
-        """Remove every chunk of a document, and its kept text; returns how many chunks were
-        removed."""
-        ids = [chunk_id for chunk_id, *_ in self._records([], where={"doc_id": doc_id})]
-        self.delete(ids)
+        """Remove every chunk of a document, its manifest entry, source record and kept text;
+        returns how many chunks were removed."""
+        self.sources.remove([doc_id])
+        self.manifest.mark_incomplete([doc_id])
+        ids = self.document_chunk_ids(doc_id)
+        self._delete(ids)
+        self.manifest.remove([doc_id])
         self.texts.remove(doc_id)
         return len(ids)
+
+    def similar_documents(self, chunk_ids: Sequence[str], n: int = 5) -> set[str]:
+        """The documents of the `n` chunks nearest (by cosine) to each of these chunks: where
+        to look for near-duplicates without reading every document."""
+        from chromadb.errors import ChromaError
+
+        if not chunk_ids:
+            return set()
+        collection = self.collection()
+        found: set[str] = set()
+        for i in range(0, len(chunk_ids), 256):
+            try:
+                with reachable():
+                    got = collection.get(ids=list(chunk_ids[i : i + 256]), include=["embeddings"])
+                vectors = got["embeddings"]
+                if vectors is None or len(vectors) == 0:
+                    continue
+                with reachable():
+                    hits = collection.query(
+                        query_embeddings=vectors, n_results=n, include=["metadatas"]
+                    )
+            except ChromaError:  # a local store changed by another process: no vectors
+                continue
+            for metas in hits["metadatas"] or []:
+                found.update(str((m or {}).get("doc_id", "")) for m in metas)
+        return found - {""}
 
     def search(
         self, vector: Sequence[float], k: int, window: DateWindow | None = None

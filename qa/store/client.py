@@ -91,7 +91,8 @@ def open_client(settings: Settings, *, create: bool = False) -> ClientAPI:
 
 def require_collection(client: ClientAPI, name: str) -> None:
     """Raise `CollectionNotFoundError` unless `client` has a collection `name`."""
-    existing = {c if isinstance(c, str) else c.name for c in client.list_collections()}
+    listed = {c if isinstance(c, str) else c.name for c in client.list_collections()}
+    existing = {c for c in listed if not c.endswith(".manifest")}  # manifests: qa.store.manifest
     if name not in existing:
         have = ", ".join(sorted(existing)) or "none"
         raise CollectionNotFoundError(

@@ -108,7 +108,7 @@ def _reingest(qa: QA, doc_ids: list[str]) -> None:
 def _delete(qa: QA, doc_ids: list[str]) -> None:
     """Button callback: remove these documents (and uploaded files)."""
     with store_lock(qa.settings):
-        present = qa.store.doc_states().keys()  # another tab may have removed some already
+        present = qa.store.doc_states(doc_ids).keys()  # another tab may have removed some
         gone = [d for d in dict.fromkeys(doc_ids) if d in present]
         try:
             removed = sum(remove_document(qa.store, d, qa.settings) for d in gone)

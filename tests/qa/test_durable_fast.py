@@ -1,0 +1,119 @@
+"""The manifest and crash order, on real Chroma stores with the
+stand-in model (fast tier: tests/toy.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.pipeline import ingest_documents
+from qa.core.types import SourceDocument
+from qa.service import open_store
+from qa.store.chunks import ChunkStore
+from qa.store.client import open_client
+from qa.store.manifest import Manifest, manifest_name
+from qa.store.sources import SourceLog
+
+SENTENCE = "Harbour walls of {town} were rebuilt after the storm of {year}, said the mayor."
+
+
+def _docs(n: int, start: int = 0) -> list[SourceDocument]:
+    return [
+        SourceDocument(
+            doc_id=f"d{i}",
+            source=f"/news/d{i}.txt",
+            title=f"Town {i}",
+            text=" ".join(SENTENCE.format(town=f"T{i}x{j}", year=1900 + j) for j in range(12)),
+            published="2025-03-10" if i % 2 else None,
+        )
+        for i in range(start, start + n)
+    ]
+
+
+def _ingest(store, settings, toy_embeddings, docs, **kw):
+    return ingest_documents(
+        docs, store, toy_embeddings.count_tokens, settings, progress=False, **kw
+    )
+
+
+def test_ingest_reads_only_the_documents_it_was_given(
+    toy_store, settings, toy_embeddings, monkeypatch
+) -> None:
+    _ingest(toy_store, settings, toy_embeddings, _docs(20))
+    before = toy_store.count()
+
+    def no_scan(self, include, where=None):
+        raise AssertionError(f"read every chunk ({include})")  # what `doc_states` used to do
+
+    real = ChunkStore._records
+    monkeypatch.setattr(
+        ChunkStore,
+        "_records",
+        lambda self, include, where=None: (
+            real(self, include, where) if where is not None else no_scan(self, include)
+        ),
+    )
+    monkeypatch.setattr(ChunkStore, "refresh_lexical", lambda self: None)
+    report = _ingest(toy_store, settings, toy_embeddings, _docs(1, start=20))
+    assert (report.added, report.unchanged) == (1, 0)
+    again = _ingest(toy_store, settings, toy_embeddings, _docs(21))
+    assert (again.unchanged, again.chunks_embedded) == (21, 0)
+    docs = toy_store.documents()  # from the manifest
+    assert len(docs) == 21 and sum(d.chunks for d in docs) == toy_store.count() > before
+
+
+def test_the_manifest_agrees_with_the_chunks_and_is_migrated_once(
+    toy_store, settings, toy_embeddings
+) -> None:
+    _ingest(toy_store, settings, toy_embeddings, _docs(6))
+    assert toy_store.doc_states() == toy_store.scan_doc_states()
+    listed = toy_store.documents()
+    # A store from before the manifest: the manifest collection (and records) are missing.
+    toy_store.client.delete_collection(manifest_name(settings.collection))
+    assert not Manifest(toy_store.client, settings.collection).exists()
+    reopened = open_store(settings, toy_embeddings)
+    assert reopened.documents() == listed
+    assert reopened.doc_states() == reopened.scan_doc_states()
+    again = _ingest(reopened, settings, toy_embeddings, _docs(6))
+    assert (again.unchanged, again.chunks_embedded) == (6, 0)
+    with pytest.raises(Exception, match=r"no collection 'other'.*collections: cited-qa\)"):
+        ChunkStore.open(open_client(settings), "other")  # the manifest is not listed
+
+
+def test_a_crash_between_chunks_and_manifest_is_redone_by_the_next_ingest(
+    toy_store, settings, toy_embeddings, monkeypatch
+) -> None:
+    docs = _docs(4)
+    _ingest(toy_store, settings, toy_embeddings, docs[:2])
+    # A new document whose chunks went in but whose entry did not (killed in between) ...
+    real = Manifest.note_written
+
+    def crash(self, chunks, doc_chunks, ingested_at):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Manifest, "note_written", crash)
+    with pytest.raises(KeyboardInterrupt):
+        _ingest(toy_store, settings, toy_embeddings, docs[2:3])
+    # ... and an update killed after its old chunks were removed, before the new ones.
+    changed = [SourceDocument(**{**docs[0].__dict__, "text": docs[0].text + " A new line."})]
+    monkeypatch.setattr(ChunkStore, "add", lambda self, *a: (_ for _ in ()).throw(OSError))
+    with pytest.raises(OSError):
+        _ingest(toy_store, settings, toy_embeddings, changed)
+    assert not toy_store.doc_states(["d0"])["d0"].complete
+    monkeypatch.undo()
+    assert real is Manifest.note_written
+    report = _ingest(toy_store, settings, toy_embeddings, [changed[0], *docs[1:]])
+    assert (report.added, report.updated, report.unchanged) == (2, 1, 1)
+    states = toy_store.doc_states()
+    assert all(s.complete for s in states.values()) and states == toy_store.scan_doc_states()
+    assert toy_store.count() == sum(s.chunks for s in states.values())
+
+
+def test_sources_are_recorded_and_removed_with_their_documents(
+    toy_store, settings, toy_embeddings
+) -> None:
+    _ingest(toy_store, settings, toy_embeddings, _docs(3))
+    log = SourceLog(settings.sources_dir)
+    assert [r.doc_id for r in log.records()] == ["d0", "d1", "d2"]
+    toy_store.delete_document("d1")
+    assert [r.doc_id for r in log.records()] == ["d0", "d2"]
+    assert "d1" not in toy_store.doc_states() and toy_store.texts.get("d1") is None
