@@ -18,6 +18,7 @@ from qa.core.errors import (
     LLMError,
     QAError,
     QuestionError,
+    StoreDamagedError,
     StoreNotFoundError,
     StoreUnavailableError,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "QuestionError",
     "Settings",
     "SourceDocument",
+    "StoreDamagedError",
     "StoreNotFoundError",
     "StoreUnavailableError",
     "Timings",

@@ -31,6 +31,7 @@ examples:
   qa ask --history "Who is Ukraine's president?" "What does he insist on?"
   qa ask --llm llamacpp:model.gguf --stream "Where will the summit take place?"
   qa docs                               list what is ingested
+  qa rebuild                            re-create a damaged store from the recorded sources
   qa eval tests/data/seed_questions.jsonl --docs seeds/ --baseline
   qa serve --port 8000                  the HTTP API on 127.0.0.1:8000 (docs at /docs)
 """
@@ -178,6 +179,17 @@ def _parser() -> argparse.ArgumentParser:
         "(llamacpp:PATH.gguf or openai:URL#MODEL), side by side",
     )
     ev.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    reb = sub.add_parser(
+        "rebuild",
+        parents=[store],
+        help="re-create a damaged store from the recorded sources",
+        description="Re-create the store from what is recorded beside it (each document's "
+        "source, metadata and kept text; files are read again where needed), never from "
+        "Chroma's files, into a new store that replaces the old one only when complete. "
+        "The old local store is kept aside as DIR.damaged.",
+    )
+    reb.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     docs = sub.add_parser(
         "docs",
@@ -345,6 +357,24 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_rebuild(args: argparse.Namespace) -> int:
+    from ingest.rebuild import rebuild_store
+    from qa.service import load_embeddings
+
+    settings = _settings(args)
+    embeddings = load_embeddings(settings)
+    report = rebuild_store(
+        settings,
+        embeddings,
+        embeddings.count_tokens,
+        progress=False if args.no_progress else None,
+    )
+    for lost in report.lost:
+        print(f"not re-created: {lost.path}: {lost.reason}", file=sys.stderr)
+    print(report.summary())
+    return 1 if report.lost else 0
+
+
 def _cmd_docs(args: argparse.Namespace) -> int:
     from qa.service import open_store
 
@@ -407,6 +437,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "ask": _cmd_ask,
         "ingest": _cmd_ingest,
         "docs": _cmd_docs,
+        "rebuild": _cmd_rebuild,
         "eval": _cmd_eval,
         "serve": _cmd_serve,
     }[args.command]

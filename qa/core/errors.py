@@ -15,6 +15,7 @@ __all__ = [
     "LLMError",
     "QAError",
     "QuestionError",
+    "StoreDamagedError",
     "StoreNotFoundError",
     "StoreUnavailableError",
 ]
@@ -42,6 +43,10 @@ class CollectionNotFoundError(QAError):
 
 class StoreUnavailableError(QAError):
     """The Chroma server could not be reached."""
+
+
+class StoreDamagedError(QAError):
+    """Chroma cannot read the local store's files (e.g. after a crash during a write)."""
 
 
 class IngestError(QAError):

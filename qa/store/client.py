@@ -10,10 +10,12 @@ from urllib.parse import urlparse
 from qa.core.errors import (
     CollectionNotFoundError,
     ConfigError,
+    StoreDamagedError,
     StoreNotFoundError,
     StoreUnavailableError,
 )
 from qa.core.settings import Settings
+from qa.store.health import check_store, damaged_message, finish_rebuild, forget_stamp, opened
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
@@ -77,6 +79,7 @@ def open_client(settings: Settings, *, create: bool = False) -> ClientAPI:
                 "or unset QA_CHROMA_URL"
             ) from None
     path = settings.persist_dir
+    finish_rebuild(path)  # a `qa rebuild` that a crash interrupted just before its switch
     if not create and not (path / "chroma.sqlite3").is_file():
         raise StoreNotFoundError(
             f"no document store at {path}: ingest documents first with `qa ingest seeds/` "
@@ -86,7 +89,17 @@ def open_client(settings: Settings, *, create: bool = False) -> ClientAPI:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"cannot create the store folder {path}: {exc.strerror}") from None
-    return chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
+    if (path / "chroma.sqlite3").is_file():
+        check_store(path)  # in a child process: a store that crashes Chroma is named, not fatal
+    from chromadb.errors import ChromaError
+
+    try:
+        client = chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
+    except ChromaError as exc:
+        forget_stamp(path)
+        raise StoreDamagedError(damaged_message(path, str(exc) or type(exc).__name__)) from None
+    opened(path)
+    return client
 
 
 def require_collection(client: ClientAPI, name: str) -> None:

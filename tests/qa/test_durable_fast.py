@@ -1,17 +1,27 @@
-"""The manifest and crash order, on real Chroma stores with the
+"""The manifest, crash order, a damaged store and `qa rebuild`, on real Chroma stores with the
 stand-in model (fast tier: tests/toy.py)."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
-from ingest.pipeline import ingest_documents
+from ingest.pipeline import ingest_documents, ingest_paths
+from ingest.rebuild import rebuild_store
+from qa.core.errors import StoreDamagedError
 from qa.core.types import SourceDocument
 from qa.service import open_store
 from qa.store.chunks import ChunkStore
 from qa.store.client import open_client
+from qa.store.health import check_store, forget_stamp
 from qa.store.manifest import Manifest, manifest_name
 from qa.store.sources import SourceLog
+from tests.conftest import ROOT, SEEDS
 
 SENTENCE = "Harbour walls of {town} were rebuilt after the storm of {year}, said the mayor."
 
@@ -117,3 +127,81 @@ def test_sources_are_recorded_and_removed_with_their_documents(
     toy_store.delete_document("d1")
     assert [r.doc_id for r in log.records()] == ["d0", "d2"]
     assert "d1" not in toy_store.doc_states() and toy_store.texts.get("d1") is None
+
+
+def _damage(path: Path) -> None:
+    """Overwrite the head of the SQLite file, as a torn write would."""
+    db = path / "chroma.sqlite3"
+    data = bytearray(db.read_bytes())
+    data[:100] = b"\x00" * 100
+    db.write_bytes(bytes(data))
+
+
+def _docs_listing(settings) -> list[dict]:
+    """`qa docs --json` in a child process (this one keeps the old store's files open)."""
+    env = {**os.environ, "QA_PERSIST_DIR": str(settings.persist_dir)}
+    done = subprocess.run(
+        [sys.executable, "-m", "qa.cli", "docs", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    return sorted(
+        ({k: r[k] for k in ("doc_id", "source", "title", "chunks")} for r in rows), key=str
+    )
+
+
+def test_a_damaged_store_is_named_in_one_line_without_opening_it_here(
+    toy_store, settings, toy_embeddings
+) -> None:
+    _ingest(toy_store, settings, toy_embeddings, _docs(2))
+    path = settings.persist_dir
+    _damage(path)
+    with pytest.raises(StoreDamagedError) as opened:
+        open_client(settings)  # opened here before: Chroma's own error, named
+    forget_stamp(path)  # as in a new process: probed in a child process first
+    with pytest.raises(StoreDamagedError) as probed:
+        open_client(settings)
+    for caught in (opened, probed):
+        message = str(caught.value)
+        assert message.startswith(f"the store at {path} is damaged: Chroma cannot read it (")
+        assert "file is not a database" in message and "\n" not in message
+        assert message.endswith(
+            f"recover it with `qa rebuild --persist-dir {path}`, which re-creates it from the "
+            "recorded sources"
+        )
+
+
+@pytest.mark.slow  # child processes: the probe, `qa docs`
+def test_a_damaged_store_is_rebuilt_from_its_records(
+    toy_store, settings, toy_embeddings, tmp_path
+) -> None:
+    upload = tmp_path / "note.md"
+    upload.write_text("# Note\n\nThe ferry to Portmere runs twice a day.", encoding="utf-8")
+    ingest_paths([SEEDS, upload], toy_store, toy_embeddings.count_tokens, settings, progress=False)
+    _ingest(toy_store, settings, toy_embeddings, _docs(5))
+    (note,) = [d for d in toy_store.documents() if d.title == "Note"]
+    toy_store.texts.remove(note.doc_id)  # an upload whose text was not kept: read again
+    before = _docs_listing(settings)
+    assert len(before) == 7
+    path = settings.persist_dir
+    forget_stamp(path)
+    check_store(path)  # a good store: probed in a child process, then stamped
+    stamp = path.with_name("store.health.json")
+    assert stamp.is_file()
+    forget_stamp(path)
+    _damage(path)
+    forget_stamp(path)
+    with pytest.raises(StoreDamagedError) as caught:
+        open_client(settings)
+    message = str(caught.value)
+    assert "\n" not in message and f"the store at {path} is damaged" in message
+    assert "qa rebuild" in message
+    report = rebuild_store(settings, toy_embeddings, toy_embeddings.count_tokens, progress=False)
+    assert report.lost == () and report.documents == 7
+    assert report.moved_to == path.with_name("store.damaged") and report.moved_to.is_dir()
+    assert _docs_listing(settings) == before
