@@ -67,6 +67,12 @@ screenshots: install browser
 bench: install
 	$(PY) bench/bench_core.py
 
+# The store at 100k chunks (synthetic vectors, real texts), built once and cached in
+# ~/.cache/cited-qa/bench-scale/; prints figures beside the old code's in the same run.
+.PHONY: bench-scale
+bench-scale: install
+	$(PY) bench/bench_scale.py
+
 # 1 client, then 8 at once for 60 s, against `qa serve` on 127.0.0.1 (bounded in time and count).
 bench-api: install
 	$(PY) bench/bench_api.py

@@ -81,3 +81,26 @@ def test_a_damaged_store_is_one_line_everywhere_and_qa_rebuild_recovers_it(
     assert answer.returncode == 0 and "Singapore" in json.loads(answer.stdout)["answer"]
     again = run("ingest", "--no-progress", str(SEEDS), str(uploads), store=store)
     assert "0 added, 0 updated, 2 unchanged" in again.stdout, again.stderr
+
+
+def test_qa_rebuild_re_creates_a_collection_on_a_chroma_server(
+    chroma_url: str, toy_embeddings, tmp_path: Path
+) -> None:
+    from ingest.pipeline import ingest_paths
+    from ingest.rebuild import rebuild_store
+    from qa import Settings
+    from qa.service import open_store
+
+    settings = Settings(chroma_url=chroma_url, persist_dir=tmp_path / "local")
+    store = open_store(settings, toy_embeddings, create=True)
+    ingest_paths([SEEDS], store, toy_embeddings.count_tokens, settings, progress=False)
+    before = [(d.doc_id, d.chunks) for d in store.documents()]
+    count = store.count()
+    store.client.delete_collection(settings.collection)  # lost with the server's old folder
+    report = rebuild_store(settings, toy_embeddings, toy_embeddings.count_tokens, progress=False)
+    assert (report.documents, report.chunks, report.lost) == (1, count, ())
+    rebuilt = open_store(settings)
+    assert [(d.doc_id, d.chunks) for d in rebuilt.documents()] == before
+    assert rebuilt.count() == count
+    names = {c if isinstance(c, str) else c.name for c in rebuilt.client.list_collections()}
+    assert names == {settings.collection, f"{settings.collection}.manifest"}
