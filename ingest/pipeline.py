@@ -149,6 +149,8 @@ def _progress(total: int, enabled: bool | None) -> object:
 # rebuilt by the first search after the ingest (bm25s has no way to add to an index).
 INLINE_LEXICAL_LIMIT = 20_000
 _LOOKUP = 1000  # documents looked up in the manifest at a time
+# Up to this many stored documents, an ingest looks for near-duplicates among all of them.
+EXACT_DUPLICATES_UP_TO = 5000
 
 
 @dataclass(frozen=True)
@@ -305,19 +307,27 @@ def _write(
 def _near_duplicates(
     todo: Sequence[_Todo], store: ChunkStore, settings: Settings
 ) -> list[NearDuplicate]:
-    """The written documents that repeat a stored one (or an earlier one of this run). The
-    stored candidates are the documents of the chunks nearest to a few chunks of each written
-    document, so a small ingest does not read every stored text."""
+    """The written documents that repeat a stored one (or an earlier one of this run).
+
+    In a store of up to `EXACT_DUPLICATES_UP_TO` documents (or twice those written) every
+    stored document is compared; in a larger one, only the documents of the chunks nearest to a
+    few chunks of each written document, so a small ingest does not read every stored text.
+    """
     if not todo:
         return []
-    probes: list[str] = []
-    for t in todo:
-        chunks = _chunks(t.doc, t.spans, t.doc_hash)
-        picks = {0, len(chunks) // 2, len(chunks) - 1}
-        probes.extend(chunks[i].chunk_id for i in sorted(picks))
     ids = {t.doc.doc_id for t in todo}
-    candidates = sorted(store.similar_documents(probes) - ids)
-    sources = store.doc_states(candidates)
+    if store.manifest.count() <= max(EXACT_DUPLICATES_UP_TO, 2 * len(todo)):
+        every = store.doc_states()
+        candidates = sorted(every.keys() - ids)
+    else:
+        probes: list[str] = []
+        for t in todo:
+            chunks = _chunks(t.doc, t.spans, t.doc_hash)
+            picks = {0, len(chunks) // 2, len(chunks) - 1}
+            probes.extend(chunks[i].chunk_id for i in sorted(picks))
+        candidates = sorted(store.similar_documents(probes) - ids)
+        every = store.doc_states(candidates)
+    sources = every
     stored = (
         (sources[d].source, text)
         for d in candidates

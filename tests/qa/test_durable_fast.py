@@ -71,6 +71,21 @@ def test_ingest_reads_only_the_documents_it_was_given(
     assert len(docs) == 21 and sum(d.chunks for d in docs) == toy_store.count() > before
 
 
+@pytest.mark.parametrize("exact_up_to", [5000, 0])
+def test_near_duplicates_are_found_among_all_or_the_nearest_documents(
+    toy_store, settings, toy_embeddings, monkeypatch, exact_up_to
+) -> None:
+    import ingest.pipeline
+
+    monkeypatch.setattr(ingest.pipeline, "EXACT_DUPLICATES_UP_TO", exact_up_to)
+    _ingest(toy_store, settings, toy_embeddings, _docs(30))
+    copy = SourceDocument("copy", "/wire/copy.txt", "Copy", _docs(1, start=7)[0].text + " More.")
+    report = _ingest(toy_store, settings, toy_embeddings, [copy])
+    assert [(d.source, d.of) for d in report.near_duplicates] == [
+        ("/wire/copy.txt", "/news/d7.txt")
+    ]
+
+
 def test_the_manifest_agrees_with_the_chunks_and_is_migrated_once(
     toy_store, settings, toy_embeddings
 ) -> None:
