@@ -20,6 +20,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from qa.core.errors import StoreDamagedError
@@ -35,6 +36,7 @@ __all__ = [
 ]
 
 PROBE_TIMEOUT = 120.0  # seconds the child may take to open and read the store
+RETRY_AFTER = 1.0  # seconds before a failed probe is tried again
 _SQLITE = "chroma.sqlite3"
 _checked: set[Path] = set()  # stores this process has probed or opened
 _lock = threading.Lock()
@@ -143,8 +145,8 @@ def _probe(path: Path) -> str | None:
 def check_store(path: Path) -> None:
     """Raise `StoreDamagedError` if Chroma can't read the local store at `path`.
 
-    Probed in a child process, unless this process already opened the store or its files are
-    as they were after the last good probe.
+    Probed in a child process (twice before it is called damaged), unless this process
+    already opened the store or its files are as they were after the last good probe.
     """
     key = path.resolve()
     with _lock:
@@ -152,6 +154,9 @@ def check_store(path: Path) -> None:
             return
     if not _stamped(path):
         reason = _probe(path)
+        if reason is not None:  # once more: another process may have been writing to it
+            time.sleep(RETRY_AFTER)
+            reason = _probe(path)
         if reason is not None:
             raise StoreDamagedError(damaged_message(path, reason))
         _save_stamp(path)
