@@ -14,6 +14,7 @@ $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m qa.store.onnx_model  # the embedding model's ONNX export, once (kept in QA_MODELS_DIR)
 	touch $@
 
 install: $(VENV)/.installed

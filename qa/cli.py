@@ -9,10 +9,14 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+# Only what every command needs is imported here, so that `qa --help` is quick; each command
+# imports its own parts.
 from qa.core.errors import ConfigError, IngestError, QAError, QuestionError
-from qa.core.settings import Settings
-from qa.store.embeddings import stay_offline
+
+if TYPE_CHECKING:
+    from qa.core.settings import Settings
 
 __all__ = ["main"]
 
@@ -202,6 +206,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    from qa.core.settings import Settings
+
     return Settings.from_env(
         collection=args.collection,
         persist_dir=args.persist_dir,
@@ -347,10 +353,12 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_docs(args: argparse.Namespace) -> int:
-    from qa.service import open_store
+    from qa.store.chunks import ChunkStore
+    from qa.store.client import open_client
 
     settings = _settings(args)
-    infos = open_store(settings).documents()  # listing needs no model
+    # Listing needs no model, nor the answering parts that `qa.service` brings in.
+    infos = ChunkStore.from_settings(open_client(settings), settings).documents()
     if args.json:
         for i in infos:
             print(json.dumps(i.__dict__, ensure_ascii=False))
@@ -402,8 +410,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 ok, 1 failure, 2 bad input)."""
-    stay_offline()
     args = _parser().parse_args(argv)
+    from qa.store.embeddings import stay_offline
+
+    stay_offline()
     handler = {
         "ask": _cmd_ask,
         "ingest": _cmd_ingest,
