@@ -283,7 +283,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in given]
     # Read every file before touching the store: a bad path leaves the store as it was.
     docs, skipped = load_paths(paths, max_bytes=settings.max_file_bytes) if paths else ([], [])
-    embeddings = load_embeddings(settings)
+    embeddings = load_embeddings(settings)  # the tokenizer; the model at the first embedding
     store = open_store(settings, embeddings, create=True)
     unchanged: list[str] = []  # links of feed entries that did not change: not fetched
     if links or args.feed:
@@ -320,6 +320,13 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         f"{n} document{'' if n == 1 else 's'}: {report.summary()}; collection "
         f"{settings.collection!r} holds {store.count()} chunks"
     )
+    if report.skipped and not (report.added or report.updated or report.unchanged):
+        print(
+            f"qa ingest: error: none of the {n} document{'' if n == 1 else 's'} given could be "
+            "ingested (see the skipped lines above)",
+            file=sys.stderr,
+        )
+        return 1  # a script can tell that nothing was ingested (unchanged ones are no failure)
     return 0
 
 

@@ -6,20 +6,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from langchain_core.embeddings import Embeddings
-from langchain_core.runnables import Runnable
-
-from qa.answering.chain import QAInput, build_chain
-from qa.answering.conversation import condense_query
-from qa.answering.extractive import ExtractiveAnswerer
-from qa.answering.protocols import Answerer, QueryRewriter, RewritesQueries
 from qa.core.settings import Settings
 from qa.core.types import Answer, DocumentInfo
-from qa.store.chunks import ChunkStore
-from qa.store.client import open_client
-from qa.store.embeddings import EmbeddingModel
-from qa.store.retriever import ChunkRetriever
+
+# The answering parts are imported where they are used, so that `qa ingest` (which needs only
+# `open_store` and `load_embeddings`) does not import LangChain's runnables.
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+    from langchain_core.runnables import Runnable
+
+    from qa.answering.chain import QAInput
+    from qa.answering.protocols import Answerer, QueryRewriter
+    from qa.store.chunks import ChunkStore
+    from qa.store.embeddings import EmbeddingModel
 
 __all__ = ["QA", "default_answerer", "load_embeddings", "open_store"]
 
@@ -36,12 +37,17 @@ def open_store(
 ) -> ChunkStore:
     """The configured collection, with its BM25 index and texts. The store and collection must
     exist unless `create` is true; without `embeddings` it lists and deletes but cannot add."""
+    from qa.store.chunks import ChunkStore
+    from qa.store.client import open_client
+
     client = open_client(settings, create=create)
     return ChunkStore.from_settings(client, settings, embeddings, create=create)
 
 
 def default_answerer(settings: Settings, embeddings: Embeddings) -> Answerer:
     """The extractive answerer, or with `settings.llm` set, the LLM answerer over that model."""
+    from qa.answering.extractive import ExtractiveAnswerer
+
     extractive = ExtractiveAnswerer(
         embeddings, answer_at=settings.min_score, decline_below=settings.decline_score
     )
@@ -77,6 +83,11 @@ class QA:
         settings: Settings | None = None,
         answerer: Answerer | None = None,
     ) -> None:
+        from qa.answering.chain import build_chain
+        from qa.answering.conversation import condense_query
+        from qa.answering.protocols import RewritesQueries
+        from qa.store.retriever import ChunkRetriever
+
         self.settings = settings or Settings()
         self.store = store
         self.embeddings = embeddings
