@@ -65,8 +65,11 @@ screenshots: install browser
 	$(PY) -m pytest -q tests/ui/test_browser.py
 	cp artifacts/chat.png artifacts/documents.png docs/
 
+# Warm query latency and ingest beside the LangChain recipe, then whole processes (cold `qa ask`,
+# ingest of 1,000 files, ingests with nothing to embed) for the ONNX and torch backends.
 bench: install
 	$(PY) bench/bench_core.py
+	$(PY) bench/bench_cold.py
 
 # 1 client, then 8 at once for 60 s, against `qa serve` on 127.0.0.1 (bounded in time and count).
 bench-api: install

@@ -214,6 +214,8 @@ class LocalEmbeddings(EmbeddingModel):
     def load(self, *, background: bool = False) -> None:
         """Load the model now; with `background`, in a thread (an error is raised again by the
         first embedding, which then tries to load it itself)."""
+        if self._encoder is not None:
+            return
         if not background:
             self._model()
             return
