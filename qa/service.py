@@ -128,8 +128,11 @@ class QA:
         settings = settings or Settings.from_env()
         given = embeddings is not None
         embeddings = embeddings or load_embeddings(settings)  # the tokenizer only
-        if not given:
-            embeddings.load(background=True)  # while the store opens: about 0.3 s saved
+        # The model loads in a thread while the store opens, unless a missing local store is
+        # about to fail (the process would wait for the load at exit).
+        store_expected = create or settings.chroma_url or settings.persist_dir.is_dir()
+        if not given and store_expected:
+            embeddings.load(background=True)
         store = open_store(settings, create=create)
         return cls(store.with_embeddings(embeddings), embeddings, settings=settings)
 

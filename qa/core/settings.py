@@ -39,6 +39,7 @@ from qa.core.limits import (
 __all__ = [
     "DEFAULT_FOLD_SIMILARITY",
     "DEFAULT_MIN_SUPPORT",
+    "EmbeddingBackend",
     "Settings",
     "default_data_dir",
     "default_models_dir",
@@ -110,6 +111,7 @@ def _user_path(value: Any) -> Any:
     return Path(value).expanduser() if isinstance(value, str) else value
 
 
+EmbeddingBackend = Literal["onnx", "torch"]
 _EITHER = "{name} must be between {lo} and {hi}, got {{value}}"
 _FIX = "; fix or unset {env}"
 UserPath = Annotated[Path, BeforeValidator(_user_path)]
@@ -195,7 +197,7 @@ class Settings(BaseSettings):
     llm_api_key: str | None = Field(default=None, repr=False)
     # How the embedding model runs: "onnx" (onnxruntime over the packaged model exported once
     # to `models_dir`; no torch on the query path) or "torch" (sentence-transformers).
-    embedding_backend: Literal["onnx", "torch"] = "onnx"
+    embedding_backend: EmbeddingBackend = "onnx"
     models_dir: UserPath = Field(default_factory=default_models_dir)
     # CPU threads of one embedding call (onnxruntime's intra-op threads, or torch's), set when
     # the model loads; unset: the runtime's own (one per core), and 1 for the HTTP API, whose

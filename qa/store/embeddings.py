@@ -15,11 +15,13 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from langchain_core.embeddings import Embeddings
 
+from qa.core.errors import ConfigError
 from qa.core.limits import MODEL_MAX_TOKENS, MODEL_WINDOW
+from qa.core.settings import EmbeddingBackend as Backend
 from qa.core.settings import Settings, default_models_dir
 from qa.core.text import normalize
 
@@ -37,8 +39,6 @@ __all__ = [
 
 
 log = logging.getLogger(__name__)
-
-Backend = Literal["onnx", "torch"]
 
 # What keeps the Hugging Face libraries from asking a hub, or drawing bars for loading weights.
 _OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
@@ -191,7 +191,10 @@ class LocalEmbeddings(EmbeddingModel):
         from tokenizers import Tokenizer
 
         if backend not in ("onnx", "torch"):
-            raise ValueError(f"backend must be 'onnx' or 'torch', got {backend!r}")
+            raise ConfigError(
+                f"embedding backend must be 'onnx' or 'torch', got {backend!r}; "
+                "fix or unset QA_EMBEDDING_BACKEND"
+            )
         self.model_path = Path(model_path) if model_path else packaged_model_path()
         if not (self.model_path / "modules.json").is_file():
             raise FileNotFoundError(f"no sentence-transformers model at {self.model_path}")
