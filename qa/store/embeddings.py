@@ -215,17 +215,29 @@ class LocalEmbeddings(EmbeddingModel):
         return self._encoder.backend if self._encoder else None
 
     def load(self, *, background: bool = False) -> None:
-        """Load the model now; with `background`, in a thread (an error is raised again by the
-        first embedding, which then tries to load it itself)."""
+        """Load the model now; with `background`, start the ONNX session in a thread (when the
+        ONNX file is already made; else the first embedding makes and loads it)."""
         if self._encoder is not None:
             return
         if not background:
             self._model()
             return
+        if self.backend != "onnx":
+            return
+        # Imported here, in the caller's thread: two threads importing one package at once can
+        # find it half made (numpy fails so), and the caller may be importing chromadb now.
+        import numpy  # noqa: F401
+        import onnxruntime  # noqa: F401
+        import tokenizers  # noqa: F401
 
-        def run() -> None:
-            with contextlib.suppress(Exception):  # the first embedding tries again, and raises
-                self._model()
+        from qa.store.onnx_model import onnx_path
+
+        if not onnx_path(self.model_path, self.models_dir).is_file():
+            return
+
+        def run() -> None:  # onnxruntime builds the session without holding the GIL
+            with self._lock, contextlib.suppress(Exception):  # the first embedding tries again
+                self._encoder = self._encoder or self._onnx()
 
         # Not a daemon: the process waits for it at exit rather than tearing down onnxruntime
         # under a thread that is still inside it.
@@ -237,13 +249,16 @@ class LocalEmbeddings(EmbeddingModel):
                 self._encoder = self._load()
             return self._encoder
 
+    def _onnx(self) -> _Encoder:
+        from qa.store.onnx_model import prepare_onnx
+
+        onnx_file = prepare_onnx(self.model_path, self.models_dir)
+        return _OnnxEncoder(onnx_file, self.model_path / "tokenizer.json", self.threads)
+
     def _load(self) -> _Encoder:
         if self.backend == "onnx":
             try:
-                from qa.store.onnx_model import prepare_onnx
-
-                onnx_file = prepare_onnx(self.model_path, self.models_dir)
-                return _OnnxEncoder(onnx_file, self.model_path / "tokenizer.json", self.threads)
+                return self._onnx()
             except Exception as exc:
                 log.warning(
                     "cited-qa: the ONNX embedding model could not be used (%s: %s); using "
