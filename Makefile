@@ -14,6 +14,7 @@ $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m qa.store.onnx_model  # the embedding model's ONNX export, once (kept in QA_MODELS_DIR)
 	touch $@
 
 install: $(VENV)/.installed
@@ -64,8 +65,11 @@ screenshots: install browser
 	$(PY) -m pytest -q tests/ui/test_browser.py
 	cp artifacts/chat.png artifacts/documents.png docs/
 
+# Warm query latency and ingest beside the LangChain recipe, then whole processes (cold `qa ask`,
+# ingest of 1,000 files, ingests with nothing to embed) for the ONNX and torch backends.
 bench: install
 	$(PY) bench/bench_core.py
+	$(PY) bench/bench_cold.py
 
 # The store at 100k chunks (synthetic vectors, real texts), built once and cached in
 # ~/.cache/cited-qa/bench-scale/; prints figures beside the old code's in the same run.

@@ -5,31 +5,93 @@ answer = QA.from_settings().ask("Where will the summit take place?")
 print(answer.text, answer.citations[0].quote)
 """
 
-from qa.answering.answer_text import NOT_FOUND_TEXT
-from qa.answering.chain import build_chain
-from qa.answering.extractive import ExtractiveAnswerer
-from qa.answering.protocols import Answerer
-from qa.core.errors import (
-    CollectionNotFoundError,
-    ConfigError,
-    DocumentNotFoundError,
-    IngestError,
-    LLMBusyError,
-    LLMError,
-    QAError,
-    QuestionError,
-    StoreDamagedError,
-    StoreNotFoundError,
-    StoreUnavailableError,
-)
-from qa.core.settings import Settings
-from qa.core.types import Answer, Chunk, Citation, DocumentInfo, Passage, SourceDocument, Timings
-from qa.llm.answerer import LLMAnswerer
-from qa.service import QA
-from qa.store.chunks import ChunkStore
-from qa.store.client import open_client
-from qa.store.feedback import FeedbackLog
-from qa.store.retriever import ChunkRetriever
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from qa.answering.answer_text import NOT_FOUND_TEXT
+    from qa.answering.chain import build_chain
+    from qa.answering.extractive import ExtractiveAnswerer
+    from qa.answering.protocols import Answerer
+    from qa.core.errors import (
+        CollectionNotFoundError,
+        ConfigError,
+        DocumentNotFoundError,
+        IngestError,
+        LLMBusyError,
+        LLMError,
+        QAError,
+        QuestionError,
+        StoreDamagedError,
+        StoreNotFoundError,
+        StoreUnavailableError,
+    )
+    from qa.core.settings import Settings
+    from qa.core.types import (
+        Answer,
+        Chunk,
+        Citation,
+        DocumentInfo,
+        Passage,
+        SourceDocument,
+        Timings,
+    )
+    from qa.llm.answerer import LLMAnswerer
+    from qa.service import QA
+    from qa.store.chunks import ChunkStore
+    from qa.store.client import open_client
+    from qa.store.feedback import FeedbackLog
+    from qa.store.retriever import ChunkRetriever
+
+# Each public name and the module it comes from, imported on first use: `import qa` (and so
+# `qa --help`, `qa docs`) does not pay for LangChain, Chroma and the answerer until needed.
+_EXPORTS = {
+    "Answer": "qa.core.types",
+    "Answerer": "qa.answering.protocols",
+    "Chunk": "qa.core.types",
+    "ChunkRetriever": "qa.store.retriever",
+    "ChunkStore": "qa.store.chunks",
+    "Citation": "qa.core.types",
+    "CollectionNotFoundError": "qa.core.errors",
+    "ConfigError": "qa.core.errors",
+    "DocumentInfo": "qa.core.types",
+    "DocumentNotFoundError": "qa.core.errors",
+    "ExtractiveAnswerer": "qa.answering.extractive",
+    "FeedbackLog": "qa.store.feedback",
+    "IngestError": "qa.core.errors",
+    "LLMAnswerer": "qa.llm.answerer",
+    "LLMBusyError": "qa.core.errors",
+    "LLMError": "qa.core.errors",
+    "NOT_FOUND_TEXT": "qa.answering.answer_text",
+    "Passage": "qa.core.types",
+    "QA": "qa.service",
+    "QAError": "qa.core.errors",
+    "QuestionError": "qa.core.errors",
+    "Settings": "qa.core.settings",
+    "SourceDocument": "qa.core.types",
+    "StoreDamagedError": "qa.core.errors",
+    "StoreNotFoundError": "qa.core.errors",
+    "StoreUnavailableError": "qa.core.errors",
+    "Timings": "qa.core.types",
+    "build_chain": "qa.answering.chain",
+    "open_client": "qa.store.client",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'qa' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
 
 __all__ = [
     "NOT_FOUND_TEXT",

@@ -9,10 +9,14 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+# Only what every command needs is imported here, so that `qa --help` is quick; each command
+# imports its own parts.
 from qa.core.errors import ConfigError, IngestError, QAError, QuestionError
-from qa.core.settings import Settings
-from qa.store.embeddings import stay_offline
+
+if TYPE_CHECKING:
+    from qa.core.settings import Settings
 
 __all__ = ["main"]
 
@@ -214,6 +218,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    from qa.core.settings import Settings
+
     return Settings.from_env(
         collection=args.collection,
         persist_dir=args.persist_dir,
@@ -289,7 +295,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in given]
     # Read every file before touching the store: a bad path leaves the store as it was.
     docs, skipped = load_paths(paths, max_bytes=settings.max_file_bytes) if paths else ([], [])
-    embeddings = load_embeddings(settings)
+    embeddings = load_embeddings(settings)  # the tokenizer; the model at the first embedding
     store = open_store(settings, embeddings, create=True)
     unchanged: list[str] = []  # links of feed entries that did not change: not fetched
     if links or args.feed:
@@ -325,6 +331,13 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         f"{n} document{'' if n == 1 else 's'}: {report.summary()}; collection "
         f"{settings.collection!r} holds {store.count()} chunks"
     )
+    if report.skipped and not (report.added or report.updated or report.unchanged):
+        print(
+            f"qa ingest: error: none of the {n} document{'' if n == 1 else 's'} given could be "
+            "ingested (see the skipped lines above)",
+            file=sys.stderr,
+        )
+        return 1  # a script can tell that nothing was ingested (unchanged ones are no failure)
     return 0
 
 
@@ -376,10 +389,12 @@ def _cmd_rebuild(args: argparse.Namespace) -> int:
 
 
 def _cmd_docs(args: argparse.Namespace) -> int:
-    from qa.service import open_store
+    from qa.store.chunks import ChunkStore
+    from qa.store.client import open_client
 
     settings = _settings(args)
-    infos = open_store(settings).documents()  # listing needs no model
+    # Listing needs no model, nor the answering parts that `qa.service` brings in.
+    infos = ChunkStore.from_settings(open_client(settings), settings).documents()
     if args.json:
         for i in infos:
             print(json.dumps(i.__dict__, ensure_ascii=False))
@@ -431,8 +446,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 ok, 1 failure, 2 bad input)."""
-    stay_offline()
     args = _parser().parse_args(argv)
+    from qa.store.embeddings import stay_offline
+
+    stay_offline()
     handler = {
         "ask": _cmd_ask,
         "ingest": _cmd_ingest,

@@ -6,20 +6,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from langchain_core.embeddings import Embeddings
-from langchain_core.runnables import Runnable
-
-from qa.answering.chain import QAInput, build_chain
-from qa.answering.conversation import condense_query
-from qa.answering.extractive import ExtractiveAnswerer
-from qa.answering.protocols import Answerer, QueryRewriter, RewritesQueries
 from qa.core.settings import Settings
 from qa.core.types import Answer, DocumentInfo
-from qa.store.chunks import ChunkStore
-from qa.store.client import open_client
-from qa.store.embeddings import EmbeddingModel
-from qa.store.retriever import ChunkRetriever
+
+# The answering parts are imported where they are used, so that `qa ingest` (which needs only
+# `open_store` and `load_embeddings`) does not import LangChain's runnables.
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+    from langchain_core.runnables import Runnable
+
+    from qa.answering.chain import QAInput
+    from qa.answering.protocols import Answerer, QueryRewriter
+    from qa.store.chunks import ChunkStore
+    from qa.store.embeddings import EmbeddingModel
 
 __all__ = ["QA", "default_answerer", "load_embeddings", "open_store"]
 
@@ -36,12 +37,17 @@ def open_store(
 ) -> ChunkStore:
     """The configured collection, with its BM25 index and texts. The store and collection must
     exist unless `create` is true; without `embeddings` it lists and deletes but cannot add."""
+    from qa.store.chunks import ChunkStore
+    from qa.store.client import open_client
+
     client = open_client(settings, create=create)
     return ChunkStore.from_settings(client, settings, embeddings, create=create)
 
 
 def default_answerer(settings: Settings, embeddings: Embeddings) -> Answerer:
     """The extractive answerer, or with `settings.llm` set, the LLM answerer over that model."""
+    from qa.answering.extractive import ExtractiveAnswerer
+
     extractive = ExtractiveAnswerer(
         embeddings, answer_at=settings.min_score, decline_below=settings.decline_score
     )
@@ -77,6 +83,11 @@ class QA:
         settings: Settings | None = None,
         answerer: Answerer | None = None,
     ) -> None:
+        from qa.answering.chain import build_chain
+        from qa.answering.conversation import condense_query
+        from qa.answering.protocols import RewritesQueries
+        from qa.store.retriever import ChunkRetriever
+
         self.settings = settings or Settings()
         self.store = store
         self.embeddings = embeddings
@@ -109,13 +120,20 @@ class QA:
         embeddings: EmbeddingModel | None = None,
         create: bool = False,
     ) -> QA:
-        """Open the configured store and load the packaged embedding model.
+        """Open the configured store and load the packaged embedding model (in a thread, while
+        the store opens; a given `embeddings` is used as it is).
 
         The store and collection must exist unless `create` is true (then an empty one is made).
         """
         settings = settings or Settings.from_env()
-        store = open_store(settings, create=create)  # fails fast, before the model loads
-        embeddings = embeddings or load_embeddings(settings)
+        given = embeddings is not None
+        embeddings = embeddings or load_embeddings(settings)  # the tokenizer only
+        # The model loads in a thread while the store opens, unless a missing local store is
+        # about to fail (the process would wait for the load at exit).
+        store_expected = create or settings.chroma_url or settings.persist_dir.is_dir()
+        if not given and store_expected:
+            embeddings.load(background=True)
+        store = open_store(settings, create=create)
         return cls(store.with_embeddings(embeddings), embeddings, settings=settings)
 
     @staticmethod

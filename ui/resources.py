@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import threading
+from pathlib import Path
 
 import streamlit as st
 
@@ -28,17 +29,37 @@ __all__ = [
 ]
 
 
+def load_embeddings(settings: Settings) -> EmbeddingModel:
+    """The packaged embedding model, once per process (per backend, batch size and threads),
+    shared by every page and session."""
+    return _cached_embeddings(
+        settings.embed_batch_size,
+        settings.cpu_threads,
+        settings.embedding_backend,
+        settings.models_dir,
+    )
+
+
 @st.cache_resource(show_spinner="Loading the embedding model…")
-def load_embeddings(batch_size: int, threads: int | None) -> EmbeddingModel:
-    """The packaged embedding model, once per process, shared by every page and session."""
-    return _load_embeddings(Settings(embed_batch_size=batch_size, cpu_threads=threads))
+def _cached_embeddings(
+    batch_size: int, threads: int | None, backend: str, models_dir: Path
+) -> EmbeddingModel:
+    return _load_embeddings(
+        Settings(
+            embed_batch_size=batch_size,
+            cpu_threads=threads,
+            embedding_backend=backend,
+            models_dir=models_dir,
+        )
+    )
 
 
 @st.cache_resource(show_spinner="Opening the document store…")
 def load_qa(settings: Settings) -> QA:
     """One `QA` per settings and process; the store is created empty if it does not exist yet,
     so that documents can be uploaded into it."""
-    embeddings = load_embeddings(settings.embed_batch_size, settings.cpu_threads)
+    embeddings = load_embeddings(settings)
+    embeddings.load(background=True)  # while the store opens (no-op once loaded)
     return QA.from_settings(settings, embeddings=embeddings, create=True)
 
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from qa.core.text import normalize
-from qa.core.types import Passage
+from qa.core.types import Chunk, Passage
 
 __all__ = [
     "NearDuplicate",
@@ -72,18 +72,24 @@ def fold_passages(passages: Sequence[Passage], k: int, threshold: float) -> list
     """The first `k` passages of `passages` (best first) that are not near-duplicates of a
     better one; each near-duplicate of another document is added to the `duplicates` of the
     passage it repeats (at least `threshold` similar). Passages of one document are never
-    folded together (their overlap is the chunker's)."""
+    folded together (their overlap is the chunker's), nor sketched for that (so answering
+    from one document never imports `datasketch`, whose scipy import costs about 0.4 s)."""
     kept: list[Passage] = []
-    sketches: list[object] = []
+    sketches: dict[str, object] = {}  # by chunk id, made when first compared
+
+    def sketch_of(chunk: Chunk) -> object:
+        if chunk.chunk_id not in sketches:
+            sketches[chunk.chunk_id] = sketch(chunk.text)
+        return sketches[chunk.chunk_id]
+
     for p in passages:
-        mh = sketch(p.chunk.text)
         home = next(
             (
                 i
                 for i, q in enumerate(kept)
                 if q.chunk.doc_id != p.chunk.doc_id
                 and p.chunk.doc_id not in {d.doc_id for d in q.duplicates}
-                and similarity(sketches[i], mh) >= threshold
+                and similarity(sketch_of(q.chunk), sketch_of(p.chunk)) >= threshold
             ),
             None,
         )
@@ -91,7 +97,6 @@ def fold_passages(passages: Sequence[Passage], k: int, threshold: float) -> list
             kept[home] = replace(kept[home], duplicates=(*kept[home].duplicates, p.chunk))
         elif len(kept) < k:
             kept.append(p)
-            sketches.append(mh)
     return kept
 
 

@@ -36,7 +36,15 @@ from qa.core.limits import (
     MODEL_WINDOW,
 )
 
-__all__ = ["DEFAULT_FOLD_SIMILARITY", "DEFAULT_MIN_SUPPORT", "Settings", "default_persist_dir"]
+__all__ = [
+    "DEFAULT_FOLD_SIMILARITY",
+    "DEFAULT_MIN_SUPPORT",
+    "EmbeddingBackend",
+    "Settings",
+    "default_data_dir",
+    "default_models_dir",
+    "default_persist_dir",
+]
 
 DEFAULT_MIN_SUPPORT = 0.40
 DEFAULT_FOLD_SIMILARITY = 0.2
@@ -47,10 +55,20 @@ _HOST_NAME_RE = re.compile(r"^[A-Za-z0-9.-]+$")
 _HEADER_SAFE = re.compile(r"^[\x21-\x7e]+$")  # visible ASCII: can be sent in an HTTP header
 
 
+def default_data_dir() -> Path:
+    """`$XDG_DATA_HOME/cited-qa`, or `~/.local/share/cited-qa`."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "cited-qa"
+
+
 def default_persist_dir() -> Path:
     """`$XDG_DATA_HOME/cited-qa/chroma`, or `~/.local/share/cited-qa/chroma`."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "cited-qa" / "chroma"
+    return default_data_dir() / "chroma"
+
+
+def default_models_dir() -> Path:
+    """`$XDG_DATA_HOME/cited-qa/models`: where the exported ONNX model is kept."""
+    return default_data_dir() / "models"
 
 
 def _is_host(host: str) -> bool:
@@ -93,6 +111,7 @@ def _user_path(value: Any) -> Any:
     return Path(value).expanduser() if isinstance(value, str) else value
 
 
+EmbeddingBackend = Literal["onnx", "torch"]
 _EITHER = "{name} must be between {lo} and {hi}, got {{value}}"
 _FIX = "; fix or unset {env}"
 UserPath = Annotated[Path, BeforeValidator(_user_path)]
@@ -176,8 +195,13 @@ class Settings(BaseSettings):
         ),
     ] = 4096
     llm_api_key: str | None = Field(default=None, repr=False)
-    # CPU threads of one embedding call (torch), set when the model loads; unset: torch's own
-    # (one per core), and 1 for the HTTP API, whose requests already run in parallel.
+    # How the embedding model runs: "onnx" (onnxruntime over the packaged model exported once
+    # to `models_dir`; no torch on the query path) or "torch" (sentence-transformers).
+    embedding_backend: EmbeddingBackend = "onnx"
+    models_dir: UserPath = Field(default_factory=default_models_dir)
+    # CPU threads of one embedding call (onnxruntime's intra-op threads, or torch's), set when
+    # the model loads; unset: the runtime's own (one per core), and 1 for the HTTP API, whose
+    # requests already run in parallel.
     cpu_threads: Annotated[
         int | None, _rule(_between(1, 256), _EITHER.format(name="{name}", lo=1, hi=256))
     ] = None

@@ -6,14 +6,15 @@ embedding and matching, so quotes can be shown verbatim.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import threading
 import unicodedata
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import Stemmer
-from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 __all__ = ["INSTRUCTION", "STOPWORDS", "content_words", "normalize", "sentence_spans", "stem"]
 
@@ -147,9 +148,25 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     return spans
 
 
-# NLTK's English stopword list (179 words), as bm25s ships it: the same list for BM25 and for
-# the sentence features.
-STOPWORDS = frozenset(STOPWORDS_EN_PLUS)
+@functools.cache
+def _stopwords() -> frozenset[str]:
+    """NLTK's English stopword list (179 words), as bm25s ships it: the same list for BM25 and
+    for the sentence features (read when first needed: importing bm25s takes about 0.2 s)."""
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+    return frozenset(STOPWORDS_EN_PLUS)
+
+
+if TYPE_CHECKING:
+    STOPWORDS: frozenset[str]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "STOPWORDS":  # `from qa.core.text import STOPWORDS`
+        return _stopwords()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _STEMMERS = threading.local()
 
@@ -166,9 +183,10 @@ def content_words(text: str) -> list[str]:
     """Stemmed, lower-case words of `text` without stopwords, in order: the terms of BM25 and
     of the sentence features."""
     out = []
+    stopwords = _stopwords()
     for w in _WORD.findall(normalize(text).lower()):
         w = w.split("'")[0]
-        if w and w not in STOPWORDS:
+        if w and w not in stopwords:
             out.append(stem(w))
     return out
 

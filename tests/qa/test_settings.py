@@ -44,6 +44,11 @@ def test_xdg_data_home_is_respected(monkeypatch: pytest.MonkeyPatch, tmp_path: P
         ({"QA_MIN_SCORE": "2"}, "min_score"),
         ({"QA_DECLINE_SCORE": "-0.1"}, "QA_DECLINE_SCORE"),
         ({"QA_RETRIEVAL": "sparse"}, "'sparse'"),
+        (
+            {"QA_EMBEDDING_BACKEND": "gpu"},
+            "embedding_backend must be 'onnx' or 'torch', got 'gpu'; "
+            "fix or unset QA_EMBEDDING_BACKEND",
+        ),
         ({"QA_CHUNK_TOKENS": "400"}, "256 word pieces"),
         ({"QA_API_KEY": "two words"}, "QA_API_KEY must be visible ASCII"),
         ({"QA_CORS_ORIGINS": "http://a.test/path"}, "'http://a.test/path' is not an origin"),
@@ -93,16 +98,19 @@ def test_http_api_settings() -> None:
 
 
 @pytest.mark.slow
-def test_cpu_threads_are_set_when_the_model_loads() -> None:
+def test_cpu_threads_are_set_when_the_torch_model_loads() -> None:
     import torch
 
     from qa.store.embeddings import LocalEmbeddings
 
     before = torch.get_num_threads()
     try:
-        embeddings = LocalEmbeddings.from_settings(Settings(cpu_threads=before + 1))
-        assert torch.get_num_threads() == before + 1
+        settings = Settings(cpu_threads=before + 1, embedding_backend="torch")
+        embeddings = LocalEmbeddings.from_settings(settings)
+        assert torch.get_num_threads() == before  # nothing loads before the first embedding
         assert len(embeddings.embed_query("Where will the summit take place?")) == 384
+        assert torch.get_num_threads() == before + 1
+        assert embeddings.loaded_backend == "torch"
     finally:
         torch.set_num_threads(before)
 

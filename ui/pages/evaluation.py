@@ -69,7 +69,7 @@ def main() -> None:
                     settings.eval_questions,
                     settings,
                     docs=load_corpus([settings.eval_docs]),
-                    embeddings=load_embeddings(settings.embed_batch_size, settings.cpu_threads),
+                    embeddings=load_embeddings(settings),
                     baseline=True,
                     limit=n,
                     progress=False,
