@@ -145,8 +145,9 @@ def _progress(total: int, enabled: bool | None) -> object:
     )
 
 
-# Up to this many chunks, an ingest brings the BM25 index in step itself; above it the index is
-# rebuilt by the first search after the ingest (bm25s has no way to add to an index).
+# Up to this many chunks, an ingest brings the BM25 index in step itself; above it the first
+# search after the ingest does. The update reads only the new chunks, but bm25s indexes every
+# chunk's (kept) words again: about 1 s per 20,000 chunks, too much for a one-file ingest.
 INLINE_LEXICAL_LIMIT = 20_000
 _LOOKUP = 1000  # documents looked up in the manifest at a time
 # Up to this many stored documents, an ingest looks for near-duplicates among all of them.
