@@ -15,7 +15,14 @@ from qa.core.errors import (
     StoreUnavailableError,
 )
 from qa.core.settings import Settings
-from qa.store.health import check_store, damaged_message, finish_rebuild, forget_stamp, opened
+from qa.store.health import (
+    check_store,
+    damaged_message,
+    finish_rebuild,
+    forget_stamp,
+    opened,
+    start_probe,
+)
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
@@ -49,9 +56,9 @@ def open_client(settings: Settings, *, create: bool = False) -> ClientAPI:
 
     With `create=False` a missing local store is an error instead of being created empty.
     """
-    import chromadb
-
     if settings.chroma_url:
+        import chromadb
+
         url = urlparse(settings.chroma_url)
         if url.scheme not in ("http", "https") or not url.hostname:
             raise ConfigError(
@@ -89,9 +96,15 @@ def open_client(settings: Settings, *, create: bool = False) -> ClientAPI:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"cannot create the store folder {path}: {exc.strerror}") from None
-    if (path / "chroma.sqlite3").is_file():
-        check_store(path)  # in a child process: a store that crashes Chroma is named, not fatal
+    existing = (path / "chroma.sqlite3").is_file()
+    # A store that crashes Chroma is named, not fatal: a child process opens it first, while
+    # this one imports chromadb (about the same time each, so the probe costs little).
+    probe = start_probe(path) if existing else None
+    import chromadb
     from chromadb.errors import ChromaError
+
+    if existing:
+        check_store(path, probe)
 
     try:
         client = chromadb.PersistentClient(path=str(path), settings=_chroma_settings())

@@ -26,6 +26,7 @@ from pathlib import Path
 from qa.core.errors import StoreDamagedError
 
 __all__ = [
+    "Probe",
     "check_store",
     "damaged_message",
     "discard_rebuild",
@@ -33,6 +34,7 @@ __all__ = [
     "forget_stamp",
     "opened",
     "rebuild_paths",
+    "start_probe",
 ]
 
 PROBE_TIMEOUT = 120.0  # seconds the child may take to open and read the store
@@ -117,46 +119,69 @@ def damaged_message(path: Path, reason: str) -> str:
     )
 
 
-def _probe(path: Path) -> str | None:
-    """Why Chroma can't read the store at `path` (None: it can), found in a child process."""
-    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
-    try:
-        done = subprocess.run(
+class Probe:
+    """A probe of the store at `path` running in a child process; `reason()` waits for it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
+        self._child = subprocess.Popen(
             [sys.executable, "-c", _PROBE, str(path)],
-            capture_output=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=PROBE_TIMEOUT,
             env=env,
         )
-    except subprocess.TimeoutExpired:
-        return f"opening it took over {PROBE_TIMEOUT:.0f} s"
-    if done.returncode == 0:
-        return None
-    if done.returncode < 0:
+
+    def reason(self) -> str | None:
+        """Why Chroma can't read the store (None: it can)."""
         try:
-            name = signal.Signals(-done.returncode).name
-        except ValueError:
-            name = f"signal {-done.returncode}"
-        return f"opening it crashed the process with {name}"
-    lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
-    return (lines[-1] if lines else f"exit status {done.returncode}")[:300]
+            _, stderr = self._child.communicate(timeout=PROBE_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self._child.kill()
+            self._child.communicate()
+            return f"opening it took over {PROBE_TIMEOUT:.0f} s"
+        code = self._child.returncode
+        if code == 0:
+            return None
+        if code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            return f"opening it crashed the process with {name}"
+        lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+        return (lines[-1] if lines else f"exit status {code}")[:300]
 
 
-def check_store(path: Path) -> None:
+def start_probe(path: Path) -> Probe | None:
+    """Start probing the local store at `path` in a child process, so that the caller can go
+    on (e.g. import chromadb) meanwhile; None when no probe is needed (this process already
+    opened the store, or its files are as they were after the last good probe)."""
+    with _lock:
+        if path.resolve() in _checked:
+            return None
+    return None if _stamped(path) else Probe(path)
+
+
+def check_store(path: Path, probe: Probe | None = None) -> None:
     """Raise `StoreDamagedError` if Chroma can't read the local store at `path`.
 
-    Probed in a child process (twice before it is called damaged), unless this process
+    Waits for `probe` (from `start_probe`), or probes now when none was started; a failed probe
+    is tried once more before the store is called damaged. Nothing is probed if this process
     already opened the store or its files are as they were after the last good probe.
     """
     key = path.resolve()
     with _lock:
         if key in _checked:
             return
-    if not _stamped(path):
-        reason = _probe(path)
+    if probe is None and not _stamped(path):
+        probe = Probe(path)
+    if probe is not None:
+        reason = probe.reason()
         if reason is not None:  # once more: another process may have been writing to it
             time.sleep(RETRY_AFTER)
-            reason = _probe(path)
+            reason = Probe(path).reason()
         if reason is not None:
             raise StoreDamagedError(damaged_message(path, reason))
         _save_stamp(path)

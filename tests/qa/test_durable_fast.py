@@ -18,7 +18,7 @@ from qa.core.types import SourceDocument
 from qa.service import open_store
 from qa.store.chunks import ChunkStore
 from qa.store.client import open_client
-from qa.store.health import check_store, forget_stamp
+from qa.store.health import check_store, forget_stamp, start_probe
 from qa.store.manifest import Manifest, manifest_name
 from qa.store.sources import SourceLog
 from tests.conftest import ROOT, SEEDS
@@ -220,3 +220,21 @@ def test_a_damaged_store_is_rebuilt_from_its_records(
     assert report.lost == () and report.documents == 7
     assert report.moved_to == path.with_name("store.damaged") and report.moved_to.is_dir()
     assert _docs_listing(settings) == before
+
+
+def test_the_probe_runs_beside_the_caller_and_only_when_the_files_changed(
+    toy_store, settings, toy_embeddings
+) -> None:
+    _ingest(toy_store, settings, toy_embeddings, _docs(2))
+    path = settings.persist_dir
+    forget_stamp(path)
+    probe = start_probe(path)
+    assert probe is not None  # no stamp: a child process opens the store
+    assert probe.reason() is None  # a good store
+    check_store(path, probe)  # waits for that probe instead of starting another
+    assert path.with_name("store.health.json").is_file()
+    assert start_probe(path) is None  # checked by this process: not probed again
+    forget_stamp(path)  # the stamp and this process's memory of the check
+    _damage(path)
+    damaged = start_probe(path)
+    assert damaged is not None and damaged.reason() is not None
