@@ -10,6 +10,9 @@ UI and the HTTP API show it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+
+from qa.core.types import Answer, Passage
 
 __all__ = [
     "NOT_FOUND_REPLY",
@@ -19,6 +22,7 @@ __all__ = [
     "UNSUPPORTED",
     "backed_sentences",
     "cited",
+    "declined",
     "marker_numbers",
     "says_not_found",
     "sentences",
@@ -104,3 +108,15 @@ def says_not_found(text: str) -> bool:
 def without_not_found(reply: str) -> str:
     """A model's reply with its NOT FOUND marker taken out wherever it stands."""
     return _NOT_FOUND.sub(" ", reply).strip()
+
+
+def declined(question: str, query: str, passages: Sequence[Passage], score: float = 0.0) -> Answer:
+    """The not-found answer: `NOT_FOUND_TEXT`, no citations."""
+    return Answer(
+        question=question,
+        text=NOT_FOUND_TEXT,
+        status="not_found",
+        query=query,
+        passages=tuple(passages),
+        score=score,
+    )

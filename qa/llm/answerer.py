@@ -23,6 +23,7 @@ from qa.answering.answer_text import (
 )
 from qa.answering.answer_types import asks_short, short_answer
 from qa.answering.extractive import ExtractiveAnswerer, ScoredSentence
+from qa.answering.metadata import metadata_answer
 from qa.core.errors import QAError
 from qa.core.settings import DEFAULT_MIN_SUPPORT
 from qa.core.text import INSTRUCTION, normalize, sentence_spans
@@ -150,7 +151,13 @@ class LLMAnswerer:
     def stream(
         self, question: str, query: str, passages: Sequence[Passage]
     ) -> Iterator[str | Answer]:
-        """The model's text as it is written, then the checked `Answer`."""
+        """The model's text as it is written, then the checked `Answer`. A question about the
+        article itself (date, section, author) is answered from its metadata, as extractively."""
+        about = metadata_answer(question, query, passages)
+        if about is not None:
+            yield about.text
+            yield about
+            return
         ranked = self.extractive.score_sentences(query, passages)
         extractive = self.extractive.from_ranked(question, query, passages, ranked)
         if extractive.status == "not_found":  # too little evidence to ask the model
