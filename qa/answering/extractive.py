@@ -12,28 +12,36 @@ from dataclasses import dataclass, field
 
 from langchain_core.embeddings import Embeddings
 
-from qa.answering.answer_text import NOT_FOUND_TEXT, cited, uncertain
+from qa.answering.answer_text import cited, declined, uncertain
 from qa.answering.answer_types import answer_type, short_answer, supplies
+from qa.answering.cross_encoder import CrossEncoder, pair_text
+from qa.answering.metadata import asked_fields, is_non_answer, metadata_answer
 from qa.answering.ranker import RankerModel
 from qa.core.text import INSTRUCTION, content_words, normalize, sentence_spans
 from qa.core.types import Answer, Citation, Passage, Status
 
 __all__ = [
+    "DEFAULT_RERANK_TOP",
     "ExtractiveAnswerer",
     "ScoredSentence",
     "passage_sentences",
     "pick_sentences",
+    "prefilter_order",
 ]
 
 _MAX_GAP = 8  # characters of whitespace between two neighbouring sentences
 
 
-def passage_sentences(passages: Sequence[Passage]) -> list[tuple[int, int, int, str]]:
+def passage_sentences(
+    passages: Sequence[Passage], asked: frozenset[str] | None = None
+) -> list[tuple[int, int, int, str]]:
     """Each distinct sentence of `passages` (overlapping chunks repeat some) as
     `(passage index, start, end, text)`, with offsets in the source document.
 
     Sentences that address an AI assistant ("ignore previous instructions ...") are left out:
-    they are not evidence of anything.
+    they are not evidence of anything. With `asked` (the metadata a question asks about,
+    `qa.answering.metadata.asked_fields`), so are the label lines it does not ask for: a
+    headline, date line, byline or section label is no answer to other questions.
     """
     seen: set[tuple[str, int, int]] = set()
     out = []
@@ -41,10 +49,32 @@ def passage_sentences(passages: Sequence[Passage]) -> list[tuple[int, int, int, 
         c = p.chunk
         for s, e in sentence_spans(c.text):
             key = (c.doc_id, c.start + s, c.start + e)
+            if asked is not None and is_non_answer(c.text[s:e], c, asked):
+                continue
             if key not in seen and not INSTRUCTION.search(c.text[s:e]):
                 seen.add(key)
                 out.append((i, c.start + s, c.start + e, c.text[s:e]))
     return out
+
+
+def _current(query: str) -> str:
+    """The current question: it leads the query (a follow-up's earlier questions come after
+    it; see qa.answering.conversation.condense_query)."""
+    return re.split(r"(?<=\?)\s+", query.strip())[0]
+
+
+# Candidate sentences the cross-encoder reads when the model file does not say.
+DEFAULT_RERANK_TOP = 16
+
+
+def prefilter_order(sems: Sequence[float], lexes: Sequence[float]) -> list[int]:
+    """Candidate indices by reciprocal-rank fusion of their similarity and word-overlap ranks
+    (k = 60, as in the retrieval's fusion): the order in which the cross-encoder reads them."""
+    fused = [0.0] * len(sems)
+    for values in (sems, lexes):
+        for r, i in enumerate(sorted(range(len(values)), key=lambda i: -values[i])):
+            fused[i] += 1.0 / (60 + r)
+    return sorted(range(len(sems)), key=lambda i: -fused[i])
 
 
 def pick_sentences(
@@ -119,15 +149,28 @@ class ExtractiveAnswerer:
         embeddings: Embeddings,
         *,
         model: RankerModel | None = None,
+        reranker: CrossEncoder | None = None,
+        rerank_top: int | None = None,
         answer_at: float | None = None,
         decline_below: float | None = None,
         max_sentences: int = 3,
         max_words: int = 40,
         extra_ratio: float | None = None,
         cache_size: int = 4096,
+        about_documents: bool = True,
     ) -> None:
         self.embeddings = embeddings
         self.model = model or RankerModel.load()
+        # The cross-encoder scores the `rerank_top` candidates first by similarity and word
+        # overlap (feature `ce`); only a model that uses `ce` needs one.
+        if reranker is None and self.model.uses("ce"):
+            reranker = CrossEncoder()
+        self.reranker = reranker
+        self.rerank_top = (
+            int(self.model.about.get("rerank_top", DEFAULT_RERANK_TOP))
+            if rerank_top is None
+            else rerank_top
+        )
         self.answer_at = self.model.answer_at if answer_at is None else answer_at
         self.decline_below = (
             min(self.model.decline_below, self.answer_at)
@@ -140,6 +183,9 @@ class ExtractiveAnswerer:
             float(self.model.about.get("extra_ratio", 0.5)) if extra_ratio is None else extra_ratio
         )
         self.cache_size = cache_size
+        # Questions about the article itself answered from its metadata, and label lines
+        # (headline, date line, byline) no answer to other questions (`qa.answering.metadata`).
+        self.about_documents = about_documents
         self._cache: OrderedDict[str, list[float]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -163,9 +209,22 @@ class ExtractiveAnswerer:
         self, query: str, passages: Sequence[Passage]
     ) -> list[tuple[Passage, int, int, str, dict[str, float]]]:
         """Every distinct sentence of `passages` with its features (`ranker.FEATURES`)."""
-        cands = [(passages[i], s, e, t) for i, s, e, t in passage_sentences(passages)]
+        asked = asked_fields(_current(query)) if self.about_documents else None
+        cands = [(passages[i], s, e, t) for i, s, e, t in passage_sentences(passages, asked)]
+        return self.candidate_features(query, cands, passages)
+
+    def candidate_features(
+        self,
+        query: str,
+        cands: Sequence[tuple[Passage, int, int, str]],
+        passages: Sequence[Passage],
+    ) -> list[tuple[Passage, int, int, str, dict[str, float]]]:
+        """`features` of given candidates `(passage, start, end, text)` (each passage one of
+        `passages`, in retrieval order): also for sentence-selection sets whose candidates come
+        ready-made."""
         if not cands:
             return []
+        first = _current(query)
         rank = {id(p): r for r, p in enumerate(passages)}
         q_vec = self.embeddings.embed_query(query)
         s_vecs = self.sentence_vectors([t for *_, t in cands])
@@ -176,9 +235,6 @@ class ExtractiveAnswerer:
         q_words = set(content_words(query))
         idf = {w: math.log(1 + (n + 1) / (df.get(w, 0) + 0.5)) for w in q_words}
         q_mass = sum(idf.values()) or 1.0
-        # The answer type comes from the current question, which leads the query (a follow-up's
-        # earlier questions come after it; see qa.answering.conversation.condense_query).
-        first = re.split(r"(?<=\?)\s+", query.strip())[0]
         kind = answer_type(first)
         q_caps = {w.lower() for w in _CAPS.findall(normalize(first))[1:]}
         q_figures = set(_FIGURE.findall(first))
@@ -190,6 +246,8 @@ class ExtractiveAnswerer:
             if same_doc and cands[b][1] - cands[a][2] <= _MAX_GAP:
                 near[a] = max(near[a], sems[b])
                 near[b] = max(near[b], sems[a])
+        lexes = [sum(idf[w] for w in q_words & sets[i]) / q_mass for i in range(n)]
+        ce = self.cross_scores(query, cands, sems, lexes)
         out = []
         for i, (p, s, e, t) in enumerate(cands):
             text = normalize(t)
@@ -197,7 +255,7 @@ class ExtractiveAnswerer:
             row = {
                 "sem": sems[i],
                 "ctx": max(0.0, near[i] - sems[i]),
-                "lex": sum(idf[w] for w in q_words & sets[i]) / q_mass,
+                "lex": lexes[i],
                 "pdense": p.score,
                 "plex": p.lexical,
                 "prank": 1.0 / (1 + rank[id(p)]),
@@ -209,7 +267,32 @@ class ExtractiveAnswerer:
                 else 0.0,
                 "words": math.log1p(len(t.split())),
             }
+            if ce is not None:
+                row["ce"] = ce[i]
             out.append((p, s, e, t, row))
+        return out
+
+    def cross_scores(
+        self,
+        query: str,
+        cands: Sequence[tuple[Passage, int, int, str]],
+        sems: Sequence[float],
+        lexes: Sequence[float],
+    ) -> list[float] | None:
+        """The cross-encoder's score of each candidate (None without a reranker): the first
+        `rerank_top` by `prefilter_order` are scored, the rest get the lowest score less one."""
+        if self.reranker is None:
+            return None
+        top = prefilter_order(sems, lexes)[: self.rerank_top]
+        texts = [
+            pair_text(cands[i][3], cands[i][0].chunk.title, with_title=self.reranker.with_title)
+            for i in top
+        ]
+        scored = self.reranker.score(query, texts)
+        floor = min(scored, default=0.0) - 1.0
+        out = [floor] * len(cands)
+        for i, v in zip(top, scored, strict=True):
+            out[i] = v
         return out
 
     def score_sentences(self, query: str, passages: Sequence[Passage]) -> list[ScoredSentence]:
@@ -240,7 +323,12 @@ class ExtractiveAnswerer:
         return [ranked[i] for i in chosen]
 
     def answer(self, question: str, query: str, passages: Sequence[Passage]) -> Answer:
-        """The best sentences with `[n]` markers: answered, uncertain, or not found."""
+        """The best sentences with `[n]` markers: answered, uncertain, or not found. A question
+        about the article itself (its date, section or author) is answered from the document's
+        metadata, citing the line that states it (`qa.answering.metadata`)."""
+        about = metadata_answer(question, query, passages) if self.about_documents else None
+        if about is not None:
+            return about
         return self.from_ranked(question, query, passages, self.score_sentences(query, passages))
 
     def status_of(self, confidence: float) -> Status:
@@ -263,14 +351,7 @@ class ExtractiveAnswerer:
         confidence = round(self.confidence(ranked), 4)
         status = status or self.status_of(confidence) if ranked else "not_found"
         if status == "not_found":
-            return Answer(
-                question=question,
-                text=NOT_FOUND_TEXT,
-                status="not_found",
-                query=query,
-                passages=tuple(passages),
-                score=confidence,
-            )
+            return declined(question, query, passages, confidence)
         citations = []
         parts = []
         picked = self.pick(query, ranked) if status == "answered" else [ranked[0]]

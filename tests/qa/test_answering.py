@@ -71,7 +71,7 @@ def test_floor_evidence_cited_first(results, sources) -> None:
 
 @pytest.mark.xfail(strict=True, reason=GAP)
 def test_floor_answer_contains_a_gold_answer(results, sources) -> None:
-    assert _summary(results, sources)["contains_answer"] >= 0.579
+    assert _summary(results, sources)["contains_answer"] >= 0.65
 
 
 @pytest.mark.xfail(strict=True, reason=GAP)
@@ -147,3 +147,48 @@ def test_follow_up_uses_the_conversation(seed_qa: QA) -> None:
     assert "Trump" in follow.citations[0].text
     assert "Trump" in follow.citations[0].quote or "White House" in follow.citations[0].quote
     assert alone.query == alone.question
+
+
+HEADLINE = "Trump Seeks China’s Help to Curb Russia — But Beijing Holds the Cards"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What does Trump want Beijing to do about Russia?",
+        "Why might China be reluctant to help?",
+        "What is this story about?",
+    ],
+)
+def test_a_headline_is_no_answer_unless_asked_for(seed_qa: QA, question: str) -> None:
+    a = seed_qa.ask(question)
+    assert all(HEADLINE not in c.quote for c in a.citations), a.text
+    assert "Oct 29, 2025 | Politics" not in a.text
+
+
+def test_the_headline_when_asked_for(seed_qa: QA) -> None:
+    a = seed_qa.ask("What is the headline of this article?")
+    assert a.citations and HEADLINE in a.citations[0].quote
+
+
+@pytest.mark.parametrize(
+    ("question", "short"),
+    [
+        ("When was this article published?", "Oct 29, 2025"),
+        ("What is the publication date of the story?", "Oct 29, 2025"),
+        ("Which section was this article published in?", "Politics"),
+    ],
+)
+def test_questions_about_the_article_are_answered_from_its_metadata(
+    seed_qa: QA, sources, question: str, short: str
+) -> None:
+    a = seed_qa.ask(question)
+    assert a.status == "answered" and a.short == short
+    c = a.citations[0]
+    assert short in c.quote and sources[c.doc_id][c.start : c.end] == c.quote
+    assert f"{c.quote} [1]" in a.text
+
+
+def test_an_author_the_article_does_not_name_is_not_made_up(seed_qa: QA) -> None:
+    a = seed_qa.ask("Who wrote this article?")
+    assert a.status == "not_found" and not a.citations
