@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from qa.answering.answer_text import NOT_FOUND_TEXT
     from qa.answering.chain import build_chain
+    from qa.answering.cross_encoder import CrossEncoder
     from qa.answering.extractive import ExtractiveAnswerer
     from qa.answering.protocols import Answerer
     from qa.core.errors import (
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
         IngestError,
         LLMBusyError,
         LLMError,
+        ModelError,
         QAError,
         QuestionError,
         StoreDamagedError,
@@ -56,6 +58,7 @@ _EXPORTS = {
     "Citation": "qa.core.types",
     "CollectionNotFoundError": "qa.core.errors",
     "ConfigError": "qa.core.errors",
+    "CrossEncoder": "qa.answering.cross_encoder",
     "DocumentInfo": "qa.core.types",
     "DocumentNotFoundError": "qa.core.errors",
     "ExtractiveAnswerer": "qa.answering.extractive",
@@ -64,6 +67,7 @@ _EXPORTS = {
     "LLMAnswerer": "qa.llm.answerer",
     "LLMBusyError": "qa.core.errors",
     "LLMError": "qa.core.errors",
+    "ModelError": "qa.core.errors",
     "NOT_FOUND_TEXT": "qa.answering.answer_text",
     "Passage": "qa.core.types",
     "QA": "qa.service",
@@ -104,6 +108,7 @@ __all__ = [
     "Citation",
     "CollectionNotFoundError",
     "ConfigError",
+    "CrossEncoder",
     "DocumentInfo",
     "DocumentNotFoundError",
     "ExtractiveAnswerer",
@@ -112,6 +117,7 @@ __all__ = [
     "LLMAnswerer",
     "LLMBusyError",
     "LLMError",
+    "ModelError",
     "Passage",
     "QAError",
     "QuestionError",

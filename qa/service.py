@@ -18,11 +18,12 @@ if TYPE_CHECKING:
     from langchain_core.runnables import Runnable
 
     from qa.answering.chain import QAInput
+    from qa.answering.cross_encoder import CrossEncoder
     from qa.answering.protocols import Answerer, QueryRewriter
     from qa.store.chunks import ChunkStore
     from qa.store.embeddings import EmbeddingModel
 
-__all__ = ["QA", "default_answerer", "load_embeddings", "open_store"]
+__all__ = ["QA", "default_answerer", "load_embeddings", "load_reranker", "open_store"]
 
 
 def load_embeddings(settings: Settings) -> EmbeddingModel:
@@ -44,12 +45,27 @@ def open_store(
     return ChunkStore.from_settings(client, settings, embeddings, create=create)
 
 
-def default_answerer(settings: Settings, embeddings: Embeddings) -> Answerer:
+def load_reranker(settings: Settings, *, background: bool = False) -> CrossEncoder:
+    """The shipped cross-encoder (read lazily; with `background`, loading in a thread now)."""
+    from qa.answering.cross_encoder import CrossEncoder
+
+    reranker = CrossEncoder(threads=settings.cpu_threads)
+    if background:
+        reranker.load(background=True)
+    return reranker
+
+
+def default_answerer(
+    settings: Settings, embeddings: Embeddings, reranker: CrossEncoder | None = None
+) -> Answerer:
     """The extractive answerer, or with `settings.llm` set, the LLM answerer over that model."""
     from qa.answering.extractive import ExtractiveAnswerer
 
     extractive = ExtractiveAnswerer(
-        embeddings, answer_at=settings.min_score, decline_below=settings.decline_score
+        embeddings,
+        reranker=reranker or load_reranker(settings),
+        answer_at=settings.min_score,
+        decline_below=settings.decline_score,
     )
     if not settings.llm:
         return extractive
@@ -82,6 +98,7 @@ class QA:
         *,
         settings: Settings | None = None,
         answerer: Answerer | None = None,
+        reranker: CrossEncoder | None = None,
     ) -> None:
         from qa.answering.chain import build_chain
         from qa.answering.conversation import condense_query
@@ -97,7 +114,7 @@ class QA:
             k=self.settings.top_k,
             mode=self.settings.retrieval,
         )
-        self.answerer = answerer or default_answerer(self.settings, embeddings)
+        self.answerer = answerer or default_answerer(self.settings, embeddings, reranker)
         # An answerer that rewrites follow-ups (one with a language model) makes the queries.
         rewrite: QueryRewriter = (
             self.answerer.rewrite_query
@@ -133,8 +150,11 @@ class QA:
         store_expected = create or settings.chroma_url or settings.persist_dir.is_dir()
         if not given and store_expected:
             embeddings.load(background=True)
+        reranker = load_reranker(settings, background=bool(store_expected))
         store = open_store(settings, create=create)
-        return cls(store.with_embeddings(embeddings), embeddings, settings=settings)
+        return cls(
+            store.with_embeddings(embeddings), embeddings, settings=settings, reranker=reranker
+        )
 
     @staticmethod
     def _input(

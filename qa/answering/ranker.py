@@ -33,6 +33,7 @@ FEATURES = {
     "ent": "share of the question's capitalised names found in the sentence",
     "num": "share of the question's figures found in the sentence",
     "words": "log(1 + words in the sentence)",
+    "ce": "the project's cross-encoder's score of (query, sentence) (qa.answering.cross_encoder)",
 }
 
 
@@ -117,6 +118,10 @@ class RankerModel:
             "decline_below": self.decline_below,
             "about": self.about,
         }
+
+    def uses(self, feature: str) -> bool:
+        """Whether either model reads `feature`."""
+        return feature in self.sentence.features or feature in self.answerable.features
 
     def rank(self, rows: Sequence[Mapping[str, float]]) -> list[float]:
         """P(states the answer) of each candidate sentence."""

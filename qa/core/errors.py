@@ -13,6 +13,7 @@ __all__ = [
     "IngestError",
     "LLMBusyError",
     "LLMError",
+    "ModelError",
     "QAError",
     "QuestionError",
     "StoreDamagedError",
@@ -63,3 +64,7 @@ class LLMError(QAError):
 
 class LLMBusyError(LLMError):
     """A local model stayed busy with other questions for longer than `QA_LLM_TIMEOUT`."""
+
+
+class ModelError(QAError):
+    """A model file the project ships (the reranker) is missing or cannot be read."""

@@ -139,10 +139,41 @@ def test_features_of_a_sentence() -> None:
     (*_, first), (*_, second) = _answerer().features(
         "When did Xi meet Trump in 2020?", [Passage(chunk, 0.7, lexical=0.25)]
     )
-    assert set(first) == set(FEATURES)
+    assert set(first) == set(FEATURES) - {"ce"}  # no cross-encoder given, none used
     assert (first["ent"], first["num"], first["pdense"], first["plex"]) == (1.0, 1.0, 0.7, 0.25)
     assert first["supplies"] == 1.0 and second["ent"] == 0.0
     assert first["lex"] > second["lex"]
+
+
+class _LengthReranker:
+    """Stands in for the cross-encoder: scores a sentence by its length, records its calls."""
+
+    with_title = False
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, list[str]]] = []
+
+    def score(self, query: str, texts: list[str]) -> list[float]:
+        self.calls.append((query, list(texts)))
+        return [float(len(t)) for t in texts]
+
+
+def test_the_cross_encoder_reads_the_first_candidates_and_scores_the_rest_below() -> None:
+    text = " ".join(f"Sentence {i} is about the summit {'x' * i}." for i in range(6))
+    chunk = Chunk("p", "d", "s", "T", None, None, 0, 0, len(text), text)
+    reranker = _LengthReranker()
+    answerer = ExtractiveAnswerer(
+        BagOfWords(),
+        model=_model(),
+        reranker=reranker,  # type: ignore[arg-type]
+        rerank_top=2,
+    )
+    rows = answerer.features("Why meet? What about the summit?", [Passage(chunk, 0.5)])
+    ((query, read),) = reranker.calls
+    assert query == "Why meet? What about the summit?"  # the whole (rewritten) query
+    assert len(read) == 2
+    scores = sorted((r["ce"] for *_, r in rows), reverse=True)
+    assert len(rows) > 2 and scores[2:] == [min(scores[:2]) - 1.0] * (len(rows) - 2)
 
 
 def test_a_second_sentence_joins_when_it_adds_question_words() -> None:
