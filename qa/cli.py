@@ -177,6 +177,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     ev.add_argument("--limit", type=int, metavar="N", help="only the first N questions")
     ev.add_argument(
+        "--split",
+        choices=["fit", "report"],
+        help="only one half of an external set: 'report' is never fitted on (the README's "
+        "figures); default: every question",
+    )
+    ev.add_argument(
         "--llm",
         metavar="SPEC",
         help="also answer with this language model "
@@ -360,6 +366,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         baseline=args.baseline,
         llm=args.llm,
         limit=args.limit,
+        split=args.split,
         progress=False if args.no_progress else None,
     )
     paths = write_report(run, args.out or settings.eval_dir)

@@ -13,6 +13,7 @@ from qa.core.settings import Settings
 from qa.core.types import SourceDocument
 from qa.evaluation.questions import Asker, EvalQuestion, ask_question, load_questions
 from qa.evaluation.scoring import Scored, score_answer, summarize
+from qa.evaluation.splits import Split, in_split
 from qa.store.embeddings import EmbeddingModel
 
 __all__ = ["EvalRun", "SystemRun", "load_corpus", "run_eval"]
@@ -130,6 +131,7 @@ def run_eval(
     baseline: bool = False,
     llm: str | None = None,
     limit: int | None = None,
+    split: Split | None = None,
     progress: bool | None = None,
 ) -> EvalRun:
     """Evaluate `QA` on a question set; with `docs`, in a temporary store holding just them
@@ -137,7 +139,8 @@ def run_eval(
 
     The first system answers as `settings` say (extractive unless `settings.llm`); with `llm`
     the same questions also go through that LLM answerer, on the same store; with `baseline`
-    through the stock LangChain recipe.
+    through the stock LangChain recipe. `split` keeps to one half of an external set
+    (`qa.evaluation.splits`: the README's figures come from the `report` half).
     """
     with ExitStack() as temporary:  # the temporary stores are removed at the end
         return _run(
@@ -149,6 +152,7 @@ def run_eval(
             baseline=baseline,
             llm=llm,
             limit=limit,
+            split=split,
             progress=progress,
         )
 
@@ -163,6 +167,7 @@ def _run(
     baseline: bool,
     llm: str | None,
     limit: int | None,
+    split: Split | None,
     progress: bool | None,
 ) -> EvalRun:
     from datetime import UTC, datetime
@@ -172,7 +177,7 @@ def _run(
     from qa.store.client import open_client
 
     started = datetime.now(UTC).isoformat(timespec="seconds")
-    questions = load_questions(questions_path)[:limit]
+    questions = in_split(load_questions(questions_path), split)[:limit]
     embeddings = embeddings or load_embeddings(settings)
     ingest_s, n_chunks, n_docs = 0.0, 0, 0
     if docs is not None:
