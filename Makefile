@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: run serve install install-llm clean-llm ingest test check lint browser bench bench-api \
-	screenshots clean
+	screenshots clean train-reranker fit-ranker ablation
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -80,6 +80,23 @@ bench-scale: install
 # 1 client, then 8 at once for 60 s, against `qa serve` on 127.0.0.1 (bounded in time and count).
 bench-api: install
 	$(PY) bench/bench_api.py
+
+# The cross-encoder reranker, trained here from open data (SelQA, QNLI dev; read from
+# ../shared/data, never copied): variants compared on validation splits, the best exported to
+# ONNX int8 into qa/answering/models/ with its provenance (about 35 minutes on 2 cores).
+# Then refit the answerer's ranker on it (fit-ranker) and measure (ablation).
+DATA ?= ../shared/data
+train-reranker: install
+	$(PY) training/train_reranker.py --data $(DATA)
+
+# The answerer's logistic ranker, answerability model and thresholds, on the fit halves of the
+# SQuAD 2.0 and HotpotQA samples (about 10 minutes).
+fit-ranker: install
+	$(PY) bench/fit_ranker.py
+
+# Each lever's effect on the seed set, the report halves, SelQA report articles and WikiQA test.
+ablation: install
+	$(PY) bench/ablation.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache artifacts
