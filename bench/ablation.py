@@ -1,98 +1,144 @@
-"""What each lever of the extractive answerer gives: one store per question set, several
-variants of the answerer over it, the figures side by side (a Markdown table per set).
+"""What each lever of the extractive answerer gives, on data nobody fitted on: the seed set
+(measure only), the *report* halves of the SQuAD 2.0 and HotpotQA samples
+(`qa.evaluation.splits`), SelQA's report articles and WikiQA test (`training/`).
 
-    python bench/ablation.py                   # seed, SQuAD 2.0 and HotpotQA samples
+    python bench/ablation.py                       # every set
     python bench/ablation.py --sets seed --limit 50
 
-Variants (each changes one thing from the default, except the first):
-- `hand-set, dense, k=4`: the answerer before the learned ranker: the hand-set score
-  0.6 sem + 0.18 ctx + 0.4 lex + 0.4 pdense - 0.1 (asks a type and the sentence has none),
-  answering at >= 0.52, else declining (no `uncertain`), one to three sentences within 60
-  words (a next sentence within about 0.05 of the best score), over dense retrieval of 4
-  passages.
-- `learned, dense, k=4` and `learned, hybrid, k=4`: the learned models, retrieval changed.
-- `default`: learned models, hybrid retrieval of 6 passages, `uncertain` band, up to 40 words.
-- `default, no uncertain`: decline instead of answering `uncertain`.
-- `default, one sentence`: never a second or third sentence.
+Answer variants (each adds one lever to the one before, except the last two):
+- `before`: the answerer of the last release: the logistic ranker fitted without the
+  cross-encoder (`bench/ranker_before_reranker.json`), label lines allowed as answers, no
+  answers from metadata.
+- `+ label lines, metadata`: a headline, date line or byline is no answer unless asked for;
+  questions about the article's date, section or author are answered from its metadata.
+- `default`: + the cross-encoder (`ce`) in the sentence ranker and answerability model, their
+  thresholds refitted (`qa/answering/ranker.json`).
+- `default, no uncertain` and `default, one sentence`: the `uncertain` band and the second and
+  third sentences taken out.
+
+Sentence hit@1 (the best-scored candidate states a gold answer, over questions where one of the
+candidates does): the cross-encoder alone, the bi-encoder (MiniLM cosine) alone, and the
+shipped mix (the sentence ranker's probability), on the candidates of the default answerer.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-from ingest.loaders import load_jsonl_documents, load_paths
-from qa import QA, Settings
-from qa.answering.extractive import ExtractiveAnswerer
-from qa.answering.ranker import Logistic, RankerModel
-from qa.evaluation.questions import ask_question, load_questions
-from qa.evaluation.scoring import score_answer, summarize
-from qa.evaluation.scratch import scratch_qa
-from qa.store.embeddings import LocalEmbeddings, stay_offline
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-SETS = {
-    "seed": (ROOT / "seeds", ROOT / "tests" / "data" / "seed_questions.jsonl"),
-    "squad2": (
-        ROOT / "data/eval/squad2-dev-500/docs.jsonl",
-        ROOT / "data/eval/squad2-dev-500/questions.jsonl",
+sys.path.insert(0, str(ROOT))
+
+from ingest.loaders import load_jsonl_documents, load_paths  # noqa: E402
+from qa import QA, Settings  # noqa: E402
+from qa.answering.conversation import condense_query  # noqa: E402
+from qa.answering.cross_encoder import CrossEncoder  # noqa: E402
+from qa.answering.extractive import ExtractiveAnswerer  # noqa: E402
+from qa.answering.ranker import RankerModel  # noqa: E402
+from qa.core.types import Chunk, Passage  # noqa: E402
+from qa.evaluation.metrics import contains_answer  # noqa: E402
+from qa.evaluation.questions import ask_question, load_questions  # noqa: E402
+from qa.evaluation.scoring import score_answer, summarize  # noqa: E402
+from qa.evaluation.scratch import scratch_qa  # noqa: E402
+from qa.evaluation.splits import Split, in_split  # noqa: E402
+from qa.store.embeddings import LocalEmbeddings, stay_offline  # noqa: E402
+from training.train_reranker import hit_at_1, load_selqa, load_wikiqa  # noqa: E402
+
+BEFORE = ROOT / "bench" / "ranker_before_reranker.json"
+DATA = ROOT / "data" / "eval"
+SHARED = ROOT.parent / "shared" / "data"
+# name: (documents, questions, half)
+SETS: dict[str, tuple[Path, Path, Split | None]] = {
+    "seed": (ROOT / "seeds", ROOT / "tests" / "data" / "seed_questions.jsonl", None),
+    "squad2-report": (
+        DATA / "squad2-dev-500/docs.jsonl",
+        DATA / "squad2-dev-500/questions.jsonl",
+        "report",
     ),
-    "hotpotqa": (
-        ROOT / "data/eval/hotpotqa-dev-500/docs.jsonl",
-        ROOT / "data/eval/hotpotqa-dev-500/questions.jsonl",
+    "hotpotqa-report": (
+        DATA / "hotpotqa-dev-500/docs.jsonl",
+        DATA / "hotpotqa-dev-500/questions.jsonl",
+        "report",
     ),
 }
+SENTENCE_SETS = ("selqa-report", "wikiqa-test")
 ROWS = [
     ("recall@k", "retrieval recall@k"),
     ("evidence_cited_first", "evidence cited first"),
     ("contains_answer", "answer contains a gold answer"),
     ("answer_words_median", "answer words (median)"),
     ("wrongly_declined", "answerable wrongly declined"),
-    ("uncertain_answerable", "answerable answered uncertain"),
+    ("uncertain_answerable", "answerable answered `uncertain`"),
     ("abstain_recall", "unanswerable declined"),
-    ("declined_or_uncertain", "unanswerable declined or uncertain"),
+    ("uncertain_unanswerable", "unanswerable answered `uncertain`"),
+    ("declined_or_uncertain", "unanswerable declined or `uncertain`"),
     ("latency_p50_ms", "latency p50 ms"),
 ]
-
-
-def hand_set() -> RankerModel:
-    """The hand-set linear score of the answerer before the learned ranker, as a logistic
-    whose probability passes 0.5 where the old score passed its threshold, 0.52."""
-    feats = ("sem", "ctx", "lex", "pdense", "asks", "supplies")
-    weights = (0.6, 0.18, 0.4, 0.4, -0.1, 0.1)
-    steep = 50.0
-    score = Logistic(
-        feats, (0.0,) * 6, (1.0,) * 6, tuple(steep * w for w in weights), -steep * 0.52
-    )
-    return RankerModel(score, score, answer_at=0.5, decline_below=0.5)
 
 
 @dataclass(frozen=True)
 class Variant:
     name: str
-    settings: dict[str, object]
-    answerer: dict[str, object]
+    answerer: Callable[[LocalEmbeddings, CrossEncoder], ExtractiveAnswerer]
+
+
+def _before(emb: LocalEmbeddings, ce: CrossEncoder, **kw: Any) -> ExtractiveAnswerer:
+    return ExtractiveAnswerer(emb, model=RankerModel.load(BEFORE), **kw)
 
 
 VARIANTS = [
+    Variant("before", lambda e, c: _before(e, c, about_documents=False)),
+    Variant("+ label lines, metadata", lambda e, c: _before(e, c)),
+    Variant("default (+ cross-encoder)", lambda e, c: ExtractiveAnswerer(e, reranker=c)),
     Variant(
-        "hand-set, dense, k=4",
-        {"retrieval": "dense", "top_k": 4},
-        {"model": hand_set(), "max_words": 60, "extra_ratio": 0.08},
+        "default, no uncertain",
+        lambda e, c: ExtractiveAnswerer(e, reranker=c, decline_below=RankerModel.load().answer_at),
     ),
-    Variant("learned, dense, k=4", {"retrieval": "dense", "top_k": 4}, {}),
-    Variant("learned, hybrid, k=4", {"top_k": 4}, {}),
-    Variant("default (learned, hybrid, k=6)", {}, {}),
-    Variant("default, no uncertain", {}, {"decline_below": RankerModel.load().answer_at}),
-    Variant("default, one sentence", {}, {"extra_ratio": 2.0}),
+    Variant(
+        "default, one sentence", lambda e, c: ExtractiveAnswerer(e, reranker=c, extra_ratio=2.0)
+    ),
 ]
 
 
-def run_set(name: str, limit: int | None, emb: LocalEmbeddings) -> dict[str, dict[str, float]]:
-    docs_path, questions_path = SETS[name]
+def sentence_hits(
+    answerer: ExtractiveAnswerer, qa: QA, questions: Sequence[Any], sources: dict[str, str]
+) -> dict[str, float]:
+    """Sentence hit@1 of the cross-encoder, the bi-encoder and the shipped mix."""
+    hits: dict[str, list[int]] = {"cross-encoder alone": [], "bi-encoder alone": [], "mix": []}
+    for q in questions:
+        if not q.answerable or not q.answers:
+            continue
+        query = condense_query(q.question, list(q.turns))
+        rows = answerer.features(query, qa.retriever.search(query))
+        gold = set(q.gold_doc_ids)
+        labels = [
+            int((not gold or p.chunk.doc_id in gold) and contains_answer(t, q.answers))
+            for p, _, _, t, _ in rows
+        ]
+        if not any(labels):
+            continue
+        feats = [r for *_, r in rows]
+        mix = answerer.model.rank(feats)
+        for name, values in (
+            ("cross-encoder alone", [r["ce"] for r in feats]),
+            ("bi-encoder alone", [r["sem"] for r in feats]),
+            ("mix", mix),
+        ):
+            hits[name].append(labels[max(range(len(values)), key=values.__getitem__)])
+    out = {k: sum(v) / len(v) for k, v in hits.items() if v}
+    out["questions"] = len(hits["mix"])
+    return out
+
+
+def run_set(
+    name: str, limit: int | None, emb: LocalEmbeddings, ce: CrossEncoder
+) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
+    docs_path, questions_path, half = SETS[name]
     docs = (
         load_jsonl_documents(docs_path)
         if docs_path.suffix == ".jsonl"
@@ -100,13 +146,13 @@ def run_set(name: str, limit: int | None, emb: LocalEmbeddings) -> dict[str, dic
     )
     sources = {d.doc_id: d.text for d in docs}
     with scratch_qa(docs, Settings(), embeddings=emb) as scratch:
-        base, store = scratch.qa.settings, scratch.qa.store
-        questions = load_questions(questions_path)[:limit]
+        store, settings = scratch.qa.store, scratch.qa.settings
+        questions = in_split(load_questions(questions_path), half)[:limit]
         out = {}
         for v in VARIANTS:
-            settings = base.with_(**v.settings)
-            answerer = ExtractiveAnswerer(emb, **v.answerer)  # type: ignore[arg-type]
+            answerer = v.answerer(emb, ce)
             qa = QA(store, emb, settings=settings, answerer=answerer)
+            ask_question(qa, questions[0])  # warm: caches, sessions
             scored = []
             for q in questions:
                 t0 = time.perf_counter()
@@ -114,10 +160,45 @@ def run_set(name: str, limit: int | None, emb: LocalEmbeddings) -> dict[str, dic
                 scored.append(score_answer(q, answer, sources, (time.perf_counter() - t0) * 1e3))
             out[v.name] = summarize(scored)
             print(f"  {name}: {v.name} done", flush=True)
-        return out
+        default = ExtractiveAnswerer(emb, reranker=ce)
+        hits = sentence_hits(default, scratch.qa, questions, sources)
+        return out, hits
 
 
-def table(results: dict[str, dict[str, float]]) -> str:
+def selection_hits(name: str, emb: LocalEmbeddings, ce: CrossEncoder) -> dict[str, float]:
+    """Sentence hit@1 on a sentence-selection set: ready-made candidates, one passage."""
+    questions = load_selqa(SHARED)["report"] if name == "selqa-report" else load_wikiqa(SHARED)
+    answerer = ExtractiveAnswerer(emb, reranker=ce, rerank_top=10**6)
+
+    def mix(query: str, texts: list[str]) -> list[float]:
+        body, spans, pos = [], [], 0
+        for t in texts:
+            spans.append((pos, pos + len(t)))
+            body.append(t)
+            pos += len(t) + 1
+        text = " ".join(body)
+        chunk = Chunk("c", "d", "", "", None, None, 0, 0, len(text), text)
+        passage = Passage(chunk, 0.0)
+        cands = [(passage, s, e, t) for (s, e), t in zip(spans, texts, strict=True)]
+        rows = answerer.candidate_features(query, cands, [passage])
+        return answerer.model.rank([r for *_, r in rows])
+
+    def bi(query: str, texts: list[str]) -> list[float]:
+        qv = emb.embed_query(query)
+        return [sum(a * b for a, b in zip(qv, v, strict=True)) for v in emb.embed_documents(texts)]
+
+    t0 = time.perf_counter()
+    out = {
+        "cross-encoder alone": hit_at_1(questions, ce.score, ce.with_title),
+        "bi-encoder alone": hit_at_1(questions, bi),
+        "mix": hit_at_1(questions, mix),
+        "questions": sum(q.has_right for q in questions),
+    }
+    print(f"  {name} done in {time.perf_counter() - t0:.0f} s", flush=True)
+    return out
+
+
+def answer_table(results: dict[str, dict[str, float]]) -> str:
     names = list(results)
     lines = ["| " + " | ".join(["measure", *names]) + " |", "|---" * (len(names) + 1) + "|"]
     for key, label in ROWS:
@@ -129,15 +210,40 @@ def table(results: dict[str, dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
+def hits_table(hits: dict[str, dict[str, float]]) -> str:
+    lines = [
+        "| set | questions | cross-encoder alone | bi-encoder alone | shipped mix |",
+        "|---|---|---|---|---|",
+    ]
+    for name, h in hits.items():
+        lines.append(
+            f"| {name} | {h['questions']:.0f} | {h['cross-encoder alone']:.3f} | "
+            f"{h['bi-encoder alone']:.3f} | {h['mix']:.3f} |"
+        )
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sets", nargs="+", choices=list(SETS), default=list(SETS))
-    ap.add_argument("--limit", type=int, help="questions per set")
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__.split("\n\n", 1)[1],
+    )
+    choices = [*SETS, *SENTENCE_SETS]
+    ap.add_argument("--sets", nargs="+", choices=choices, default=choices)
+    ap.add_argument("--limit", type=int, help="questions per answer set")
     args = ap.parse_args(argv)
     stay_offline()
     emb = LocalEmbeddings()
+    ce = CrossEncoder()
+    hits: dict[str, dict[str, float]] = {}
     for name in args.sets:
-        print(f"\n### {name}\n\n{table(run_set(name, args.limit, emb))}\n", flush=True)
+        if name in SETS:
+            results, hits[name] = run_set(name, args.limit, emb, ce)
+            print(f"\n### {name}\n\n{answer_table(results)}\n", flush=True)
+        else:
+            hits[name] = selection_hits(name, emb, ce)
+    print(f"\n### sentence hit@1\n\n{hits_table(hits)}\n")
     return 0
 
 
