@@ -210,8 +210,10 @@ def _transfer(
     return _top1(_fit(x, y, feats), b)
 
 
-def select_sentence_features(sets: dict[str, list[dict[str, Any]]]) -> tuple[list[str], dict]:
-    """Forward selection for the sentence ranker (see the module docstring)."""
+def select_sentence_features(
+    sets: dict[str, list[dict[str, Any]]], pool: Sequence[str] = tuple(FEATURES)
+) -> tuple[list[str], dict]:
+    """Forward selection for the sentence ranker over `pool` (see the module docstring)."""
     sq, hp = sets["squad"], sets["hotpot"]
 
     def crit(feats: list[str]) -> tuple[float, dict[str, float]]:
@@ -227,7 +229,7 @@ def select_sentence_features(sets: dict[str, list[dict[str, Any]]]) -> tuple[lis
     best, parts = 0.0, {}
     log = []
     while True:
-        trials = [(crit([*chosen, f]), f) for f in FEATURES if f not in chosen]
+        trials = [(crit([*chosen, f]), f) for f in pool if f not in chosen]
         if not trials:
             break
         (score, p), f = max(trials, key=lambda t: t[0][0])
@@ -266,11 +268,13 @@ def _balanced(conf: Any, positive: Any, negative: Any, t: float) -> float:
     return 0.5 * (float(np.mean(conf[positive] >= t)) + float(np.mean(conf[negative] < t)))
 
 
-def select_answerable_features(rows: list[dict[str, Any]]) -> tuple[list[str], dict]:
+def select_answerable_features(
+    rows: list[dict[str, Any]], exclude: Sequence[str] = ()
+) -> tuple[list[str], dict]:
     """Forward selection for the answerability model over the sentence's own features that do
     not measure shared wording, on 5-fold cross-validated balanced accuracy (at each fold's
     best threshold on its training part)."""
-    pool = [f for f in FEATURES if f not in NOT_FOR_ANSWERABILITY]
+    pool = [f for f in FEATURES if f not in NOT_FOR_ANSWERABILITY and f not in exclude]
 
     def crit(feats: list[str]) -> float:
         scores = []
@@ -308,6 +312,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=DEFAULT_MODEL_PATH, help="where to write")
     ap.add_argument("--cache", type=Path, help="keep the collected features here (re-runs)")
+    ap.add_argument(
+        "--exclude",
+        nargs="*",
+        default=[],
+        choices=list(FEATURES),
+        help="features neither model may use (an ablation: --exclude ce)",
+    )
     args = ap.parse_args(argv)
     stay_offline()
 
@@ -340,7 +351,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"median share of a question's content words in its gold sentence: {overlap}")
 
     print("sentence ranker (top-1 accuracy: the best sentence is a gold one)")
-    feats, sentence_report = select_sentence_features(sets)
+    pool = [f for f in FEATURES if f not in args.exclude]
+    feats, sentence_report = select_sentence_features(sets, pool)
     rerank_top, rerank_sweep = DEFAULT_TOP, {}
     if "ce" in feats:
         print("candidates the cross-encoder reads")
@@ -353,7 +365,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("answerability")
     pooled = sets["squad"] + sets["hotpot"] + sets["offcollection"]
     rows = _question_rows(sentence, pooled)
-    a_feats, answerable_report = select_answerable_features(rows)
+    a_feats, answerable_report = select_answerable_features(rows, args.exclude)
     xa = np.array([[r["row"][f] for f in a_feats] for r in rows])
     answerable = _fit(xa, np.array([r["answerable"] for r in rows]), a_feats)
 
@@ -462,6 +474,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ],
             },
             "extra_ratio": extra_ratio,
+            "excluded_features": list(args.exclude),
             "rerank_top": rerank_top,
             "rerank_top_sweep": rerank_sweep,
             "split": "fit half of each set (qa.evaluation.splits); the report half is never read",
