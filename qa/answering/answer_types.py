@@ -110,7 +110,7 @@ _NAME = re.compile(
     r"[A-Z][\w'’.\-]*)*"
 )
 _YEAR = re.compile(r"\b(?:1\d{3}|20\d{2})\b")
-# "Who is Bonnie Glaser?" asks for a description, not a name.
+# "Who is Ada Lovelace?" asks for a description, not a name.
 _DEFINITION = re.compile(
     r"\W*(?i:who|what)\s+(?i:is|was|are|were)\s+[A-Z][\w'’\-]*(\s+[A-Z]\S*)*\W*$"
 )
@@ -121,7 +121,7 @@ _PLACE_CUE = re.compile(
 
 def asks_short(question: str) -> bool:
     """Whether `question` asks for a name, place, date, time or number (not a description, as
-    "Who is Bonnie Glaser?" does)."""
+    "Who is Ada Lovelace?" does)."""
     return answer_type(question) is not None and not _DEFINITION.match(question)
 
 

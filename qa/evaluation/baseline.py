@@ -1,7 +1,8 @@
 """The stock LangChain recipe, as a reference: it answers with the top chunk and never abstains.
 
-RecursiveCharacterTextSplitter(1000, 200), `Chroma.from_documents`, `similarity_search` top 4,
-with the same embedding model, so every figure of `qa eval --baseline` has a reference.
+RecursiveCharacterTextSplitter(1000, 200), `Chroma.from_documents`, `similarity_search` top k
+(the stock 4 by default; `qa eval --baseline` gives it the same k as ours), with the same
+embedding model, so every figure of `qa eval --baseline` has a reference.
 """
 
 from __future__ import annotations

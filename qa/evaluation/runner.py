@@ -213,7 +213,8 @@ def _run(
         folder = temporary.enter_context(scratch_folder("qa-eval-base-"))
         client = open_client(settings.with_(persist_dir=folder, chroma_url=None), create=True)
         t0 = time.perf_counter()
-        base = BaselineQA(client, embeddings, corpus)  # the stock recipe: top 4
+        # The stock recipe, given the same k as ours, so retrieval figures compare like for like.
+        base = BaselineQA(client, embeddings, corpus, k=settings.top_k)
         base_s = time.perf_counter() - t0
         scored = _ask_all(base, questions, sources, progress, "baseline")
         systems.append(

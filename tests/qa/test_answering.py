@@ -60,7 +60,7 @@ def _summary(results, sources) -> dict[str, float]:
 # README's run beside it). Those met are ordinary tests; those not met yet stay as strict xfails,
 # so that they stay visible and fail loudly once met (then the mark must go). The seed set only
 # measures: nothing was fitted on it (bench/fit_ranker.py uses SQuAD 2.0 and HotpotQA).
-GAP = "floor not yet met with MiniLM and the external-fitted ranker; see README, Answer quality"
+GAP = "floor not yet met with the cross-encoder and the external-fitted ranker; see README, Answer quality"
 
 
 @pytest.mark.xfail(strict=True, reason=GAP)
