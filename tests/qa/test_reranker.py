@@ -61,9 +61,7 @@ def test_the_answerer_uses_the_cross_encoder_by_default() -> None:
 
 
 @pytest.mark.parametrize("damage", ["missing", "corrupt"])
-def test_a_missing_or_corrupt_model_is_one_line_naming_the_fix(
-    tmp_path: Path, damage: str
-) -> None:
+def test_a_missing_or_corrupt_model_is_one_line_naming_the_fix(tmp_path: Path, damage: str) -> None:
     folder = tmp_path / "models"
     shutil.copytree(DEFAULT_MODEL_DIR, folder)
     if damage == "missing":
