@@ -90,9 +90,13 @@ train-reranker: install
 	$(PY) training/train_reranker.py --data $(DATA)
 
 # The answerer's logistic ranker, answerability model and thresholds, on the fit halves of the
-# SQuAD 2.0 and HotpotQA samples (about 10 minutes).
+# SQuAD 2.0 and HotpotQA samples (about 10 minutes): the default (no cross-encoder) and the
+# one for QA_RERANKER=cross-encoder, from one collection of features.
 fit-ranker: install
-	$(PY) bench/fit_ranker.py
+	D=$$(mktemp -d) && $(PY) bench/fit_ranker.py --cache $$D \
+		--out qa/answering/ranker-cross-encoder.json && \
+	$(PY) bench/fit_ranker.py --cache $$D --exclude ce --out qa/answering/ranker.json && \
+	rm -rf $$D
 
 # Each lever's effect on the seed set, the report halves, SelQA report articles and WikiQA test.
 ablation: install

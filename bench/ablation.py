@@ -11,12 +11,11 @@ Answer variants (each adds one lever to the one before, except the last two):
   answers from metadata.
 - `+ label lines, metadata`: a headline, date line or byline is no answer unless asked for;
   questions about the article's date, section or author are answered from its metadata.
-- `refitted on the fit halves, no cross-encoder`: the same, with the ranker, answerability
-  model and thresholds refitted on the fit halves by `bench/fit_ranker.py --exclude ce`
-  (`bench/ranker_refit_without_ce.json`), so the next column isolates the cross-encoder.
-- `default`: + the cross-encoder (`ce`) as a feature the fit may choose
-  (`qa/answering/ranker.json`).
-- `default, cross-encoder reads 4`: 4 candidates instead of the fitted 12 (the latency lever).
+- `default`: the ranker, answerability model and thresholds refitted on the fit halves
+  (`qa/answering/ranker.json`, `bench/fit_ranker.py --exclude ce`).
+- `+ cross-encoder`: the cross-encoder's score (`ce`) as a feature the fit may choose, the
+  first 12 candidates scored (`qa/answering/ranker-cross-encoder.json`,
+  `QA_RERANKER=cross-encoder`); `reading 4`: 4 candidates (the latency lever).
 - `default, no uncertain` and `default, one sentence`: the `uncertain` band and the second and
   third sentences taken out.
 
@@ -25,7 +24,7 @@ figures there flatter it; the others never saw the report halves.
 
 Sentence hit@1 (the best-scored candidate states a gold answer, over questions where one of the
 candidates does): the cross-encoder alone, the bi-encoder (MiniLM cosine) alone, and the
-shipped mix (the sentence ranker's probability), on the candidates of the default answerer.
+mix (the sentence ranker of `QA_RERANKER=cross-encoder`), on the candidates it reads.
 """
 
 from __future__ import annotations
@@ -57,7 +56,7 @@ from qa.store.embeddings import LocalEmbeddings, stay_offline  # noqa: E402
 from training.train_reranker import hit_at_1, load_selqa, load_wikiqa  # noqa: E402
 
 BEFORE = ROOT / "bench" / "ranker_before_reranker.json"
-WITHOUT_CE = ROOT / "bench" / "ranker_refit_without_ce.json"
+WITH_CE = ROOT / "qa" / "answering" / "ranker-cross-encoder.json"
 DATA = ROOT / "data" / "eval"
 SHARED = ROOT.parent / "shared" / "data"
 # name: (documents, questions, half)
@@ -102,22 +101,22 @@ def _before(emb: LocalEmbeddings, ce: CrossEncoder, **kw: Any) -> ExtractiveAnsw
 VARIANTS = [
     Variant("before", lambda e, c: _before(e, c, about_documents=False)),
     Variant("+ label lines, metadata", lambda e, c: _before(e, c)),
+    Variant("default (refitted on the fit halves)", lambda e, c: ExtractiveAnswerer(e)),
     Variant(
-        "refitted on the fit halves, no cross-encoder",
-        lambda e, c: ExtractiveAnswerer(e, model=RankerModel.load(WITHOUT_CE)),
+        "+ cross-encoder (QA_RERANKER)",
+        lambda e, c: ExtractiveAnswerer(e, model=RankerModel.load(WITH_CE), reranker=c),
     ),
-    Variant("default (+ cross-encoder)", lambda e, c: ExtractiveAnswerer(e, reranker=c)),
     Variant(
-        "default, cross-encoder reads 4",
-        lambda e, c: ExtractiveAnswerer(e, reranker=c, rerank_top=4),
+        "+ cross-encoder reading 4",
+        lambda e, c: ExtractiveAnswerer(
+            e, model=RankerModel.load(WITH_CE), reranker=c, rerank_top=4
+        ),
     ),
     Variant(
         "default, no uncertain",
-        lambda e, c: ExtractiveAnswerer(e, reranker=c, decline_below=RankerModel.load().answer_at),
+        lambda e, c: ExtractiveAnswerer(e, decline_below=RankerModel.load().answer_at),
     ),
-    Variant(
-        "default, one sentence", lambda e, c: ExtractiveAnswerer(e, reranker=c, extra_ratio=2.0)
-    ),
+    Variant("default, one sentence", lambda e, c: ExtractiveAnswerer(e, extra_ratio=2.0)),
 ]
 
 
@@ -176,15 +175,17 @@ def run_set(
                 scored.append(score_answer(q, answer, sources, (time.perf_counter() - t0) * 1e3))
             out[v.name] = summarize(scored)
             print(f"  {name}: {v.name} done", flush=True)
-        default = ExtractiveAnswerer(emb, reranker=ce)
-        hits = sentence_hits(default, scratch.qa, questions, sources)
+        with_ce = ExtractiveAnswerer(emb, model=RankerModel.load(WITH_CE), reranker=ce)
+        hits = sentence_hits(with_ce, scratch.qa, questions, sources)
         return out, hits
 
 
 def selection_hits(name: str, emb: LocalEmbeddings, ce: CrossEncoder) -> dict[str, float]:
     """Sentence hit@1 on a sentence-selection set: ready-made candidates, one passage."""
     questions = load_selqa(SHARED)["report"] if name == "selqa-report" else load_wikiqa(SHARED)
-    answerer = ExtractiveAnswerer(emb, reranker=ce, rerank_top=10**6)
+    answerer = ExtractiveAnswerer(
+        emb, model=RankerModel.load(WITH_CE), reranker=ce, rerank_top=10**6
+    )
 
     def mix(query: str, texts: list[str]) -> list[float]:
         body, spans, pos = [], [], 0

@@ -60,13 +60,20 @@ def default_answerer(
 ) -> Answerer:
     """The extractive answerer, or with `settings.llm` set, the LLM answerer over that model."""
     from qa.answering.extractive import ExtractiveAnswerer
+    from qa.answering.ranker import CROSS_ENCODER_MODEL_PATH, RankerModel
 
-    extractive = ExtractiveAnswerer(
-        embeddings,
-        reranker=reranker or load_reranker(settings),
-        answer_at=settings.min_score,
-        decline_below=settings.decline_score,
-    )
+    if settings.reranker == "cross-encoder":
+        extractive = ExtractiveAnswerer(
+            embeddings,
+            model=RankerModel.load(CROSS_ENCODER_MODEL_PATH),
+            reranker=reranker or load_reranker(settings),
+            answer_at=settings.min_score,
+            decline_below=settings.decline_score,
+        )
+    else:
+        extractive = ExtractiveAnswerer(
+            embeddings, answer_at=settings.min_score, decline_below=settings.decline_score
+        )
     if not settings.llm:
         return extractive
     from qa.llm.answerer import LLMAnswerer
@@ -150,7 +157,11 @@ class QA:
         store_expected = create or settings.chroma_url or settings.persist_dir.is_dir()
         if not given and store_expected:
             embeddings.load(background=True)
-        reranker = load_reranker(settings, background=bool(store_expected))
+        reranker = (
+            load_reranker(settings, background=bool(store_expected))
+            if settings.reranker == "cross-encoder"
+            else None
+        )
         store = open_store(settings, create=create)
         return cls(
             store.with_embeddings(embeddings), embeddings, settings=settings, reranker=reranker

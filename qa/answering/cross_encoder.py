@@ -128,6 +128,9 @@ class CrossEncoder:
                 options = ort.SessionOptions()
                 options.intra_op_num_threads = self.threads or 0
                 options.log_severity_level = 3
+                # No busy-waiting threads: the embedding model runs its own session in this
+                # process, and spinning pools of two sessions starve each other on few cores.
+                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
                 session = ort.InferenceSession(
                     str(model), options, providers=["CPUExecutionProvider"]
                 )

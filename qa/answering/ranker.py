@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DEFAULT_MODEL_PATH", "FEATURES", "Logistic", "RankerModel"]
+__all__ = ["CROSS_ENCODER_MODEL_PATH", "DEFAULT_MODEL_PATH", "FEATURES", "Logistic", "RankerModel"]
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("ranker.json")
+# The models fitted with the cross-encoder's score as a feature (`QA_RERANKER=cross-encoder`).
+CROSS_ENCODER_MODEL_PATH = Path(__file__).with_name("ranker-cross-encoder.json")
 
 # Every feature the answerer computes for a candidate sentence; a model uses some of them.
 FEATURES = {

@@ -40,6 +40,7 @@ __all__ = [
     "DEFAULT_FOLD_SIMILARITY",
     "DEFAULT_MIN_SUPPORT",
     "EmbeddingBackend",
+    "Reranker",
     "Settings",
     "default_data_dir",
     "default_models_dir",
@@ -112,6 +113,7 @@ def _user_path(value: Any) -> Any:
 
 
 EmbeddingBackend = Literal["onnx", "torch"]
+Reranker = Literal["none", "cross-encoder"]
 _EITHER = "{name} must be between {lo} and {hi}, got {{value}}"
 _FIX = "; fix or unset {env}"
 UserPath = Annotated[Path, BeforeValidator(_user_path)]
@@ -198,6 +200,10 @@ class Settings(BaseSettings):
     # How the embedding model runs: "onnx" (onnxruntime over the packaged model exported once
     # to `models_dir`; no torch on the query path) or "torch" (sentence-transformers).
     embedding_backend: EmbeddingBackend = "onnx"
+    # "cross-encoder": the project's cross-encoder rescores the candidate sentences, with the
+    # ranker fitted on its score (qa/answering/ranker-cross-encoder.json); off by default: on
+    # the held-out halves it did not improve the answers (README, Answer quality).
+    reranker: Reranker = "none"
     models_dir: UserPath = Field(default_factory=default_models_dir)
     # CPU threads of one embedding call (onnxruntime's intra-op threads, or torch's), set when
     # the model loads; unset: the runtime's own (one per core), and 1 for the HTTP API, whose

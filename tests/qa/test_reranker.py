@@ -56,8 +56,17 @@ def test_the_provenance_file_matches_the_model() -> None:
     assert about["report"]["selqa_report_articles"]["questions"] > 0
 
 
-def test_the_answerer_uses_the_cross_encoder_by_default() -> None:
-    assert RankerModel.load().uses("ce")
+def test_the_cross_encoder_is_used_when_configured(toy_embeddings) -> None:
+    from qa.answering.ranker import CROSS_ENCODER_MODEL_PATH
+    from qa.core.settings import Settings
+    from qa.service import default_answerer
+
+    assert RankerModel.load(CROSS_ENCODER_MODEL_PATH).uses("ce")
+    assert not RankerModel.load().uses("ce")  # the default: the ablation did not keep it
+    on = default_answerer(Settings(reranker="cross-encoder"), toy_embeddings)
+    off = default_answerer(Settings(), toy_embeddings)
+    assert isinstance(on.reranker, CrossEncoder) and on.rerank_top == 12  # type: ignore[attr-defined]
+    assert off.reranker is None  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("damage", ["missing", "corrupt"])
@@ -92,8 +101,13 @@ _PROBE = (
 
 
 @pytest.mark.slow
-def test_qa_ask_imports_no_torch(tmp_path: Path) -> None:
-    env = {**os.environ, "QA_PERSIST_DIR": str(tmp_path / "store"), "HF_HUB_OFFLINE": "1"}
+def test_qa_ask_with_the_cross_encoder_imports_no_torch(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "QA_PERSIST_DIR": str(tmp_path / "store"),
+        "HF_HUB_OFFLINE": "1",
+        "QA_RERANKER": "cross-encoder",
+    }
     ingest = subprocess.run(
         [sys.executable, "-m", "qa.cli", "ingest", "--no-progress", str(SEEDS)],
         capture_output=True,

@@ -50,6 +50,7 @@ def test_xdg_data_home_is_respected(monkeypatch: pytest.MonkeyPatch, tmp_path: P
             "fix or unset QA_EMBEDDING_BACKEND",
         ),
         ({"QA_CHUNK_TOKENS": "400"}, "256 word pieces"),
+        ({"QA_RERANKER": "bert"}, "'bert'"),
         ({"QA_API_KEY": "two words"}, "QA_API_KEY must be visible ASCII"),
         ({"QA_CORS_ORIGINS": "http://a.test/path"}, "'http://a.test/path' is not an origin"),
         ({"QA_CORS_ORIGINS": "a.test"}, "'a.test' is not an origin"),
