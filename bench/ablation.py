@@ -5,7 +5,7 @@
     python bench/ablation.py                       # every set
     python bench/ablation.py --sets seed --limit 50
 
-Answer variants (each adds one lever to the one before, except the last two):
+Answer variants (each adds one lever to the one before, except the last three):
 - `before`: the answerer of the last release: the logistic ranker fitted without the
   cross-encoder (`bench/ranker_before_reranker.json`), label lines allowed as answers, no
   answers from metadata.
@@ -16,8 +16,8 @@ Answer variants (each adds one lever to the one before, except the last two):
 - `+ cross-encoder`: the cross-encoder's score (`ce`) as a feature the fit may choose, the
   first 12 candidates scored (`qa/answering/ranker-cross-encoder.json`,
   `QA_RERANKER=cross-encoder`); `reading 4`: 4 candidates (the latency lever).
-- `default, no uncertain` and `default, one sentence`: the `uncertain` band and the second and
-  third sentences taken out.
+- `+ cross-encoder, no uncertain` and `+ cross-encoder, one sentence`: the `uncertain` band,
+  and the second and third sentences, taken out.
 
 `before` was fitted on the whole SQuAD and HotpotQA samples, report halves included, so its
 figures there flatter it; the others never saw the report halves.
@@ -113,10 +113,20 @@ VARIANTS = [
         ),
     ),
     Variant(
-        "default, no uncertain",
-        lambda e, c: ExtractiveAnswerer(e, decline_below=RankerModel.load().answer_at),
+        "+ cross-encoder, no uncertain",
+        lambda e, c: ExtractiveAnswerer(
+            e,
+            model=RankerModel.load(WITH_CE),
+            reranker=c,
+            decline_below=RankerModel.load(WITH_CE).answer_at,
+        ),
     ),
-    Variant("default, one sentence", lambda e, c: ExtractiveAnswerer(e, extra_ratio=2.0)),
+    Variant(
+        "+ cross-encoder, one sentence",
+        lambda e, c: ExtractiveAnswerer(
+            e, model=RankerModel.load(WITH_CE), reranker=c, extra_ratio=2.0
+        ),
+    ),
 ]
 
 
