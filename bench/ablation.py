@@ -30,6 +30,7 @@ mix (the sentence ranker of `QA_RERANKER=cross-encoder`), on the candidates it r
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -57,7 +58,9 @@ from training.train_reranker import hit_at_1, load_selqa, load_wikiqa  # noqa: E
 
 BEFORE = ROOT / "bench" / "ranker_before_reranker.json"
 WITH_CE = ROOT / "qa" / "answering" / "ranker-cross-encoder.json"
-DATA = ROOT / "data" / "eval"
+DATA = Path(
+    os.environ.get("CITED_QA_DATA", ROOT.parent / "shared" / "data")
+)  # ../shared/data, never copied in
 SHARED = ROOT.parent / "shared" / "data"
 # name: (documents, questions, half)
 SETS: dict[str, tuple[Path, Path, Split | None]] = {

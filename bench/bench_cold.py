@@ -29,7 +29,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-HOTPOT = ROOT / "data" / "eval" / "hotpotqa-dev-500" / "docs.jsonl"
+HOTPOT = (
+    Path(os.environ.get("CITED_QA_DATA", ROOT.parent / "shared" / "data"))
+    / "hotpotqa-dev-500"
+    / "docs.jsonl"
+)
 QUESTION = "Where will the summit take place?"
 _EMBEDDED = re.compile(r"\((\d+) chunks embedded in ([\d.]+) s\)")
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import time
 from pathlib import Path
@@ -30,7 +31,7 @@ from qa.store.embeddings import LocalEmbeddings, stay_offline
 
 ROOT = Path(__file__).resolve().parent.parent
 
-SHARED = ROOT / "data" / "eval"
+SHARED = Path(os.environ.get("CITED_QA_DATA", ROOT.parent / "shared" / "data"))
 
 
 def _percentiles(samples: list[float]) -> tuple[float, float]:

@@ -5,7 +5,7 @@ latency, each beside what the code before the manifest did in the same run.
 
 The 100k-chunk store is built once and cached (`~/.cache/cited-qa/bench-scale/`, keyed by
 the bench's version, chromadb's version and the size); each run works on a copy. Its texts are
-real (passages of the SQuAD and HotpotQA samples in `data/eval`, six to a document, about five
+real (passages of the SQuAD and HotpotQA samples in `../shared/data`, six to a document, about five
 chunks each) but its vectors are synthetic: deterministic random unit vectors, so that building
 it takes minutes, not the half hour the model would. Questions and the one ingested file are
 embedded by the real model, so answers over the synthetic vectors mean nothing; their timings
@@ -42,7 +42,7 @@ from qa.store.embeddings import stay_offline
 from qa.store.health import check_store, forget_stamp
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT / "data" / "eval"
+SHARED = Path(os.environ.get("CITED_QA_DATA", ROOT.parent / "shared" / "data"))
 BENCH_VERSION = "1"  # bump when the cached store must be built again
 QA_BIN = Path(sys.executable).with_name("qa")
 QUESTION = "What government position was held by the woman who portrayed Corliss Archer?"

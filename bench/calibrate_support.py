@@ -16,6 +16,7 @@ extractive answerer's, are what the threshold is for, so the answers come from t
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -30,7 +31,8 @@ from qa.store.embeddings import LocalEmbeddings, stay_offline
 
 ROOT = Path(__file__).resolve().parent.parent
 
-SQUAD = ROOT / "data" / "eval" / "squad2-dev-500"
+DATA = Path(os.environ.get("CITED_QA_DATA", ROOT.parent / "shared" / "data"))
+SQUAD = DATA / "squad2-dev-500"
 
 
 def main() -> int:

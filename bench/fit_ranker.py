@@ -4,11 +4,13 @@ external question sets, and write them to `qa/answering/ranker.json`.
     python bench/fit_ranker.py          # fit, print the figures, write qa/answering/ranker.json
     python bench/fit_ranker.py --out /tmp/r.json --cache /tmp/fit-cache
 
-Data (never the seed set, which only measures): the *fit* halves (`qa.evaluation.splits`) of
-the SQuAD 2.0 and HotpotQA samples in `data/eval`, each ingested whole into a temporary store
-and asked through the same hybrid retriever the service uses; and, as questions the documents
-do not answer, the first 250 fit-half HotpotQA questions asked against the SQuAD documents
-("off-collection"). The report halves are never read here: they give the README's figures.
+Data (never the seed set): the *fit* halves (`qa.evaluation.splits`) of
+the SQuAD 2.0 and HotpotQA samples in `../shared/data` (or `$CITED_QA_DATA`), each ingested
+whole into a temporary store and asked through the same hybrid retriever the service uses;
+and, as questions the documents do not answer, the first 250 fit-half HotpotQA questions asked
+against the SQuAD documents ("off-collection"). The report halves are never read here: they
+give the README's figures. The seed set "only measures" since the reranker issue; the README
+says what it decided before.
 Every sentence of the retrieved passages gets the features of `qa.answering.ranker.FEATURES`,
 and a label: it comes from a gold document and contains a gold answer.
 
@@ -42,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import pickle
 import statistics
 import subprocess
@@ -66,7 +69,7 @@ from qa.store.embeddings import LocalEmbeddings, stay_offline
 from qa.store.retriever import ChunkRetriever
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "data" / "eval"
+DATA = Path(os.environ.get("CITED_QA_DATA", ROOT.parent / "shared" / "data"))
 SQUAD = DATA / "squad2-dev-500"
 HOTPOT = DATA / "hotpotqa-dev-500"
 # Left out of the answerability model: features that measure shared wording (prank: the

@@ -13,6 +13,7 @@ takes several seconds a question on two CPU cores); the seed set is always asked
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,15 +23,16 @@ from qa.evaluation.runner import load_corpus, run_eval
 from qa.store.embeddings import stay_offline
 
 ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(os.environ.get("CITED_QA_DATA", ROOT.parent / "shared" / "data"))
 SETS = {
     "seed": (ROOT / "seeds", ROOT / "tests" / "data" / "seed_questions.jsonl"),
     "squad2": (
-        ROOT / "data/eval/squad2-dev-500/docs.jsonl",
-        ROOT / "data/eval/squad2-dev-500/questions.jsonl",
+        DATA / "squad2-dev-500/docs.jsonl",
+        DATA / "squad2-dev-500/questions.jsonl",
     ),
     "hotpotqa": (
-        ROOT / "data/eval/hotpotqa-dev-500/docs.jsonl",
-        ROOT / "data/eval/hotpotqa-dev-500/questions.jsonl",
+        DATA / "hotpotqa-dev-500/docs.jsonl",
+        DATA / "hotpotqa-dev-500/questions.jsonl",
     ),
 }
 

@@ -12,6 +12,7 @@ boundary one splitter has and the other has not; each is printed with the text a
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import time
 from pathlib import Path
@@ -20,10 +21,11 @@ from ingest.loaders import load_jsonl_documents, load_paths
 from qa.core.text import sentence_spans
 
 ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(os.environ.get("CITED_QA_DATA", ROOT.parent / "shared" / "data"))
 CORPORA = {
     "seed": ROOT / "seeds",
-    "squad2": ROOT / "data/eval/squad2-dev-500/docs.jsonl",
-    "hotpotqa": ROOT / "data/eval/hotpotqa-dev-500/docs.jsonl",
+    "squad2": DATA / "squad2-dev-500/docs.jsonl",
+    "hotpotqa": DATA / "hotpotqa-dev-500/docs.jsonl",
 }
 
 

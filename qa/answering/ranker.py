@@ -1,7 +1,7 @@
 """The learned sentence ranker and answerability model of the extractive answerer.
 
 Both are logistic regressions over a few features of a candidate sentence (`FEATURES`), fitted
-by `bench/fit_ranker.py` on the SQuAD 2.0 and HotpotQA samples in `data/eval` (never on the
+by `bench/fit_ranker.py` on the SQuAD 2.0 and HotpotQA samples in `../shared/data` (never on the
 seed set) and stored with their thresholds, the features they use and how they were chosen in
 a small versioned JSON file (`qa/answering/ranker.json`). Features are standardised with the
 means and scales of the fit, so the weights are comparable.
