@@ -242,7 +242,7 @@ def answer_table(results: dict[str, dict[str, float]]) -> str:
 
 def hits_table(hits: dict[str, dict[str, float]]) -> str:
     lines = [
-        "| set | questions | cross-encoder alone | bi-encoder alone | shipped mix |",
+        "| set | questions | cross-encoder alone | bi-encoder alone | fitted mix (QA_RERANKER) |",
         "|---|---|---|---|---|",
     ]
     for name, h in hits.items():
