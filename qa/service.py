@@ -62,18 +62,14 @@ def default_answerer(
     from qa.answering.extractive import ExtractiveAnswerer
     from qa.answering.ranker import CROSS_ENCODER_MODEL_PATH, RankerModel
 
-    if settings.reranker == "cross-encoder":
-        extractive = ExtractiveAnswerer(
-            embeddings,
-            model=RankerModel.load(CROSS_ENCODER_MODEL_PATH),
-            reranker=reranker or load_reranker(settings),
-            answer_at=settings.min_score,
-            decline_below=settings.decline_score,
-        )
-    else:
-        extractive = ExtractiveAnswerer(
-            embeddings, answer_at=settings.min_score, decline_below=settings.decline_score
-        )
+    cross = settings.reranker == "cross-encoder"
+    extractive = ExtractiveAnswerer(
+        embeddings,
+        model=RankerModel.load(CROSS_ENCODER_MODEL_PATH) if cross else None,
+        reranker=(reranker or load_reranker(settings)) if cross else None,
+        answer_at=settings.min_score,
+        decline_below=settings.decline_score,
+    )
     if not settings.llm:
         return extractive
     from qa.llm.answerer import LLMAnswerer

@@ -49,10 +49,10 @@ def passage_sentences(
         c = p.chunk
         for s, e in sentence_spans(c.text):
             key = (c.doc_id, c.start + s, c.start + e)
-            if asked is not None and is_non_answer(c.text[s:e], c, asked):
+            if key in seen or INSTRUCTION.search(c.text[s:e]):
                 continue
-            if key not in seen and not INSTRUCTION.search(c.text[s:e]):
-                seen.add(key)
+            seen.add(key)
+            if asked is None or not is_non_answer(c.text[s:e], c, asked):
                 out.append((i, c.start + s, c.start + e, c.text[s:e]))
     return out
 
@@ -326,10 +326,18 @@ class ExtractiveAnswerer:
         """The best sentences with `[n]` markers: answered, uncertain, or not found. A question
         about the article itself (its date, section or author) is answered from the document's
         metadata, citing the line that states it (`qa.answering.metadata`)."""
-        about = metadata_answer(question, query, passages) if self.about_documents else None
+        about = self.about_document(question, query, passages)
         if about is not None:
             return about
         return self.from_ranked(question, query, passages, self.score_sentences(query, passages))
+
+    def about_document(
+        self, question: str, query: str, passages: Sequence[Passage]
+    ) -> Answer | None:
+        """The answer from the document's metadata to a question about the article itself
+        (`qa.answering.metadata.metadata_answer`), or None: for any other question, or with
+        `about_documents` off."""
+        return metadata_answer(question, query, passages) if self.about_documents else None
 
     def status_of(self, confidence: float) -> Status:
         """`answered`, `uncertain` or `not_found` for an answer of this confidence."""

@@ -23,7 +23,6 @@ from qa.answering.answer_text import (
 )
 from qa.answering.answer_types import asks_short, short_answer
 from qa.answering.extractive import ExtractiveAnswerer, ScoredSentence
-from qa.answering.metadata import metadata_answer
 from qa.core.errors import QAError
 from qa.core.settings import DEFAULT_MIN_SUPPORT
 from qa.core.text import INSTRUCTION, normalize, sentence_spans
@@ -153,7 +152,7 @@ class LLMAnswerer:
     ) -> Iterator[str | Answer]:
         """The model's text as it is written, then the checked `Answer`. A question about the
         article itself (date, section, author) is answered from its metadata, as extractively."""
-        about = metadata_answer(question, query, passages)
+        about = self.extractive.about_document(question, query, passages)
         if about is not None:
             yield about.text
             yield about
