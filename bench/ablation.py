@@ -58,10 +58,8 @@ from training.train_reranker import hit_at_1, load_selqa, load_wikiqa  # noqa: E
 
 BEFORE = ROOT / "bench" / "ranker_before_reranker.json"
 WITH_CE = ROOT / "qa" / "answering" / "ranker-cross-encoder.json"
-DATA = Path(
-    os.environ.get("CITED_QA_DATA", ROOT.parent / "shared" / "data")
-)  # ../shared/data, never copied in
-SHARED = ROOT.parent / "shared" / "data"
+# The shared data folder (../shared/data, or $CITED_QA_DATA): read there, never copied in.
+DATA = Path(os.environ.get("CITED_QA_DATA", ROOT.parent / "shared" / "data"))
 # name: (documents, questions, half)
 SETS: dict[str, tuple[Path, Path, Split | None]] = {
     "seed": (ROOT / "seeds", ROOT / "tests" / "data" / "seed_questions.jsonl", None),
@@ -195,7 +193,7 @@ def run_set(
 
 def selection_hits(name: str, emb: LocalEmbeddings, ce: CrossEncoder) -> dict[str, float]:
     """Sentence hit@1 on a sentence-selection set: ready-made candidates, one passage."""
-    questions = load_selqa(SHARED)["report"] if name == "selqa-report" else load_wikiqa(SHARED)
+    questions = load_selqa(DATA)["report"] if name == "selqa-report" else load_wikiqa(DATA)
     answerer = ExtractiveAnswerer(
         emb, model=RankerModel.load(WITH_CE), reranker=ce, rerank_top=10**6
     )
