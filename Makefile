@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: run serve install install-llm clean-llm ingest test check lint browser bench bench-api \
-	screenshots clean train-reranker fit-ranker ablation
+	screenshots clean train-reranker fit-ranker fit-relevance ablation
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -97,6 +97,11 @@ fit-ranker: install
 		--out qa/answering/ranker-cross-encoder.json && \
 	$(PY) bench/fit_ranker.py --cache $$D --exclude ce --out qa/answering/ranker.json && \
 	rm -rf $$D
+
+# The LLM path's relevance floor (below it: declined without asking the model), on the fit
+# halves of the same sets, each asked of its own documents and of the other's (~10 minutes).
+fit-relevance: install
+	CITED_QA_DATA=$(DATA) $(PY) bench/fit_relevance.py
 
 # Each lever's effect on the seed set, the report halves, SelQA report articles and WikiQA test.
 ablation: install

@@ -40,7 +40,8 @@ if TYPE_CHECKING:
         SourceDocument,
         Timings,
     )
-    from qa.llm.answerer import LLMAnswerer
+    from qa.llm.answerer import LLMAnswerer, LLMFlow
+    from qa.llm.relevance import RelevanceFloor
     from qa.service import QA
     from qa.store.chunks import ChunkStore
     from qa.store.client import open_client
@@ -65,9 +66,11 @@ _EXPORTS = {
     "FeedbackLog": "qa.store.feedback",
     "IngestError": "qa.core.errors",
     "LLMAnswerer": "qa.llm.answerer",
+    "LLMFlow": "qa.llm.answerer",
     "LLMBusyError": "qa.core.errors",
     "LLMError": "qa.core.errors",
     "ModelError": "qa.core.errors",
+    "RelevanceFloor": "qa.llm.relevance",
     "NOT_FOUND_TEXT": "qa.answering.answer_text",
     "Passage": "qa.core.types",
     "QA": "qa.service",
@@ -117,10 +120,12 @@ __all__ = [
     "LLMAnswerer",
     "LLMBusyError",
     "LLMError",
+    "LLMFlow",
     "ModelError",
     "Passage",
     "QAError",
     "QuestionError",
+    "RelevanceFloor",
     "Settings",
     "SourceDocument",
     "StoreDamagedError",

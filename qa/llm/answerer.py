@@ -7,7 +7,8 @@ import html
 import logging
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import Literal
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
@@ -17,7 +18,9 @@ from qa.answering.answer_text import (
     NOT_FOUND_REPLY,
     UNSUPPORTED,
     cited,
+    declined,
     says_not_found,
+    uncertain,
     unsupported,
     without_not_found,
 )
@@ -29,11 +32,12 @@ from qa.core.text import INSTRUCTION, normalize, sentence_spans
 from qa.core.types import Answer, Citation, Passage, Status
 from qa.llm.grounding import Support, check_claims, split_claims
 from qa.llm.models import as_llm_error
+from qa.llm.relevance import RelevanceFloor
 from qa.llm.rewriter import LLMRewriter
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SYSTEM_PROMPT", "LLMAnswerer", "build_messages", "read_reply"]
+__all__ = ["SYSTEM_PROMPT", "LLMAnswerer", "LLMFlow", "build_messages", "read_reply"]
 
 # The refusal is offered once, in the system prompt, and never as the last words before the
 # model writes: small models take those as the expected reply.
@@ -106,18 +110,51 @@ def read_reply(reply: str) -> tuple[str, str | None, bool]:
     return text, short, not any(ch.isalnum() for ch in text)
 
 
+@dataclass(frozen=True)
+class LLMFlow:
+    """The order of decisions on the LLM path (`bench/llm_eval.py --orders` measures each).
+
+    - `gate`: what may decline before the model is asked: `relevance`, only the relevance
+      floor (nothing retrieved is about the question); `extractive`, the extractive
+      answerer's answerability (the flow before the relevance floor).
+    - `status`: the status of a reply with backed sentences: `evidence`, `answered` only where
+      the extractive answerability reaches its `answer_at`, else `uncertain`; `model`,
+      always `answered` (`partial` with an unsupported sentence kept).
+    - `unsupported`: a reply's sentences no passage backs: `drop` them, or `mark` them.
+    - `unbacked`: a reply with no backed sentence: `uncertain`, the closest sentence under the
+      caveat; `extractive`, the extractive answer as it stands (answered, uncertain or
+      declined).
+    - `refusal`: the model says NOT FOUND: `decline`; `fallback`, as `unbacked`; `demote`, the
+      closest sentence as `uncertain` where the extractive answer is `answered`, else decline.
+    """
+
+    gate: Literal["relevance", "extractive"] = "relevance"
+    status: Literal["evidence", "model"] = "evidence"
+    unsupported: Literal["drop", "mark"] = "drop"
+    unbacked: Literal["uncertain", "extractive"] = "uncertain"
+    refusal: Literal["decline", "fallback", "demote"] = "decline"
+
+    @classmethod
+    def previous(cls) -> LLMFlow:
+        """The flow before the relevance floor: the extractive answerability decides first."""
+        return cls("extractive", "model", "mark", "extractive", "demote")
+
+
 class LLMAnswerer:
     """Answers with text written by `chat_model` from the retrieved passages.
 
-    The extractive answerer decides first: when it would decline, the model is not asked; and
-    only passages holding a relevant sentence (one whose own confidence, by the extractive
-    answerer's answerability model, reaches its `decline_below`) are shown to the model (best
-    first, up to `max_prompt_chars`), with sentences that address the model taken out. Each
-    sentence of the reply is then checked (`qa.llm.grounding`): it is supported when a sentence of a
-    passage it cites backs it (support ≥ `min_support`, figures, negation and names
-    consistent). A backed sentence whose quote is not relevant is left out; an unsupported one
-    is kept but marked `[unsupported]`. `status` is `answered`, `partial` or `not_found`; when
-    none of the model's sentences is backed, the answer falls back to the extractive one.
+    Where nothing retrieved is about the question (no candidate sentence reaches the relevance
+    floor, `qa.llm.relevance`, fitted on external sets to decline off-collection questions),
+    it declines without asking the model. Otherwise the model reads the passages holding a
+    sentence above the floor (best first, by the extractive ranker's order, which includes the
+    cross-encoder where one is configured; up to `max_prompt_chars`, with sentences that
+    address the model taken out) and answers or says NOT FOUND. Each sentence of the reply is
+    then checked (`qa.llm.grounding`): it is backed when a sentence of a passage it cites
+    supports it (support >= `min_support`; figures, negation and names consistent) and that
+    sentence reaches the floor; only backed sentences are kept. The answer is `answered` when
+    the extractive answerability reaches its `answer_at` and `uncertain` (with the caveat)
+    below it. A reply with no backed sentence falls back to the closest sentence, `uncertain`;
+    NOT FOUND declines. `flow` (`LLMFlow`) holds these choices, measured against the others.
     """
 
     def __init__(
@@ -129,12 +166,18 @@ class LLMAnswerer:
         min_support: float = DEFAULT_MIN_SUPPORT,
         extractive: ExtractiveAnswerer | None = None,
         max_prompt_chars: int = 10_000,
+        relevance: RelevanceFloor | None = None,
+        flow: LLMFlow | None = None,
     ) -> None:
         self.chat_model = chat_model
         self.embeddings = embeddings
         self.min_support = min_support
         self.extractive = extractive or ExtractiveAnswerer(embeddings, answer_at=min_score)
         self.max_prompt_chars = max_prompt_chars
+        self.relevance = relevance or RelevanceFloor.load(
+            "ce" if self.extractive.reranker is not None else "sem"
+        )
+        self.flow = flow or LLMFlow()
         self._rewriter = LLMRewriter(chat_model)
 
     def rewrite_query(self, question: str, history: Sequence[str]) -> str:
@@ -159,9 +202,10 @@ class LLMAnswerer:
             return
         ranked = self.extractive.score_sentences(query, passages)
         extractive = self.extractive.from_ranked(question, query, passages, ranked)
-        if extractive.status == "not_found":  # too little evidence to ask the model
-            yield extractive.text
-            yield extractive
+        if not self.worth_asking(extractive, ranked):
+            answer = declined(question, query, passages, extractive.score)
+            yield answer.text
+            yield answer
             return
         shown = self.prompt_passages(ranked, passages)
         parts: list[str] = []
@@ -177,32 +221,58 @@ class LLMAnswerer:
             raise as_llm_error(exc, self.chat_model) from None
         yield self.check("".join(parts), extractive, shown, ranked)
 
-    def refused(self, extractive: Answer, ranked: Sequence[ScoredSentence]) -> Answer:
-        """The answer when the model says the passages don't answer. Where the retrieval
-        evidence alone would answer (`extractive` is `answered`), the closest sentence is still
-        shown, cited, as `uncertain`, so the LLM path never refuses outright what the
-        extractive answerer answers; where it is weak too (`uncertain`), it declines."""
-        status: Status = "uncertain" if extractive.status == "answered" else "not_found"
+    def worth_asking(self, extractive: Answer, ranked: Sequence[ScoredSentence]) -> bool:
+        """Whether the model is asked at all (`LLMFlow.gate`)."""
+        if not ranked:
+            return False
+        if self.flow.gate == "extractive":
+            return extractive.status != "not_found"
+        return self.relevance.passes(ranked)
+
+    def fallback(self, extractive: Answer, ranked: Sequence[ScoredSentence], how: str) -> Answer:
+        """The answer when the model's reply gives nothing backed (`LLMFlow.unbacked`) or
+        refuses (`LLMFlow.refusal`)."""
+        if how == "fallback":
+            how = self.flow.unbacked
+        if how == "extractive":
+            return extractive
+        if how == "decline" or (how == "demote" and extractive.status != "answered"):
+            return declined(
+                extractive.question, extractive.query, extractive.passages, extractive.score
+            )
         return self.extractive.from_ranked(
-            extractive.question, extractive.query, extractive.passages, list(ranked), status=status
+            extractive.question,
+            extractive.query,
+            extractive.passages,
+            list(ranked),
+            status="uncertain",
         )
 
     def _relevant(self, sentence: ScoredSentence) -> bool:
-        """Whether a sentence is about the question: its own confidence would not decline."""
-        return self.extractive.confidence([sentence]) >= self.extractive.decline_below
+        """Whether a sentence is about the question: it reaches the relevance floor (with the
+        previous flow: its own extractive confidence would not decline)."""
+        if self.flow.gate == "extractive":
+            return self.extractive.confidence([sentence]) >= self.extractive.decline_below
+        return self.relevance.relevant(sentence)
 
     def prompt_passages(
         self, ranked: list[ScoredSentence], passages: Sequence[Passage]
     ) -> list[Passage]:
-        """The passages shown to the model: those holding a sentence about the question."""
-        keep = {s.passage.chunk.chunk_id for s in ranked if self._relevant(s)}
-        keep.add(ranked[0].passage.chunk.chunk_id)
+        """The passages shown to the model: those holding a sentence about the question, in
+        the order of their best sentence in `ranked`, within `max_prompt_chars`."""
+        order: list[Passage] = []
+        seen: set[str] = set()
+        for s in ranked:
+            cid = s.passage.chunk.chunk_id
+            if cid not in seen and (self._relevant(s) or not order):
+                seen.add(cid)
+                order.append(s.passage)
+        if self.flow.gate == "extractive":  # the previous flow: retrieval order
+            order = [p for p in passages if p.chunk.chunk_id in seen]
         shown: list[Passage] = []
         size = 0
-        for p in passages:  # best first, within the model's context window
-            if p.chunk.chunk_id in keep and (
-                not shown or size + len(p.chunk.text) <= self.max_prompt_chars
-            ):
+        for p in order:  # within the model's context window
+            if not shown or size + len(p.chunk.text) <= self.max_prompt_chars:
                 shown.append(p)
                 size += len(p.chunk.text)
         return shown
@@ -221,7 +291,7 @@ class LLMAnswerer:
         """
         text, phrase, refused = read_reply(reply)
         if refused:
-            return self.refused(extractive, ranked)
+            return self.fallback(extractive, ranked, self.flow.refusal)
         claims = split_claims(text, len(shown))
         supports = check_claims(
             claims,
@@ -242,7 +312,10 @@ class LLMAnswerer:
                 )
                 continue
             if key is None or not sup.supported:
-                parts.append(unsupported(sup.claim.text))
+                if self.flow.unsupported == "mark":
+                    parts.append(unsupported(sup.claim.text))
+                else:
+                    log.info("dropped a sentence no passage backs: %r", sup.claim.text)
                 continue
             if key not in citations:
                 citations[key] = _citation(len(citations) + 1, sup)
@@ -253,12 +326,15 @@ class LLMAnswerer:
                     or short_answer(extractive.question, sup.quote)
                 )
             parts.append(cited(sup.claim.text, citations[key].n))
-        if not citations:  # nothing the model wrote is backed: fall back to quoting
-            return extractive
+        if not citations:  # nothing the model wrote is backed
+            return self.fallback(extractive, ranked, "fallback")
         status: Status = "partial" if any(UNSUPPORTED in p for p in parts) else "answered"
+        body = " ".join(parts)
+        if self.flow.status == "evidence" and extractive.score < self.extractive.answer_at:
+            status, body = "uncertain", uncertain(body)
         return replace(
             extractive,
-            text=" ".join(parts),
+            text=body,
             status=status,
             citations=tuple(citations.values()),
             short=short,

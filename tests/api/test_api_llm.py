@@ -51,7 +51,8 @@ def test_a_busy_model_is_503_after_the_timeout(llm_qa: Any) -> None:
         finally:
             held.close()  # the model is free again
         r = c.post("/v1/ask", json={"question": SUMMIT})
-        assert r.status_code == 200 and r.json()["status"] in ("answered", "partial", "not_found")
+        statuses = ("answered", "partial", "uncertain", "not_found")
+        assert r.status_code == 200 and r.json()["status"] in statuses
 
 
 def test_streamed_chat_ends_with_the_checked_answer(llm_qa: Any) -> None:

@@ -19,10 +19,12 @@ from qa.llm.answerer import (
     SHORT_LINE,
     SYSTEM_PROMPT,
     LLMAnswerer,
+    LLMFlow,
     backed_phrase,
     build_messages,
     read_reply,
 )
+from qa.llm.relevance import RelevanceFloor
 from tests.qa.test_answerers import BagOfWords, _model
 
 SUMMIT = "The summit will meet in Singapore. Leaders like rain."
@@ -46,10 +48,38 @@ def _passage(text: str, doc: str, score: float = 0.6) -> Passage:
     return Passage(chunk, score)
 
 
-def _answerer(*replies: str, answer_at: float = 0.3, decline_below: float = 0.2) -> LLMAnswerer:
-    model = GenericFakeChatModel(messages=iter([AIMessage(r) for r in replies]))
+class Counted(GenericFakeChatModel):
+    """The scripted model, counting how often it is asked."""
+
+    calls: int = 0
+
+    def _stream(self, *a, **k):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        yield from super()._stream(*a, **k)
+
+
+def _answerer(
+    *replies: str,
+    answer_at: float = 0.3,
+    decline_below: float = 0.2,
+    floor: float = 0.1,
+    flow: LLMFlow | None = None,
+) -> LLMAnswerer:
+    model = Counted(messages=iter([AIMessage(r) for r in replies]))
     extractive = ExtractiveAnswerer(BagOfWords(), model=_model(answer_at, decline_below))
-    return LLMAnswerer(model, BagOfWords(), min_support=0.5, extractive=extractive)
+    return LLMAnswerer(
+        model,
+        BagOfWords(),
+        min_support=0.5,
+        extractive=extractive,
+        relevance=RelevanceFloor("sem", floor),
+        flow=flow,
+    )
+
+
+def _calls(answerer: LLMAnswerer) -> int:
+    assert isinstance(answerer.chat_model, Counted)
+    return answerer.chat_model.calls
 
 
 def test_supported_reply_is_answered_with_verbatim_citations() -> None:
@@ -64,10 +94,18 @@ def test_supported_reply_is_answered_with_verbatim_citations() -> None:
     assert answer.short == "Singapore"
 
 
-def test_unsupported_sentences_are_marked_and_the_answer_is_partial() -> None:
+def test_only_backed_sentences_are_kept() -> None:
     passages = [_passage(SUMMIT, "summit")]
     reply = "The summit meets in Singapore [1]. It was cancelled by volcanoes on Mars [1]."
     answer = _answerer(reply).answer(Q, Q, passages)
+    assert answer.status == "answered" and len(answer.citations) == 1
+    assert answer.text == "The summit meets in Singapore. [1]"
+
+
+def test_with_the_previous_flow_unsupported_sentences_are_marked() -> None:
+    passages = [_passage(SUMMIT, "summit")]
+    reply = "The summit meets in Singapore [1]. It was cancelled by volcanoes on Mars [1]."
+    answer = _answerer(reply, flow=LLMFlow.previous()).answer(Q, Q, passages)
     assert answer.status == "partial" and len(answer.citations) == 1
     assert answer.text == (
         f"The summit meets in Singapore. [1] It was cancelled by volcanoes on Mars. {UNSUPPORTED}"
@@ -88,8 +126,15 @@ def test_a_plain_not_found_declines_when_the_evidence_is_weak_too() -> None:
         assert answer.text == NOT_FOUND_TEXT
 
 
-def test_a_refusal_against_strong_evidence_is_uncertain_with_the_closest_sentence() -> None:
+def test_a_refusal_declines_even_against_strong_evidence() -> None:
     answer = _answerer("NOT FOUND", answer_at=0.3).answer(Q, Q, [_passage(SUMMIT, "summit")])
+    assert answer.status == "not_found" and not answer.citations
+
+
+def test_a_refusal_demoted_is_uncertain_with_the_closest_sentence() -> None:
+    demote = dataclasses.replace(LLMFlow(), refusal="demote")
+    answerer = _answerer("NOT FOUND", answer_at=0.3, flow=demote)
+    answer = answerer.answer(Q, Q, [_passage(SUMMIT, "summit")])
     assert answer.status == "uncertain"
     assert answer.text == f"{UNCERTAIN_PREFIX} The summit will meet in Singapore. [1]"
 
@@ -136,10 +181,30 @@ def test_read_reply() -> None:
     assert backed_phrase("Paris", "Singapore.") is None and backed_phrase(None, "x") is None
 
 
-def test_weak_evidence_declines_without_asking_the_model() -> None:
-    answerer = _answerer(answer_at=0.99, decline_below=0.99)  # a model asked would fail
+def test_nothing_relevant_declines_without_asking_the_model() -> None:
+    answerer = _answerer()  # a model asked would fail: it has no reply
     answer = answerer.answer("Who won the cup?", "Who won the cup?", [_passage(SUMMIT, "s")])
-    assert answer.status == "not_found"
+    assert answer.status == "not_found" and _calls(answerer) == 0
+
+
+def test_weak_extractive_evidence_still_asks_the_model_and_says_it_is_uncertain() -> None:
+    # The extractive answerer would decline (confidence below 0.99); the passage is relevant.
+    answerer = _answerer("The summit meets in Singapore [1].", answer_at=0.99, decline_below=0.99)
+    assert answerer.extractive.answer(Q, Q, [_passage(SUMMIT, "s")]).status == "not_found"
+    answer = answerer.answer(Q, Q, [_passage(SUMMIT, "s")])
+    assert _calls(answerer) == 1
+    assert answer.status == "uncertain"
+    assert answer.text == f"{UNCERTAIN_PREFIX} The summit meets in Singapore. [1]"
+    previous = _answerer(answer_at=0.99, decline_below=0.99, flow=LLMFlow.previous())
+    assert previous.answer(Q, Q, [_passage(SUMMIT, "s")]).status == "not_found"
+    assert _calls(previous) == 0
+
+
+def test_a_reply_with_nothing_backed_falls_back_to_the_closest_sentence_uncertain() -> None:
+    answerer = _answerer("Volcanoes on Mars [1].", answer_at=0.99, decline_below=0.99)
+    answer = answerer.answer(Q, Q, [_passage(SUMMIT, "s")])
+    assert answer.status == "uncertain" and _calls(answerer) == 1
+    assert answer.text == f"{UNCERTAIN_PREFIX} The summit will meet in Singapore. [1]"
 
 
 def test_document_text_is_data_not_instructions() -> None:
@@ -151,8 +216,8 @@ def test_document_text_is_data_not_instructions() -> None:
     # (the planted passage, not about the question, is not even shown to the model).
     reply = "Weather [2]. The summit meets in Singapore [1]."
     answer = _answerer(reply).answer(Q, Q, passages)
-    assert answer.status == "partial"
-    assert answer.text == f"Weather. {UNSUPPORTED} The summit meets in Singapore. [1]"
+    assert answer.status == "answered"
+    assert answer.text == "The summit meets in Singapore. [1]"
     assert [c.doc_id for c in answer.citations] == ["summit"]
 
 
@@ -182,9 +247,9 @@ def test_not_found_inside_a_sentence_is_not_a_refusal() -> None:
 def test_a_negated_claim_is_not_backed_by_the_positive_quote() -> None:
     passages = [_passage(SUMMIT, "summit")]
     answer = _answerer("The summit will not meet in Singapore [1].").answer(Q, Q, passages)
-    assert UNSUPPORTED not in answer.text  # nothing backed: the extractive fallback answers
-    assert answer.citations[0].quote == "The summit will meet in Singapore."
-    assert "not" not in answer.text
+    assert UNSUPPORTED not in answer.text  # nothing backed: the closest sentence, uncertain
+    assert answer.status == "uncertain"
+    assert answer.text == f"{UNCERTAIN_PREFIX} The summit will meet in Singapore. [1]"
 
 
 def test_a_failing_model_is_one_clear_error() -> None:
@@ -198,9 +263,12 @@ def test_a_failing_model_is_one_clear_error() -> None:
         answerer.answer(Q, Q, [_passage(SUMMIT, "summit")])
 
 
-def test_nothing_backed_falls_back_to_the_extractive_answer() -> None:
+def test_nothing_backed_falls_back_as_the_flow_says() -> None:
     passages = [_passage(SUMMIT, "summit")]
-    answer = _answerer("It was cancelled by volcanoes on Mars [1].").answer(Q, Q, passages)
+    reply = "It was cancelled by volcanoes on Mars [1]."
+    assert _answerer(reply).answer(Q, Q, passages).status == "uncertain"
+    as_is = _answerer(reply, flow=dataclasses.replace(LLMFlow(), unbacked="extractive"))
+    answer = as_is.answer(Q, Q, passages)
     assert answer.status == "answered" and UNSUPPORTED not in answer.text
     assert answer.citations[0].quote == "The summit will meet in Singapore."
 

@@ -115,10 +115,11 @@ def test_written_answers_with_an_llm(
     at.chat_input[0].set_value("Where will the summit take place?").run()
     assert not at.exception
     answer = at.session_state["messages"][-1].answer
-    assert answer.status in ("answered", "partial", "not_found")
+    assert answer.status in ("answered", "partial", "uncertain", "not_found")
     if answer.status == "not_found":
         assert "don't answer" in shown(at.info[0].value)
     else:
-        text = shown(at.markdown[0].value)
+        box = at.warning if answer.status == "uncertain" else at.markdown
+        text = shown(box[0].value)
         assert text == answer.text.replace("[unsupported]", ":orange-badge[unsupported]")
         assert len(at.expander) == len(answer.citations)
