@@ -319,15 +319,17 @@ class LLMAnswerer:
                 continue
             if key not in citations:
                 citations[key] = _citation(len(citations) + 1, sup)
-            if short is None:  # the model's phrase where a quote holds it, else the usual rule
-                short = (
-                    backed_phrase(phrase, sup.quote)
-                    or short_answer(extractive.question, sup.claim.text)
-                    or short_answer(extractive.question, sup.quote)
+            if short is None:  # the usual rule on the first backed sentence
+                short = short_answer(extractive.question, sup.claim.text) or short_answer(
+                    extractive.question, sup.quote
                 )
             parts.append(cited(sup.claim.text, citations[key].n))
         if not citations:  # nothing the model wrote is backed
             return self.fallback(extractive, ranked, "fallback")
+        # The model's short phrase where a cited quote holds it word for word.
+        short = next(
+            (b for c in citations.values() if (b := backed_phrase(phrase, c.quote))), short
+        )
         status: Status = "partial" if any(UNSUPPORTED in p for p in parts) else "answered"
         body = " ".join(parts)
         if self.flow.status == "evidence" and extractive.score < self.extractive.answer_at:

@@ -282,3 +282,15 @@ def test_a_backed_sentence_off_the_question_is_left_out() -> None:
     assert answer.status == "answered"
     assert answer.text == "The summit meets in Singapore. [1]"
     assert [c.quote for c in answer.citations] == ["The summit will meet in Singapore."]
+
+
+def test_the_short_answer_is_the_models_phrase_in_any_cited_quote() -> None:
+    other = "The summit was announced by the leaders in Washington on Monday."
+    passages = [_passage(other, "announce"), _passage(SUMMIT, "summit")]
+    reply = (
+        "Short answer: singapore\nThe leaders announced the summit in Washington on Monday [2]. "
+        "The summit meets in Singapore [1]."
+    )
+    answer = _answerer(reply).answer(Q, Q, passages)
+    assert [c.doc_id for c in answer.citations] == ["announce", "summit"]
+    assert answer.short == "Singapore"  # held by the second quote, as that quote writes it
