@@ -63,11 +63,11 @@ SETS = {
 DEFAULT = LLMFlow()
 FLOWS = {
     "previous (extractive gate)": LLMFlow.previous(),
-    "relevance gate (default)": DEFAULT,
+    "relevance gate (default: NOT FOUND -> closest sentence, uncertain)": DEFAULT,
     "status from the model": replace(DEFAULT, status="model"),
     "unsupported marked": replace(DEFAULT, unsupported="mark"),
     "unbacked: extractive": replace(DEFAULT, unbacked="extractive"),
-    "NOT FOUND: fallback": replace(DEFAULT, refusal="fallback"),
+    "NOT FOUND: decline": replace(DEFAULT, refusal="decline"),
     "NOT FOUND: demote": replace(DEFAULT, refusal="demote"),
 }
 ORDER_ROWS = [  # (summary key, label, a share)

@@ -118,17 +118,21 @@ def test_markers_past_the_last_passage_are_dropped() -> None:
     assert "[3]" not in answer.text
 
 
-def test_a_plain_not_found_declines_when_the_evidence_is_weak_too() -> None:
+def test_a_plain_not_found_gives_the_closest_sentence_uncertain() -> None:
     for reply in ("NOT FOUND", "not found.", "**NOT FOUND**"):
-        weak = _answerer(reply, answer_at=0.999, decline_below=0.01)  # extractive: uncertain
-        answer = weak.answer(Q, Q, [_passage(SUMMIT, "summit")])
+        for answer_at in (0.3, 0.999):  # strong or weak extractive evidence alike
+            answerer = _answerer(reply, answer_at=answer_at, decline_below=0.01)
+            answer = answerer.answer(Q, Q, [_passage(SUMMIT, "summit")])
+            assert answer.status == "uncertain", reply
+            assert answer.text == f"{UNCERTAIN_PREFIX} The summit will meet in Singapore. [1]"
+
+
+def test_a_refusal_declines_with_that_flow() -> None:
+    decline = dataclasses.replace(LLMFlow(), refusal="decline")
+    for reply in ("NOT FOUND", "not found.", "**NOT FOUND**"):
+        answer = _answerer(reply, flow=decline).answer(Q, Q, [_passage(SUMMIT, "summit")])
         assert answer.status == "not_found" and not answer.citations, reply
         assert answer.text == NOT_FOUND_TEXT
-
-
-def test_a_refusal_declines_even_against_strong_evidence() -> None:
-    answer = _answerer("NOT FOUND", answer_at=0.3).answer(Q, Q, [_passage(SUMMIT, "summit")])
-    assert answer.status == "not_found" and not answer.citations
 
 
 def test_a_refusal_demoted_is_uncertain_with_the_closest_sentence() -> None:
@@ -137,6 +141,8 @@ def test_a_refusal_demoted_is_uncertain_with_the_closest_sentence() -> None:
     answer = answerer.answer(Q, Q, [_passage(SUMMIT, "summit")])
     assert answer.status == "uncertain"
     assert answer.text == f"{UNCERTAIN_PREFIX} The summit will meet in Singapore. [1]"
+    weak = _answerer("NOT FOUND", answer_at=0.999, decline_below=0.01, flow=demote)
+    assert weak.answer(Q, Q, [_passage(SUMMIT, "summit")]).status == "not_found"
 
 
 def test_not_found_then_a_backed_sentence_answers_without_the_marker() -> None:
