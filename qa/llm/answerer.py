@@ -124,6 +124,9 @@ class LLMFlow:
     - `unbacked`: a reply with no backed sentence: `uncertain`, the closest sentence under the
       caveat; `extractive`, the extractive answer as it stands (answered, uncertain or
       declined).
+    - `confident`: where the extractive answer is `answered`: `ask` the model all the same, or
+      `quote`, keep the extractive answer and do not ask it (the model writes only where the
+      quoted sentences are not confident).
     - `refusal`: the model says NOT FOUND: `fallback`, as `unbacked`; `decline`; `demote`, the
       closest sentence as `uncertain` where the extractive answer is `answered`, else decline.
 
@@ -137,6 +140,7 @@ class LLMFlow:
     unsupported: Literal["drop", "mark"] = "drop"
     unbacked: Literal["uncertain", "extractive"] = "uncertain"
     refusal: Literal["fallback", "decline", "demote"] = "fallback"
+    confident: Literal["ask", "quote"] = "ask"
 
     @classmethod
     def previous(cls) -> LLMFlow:
@@ -210,6 +214,10 @@ class LLMAnswerer:
             answer = declined(question, query, passages, extractive.score)
             yield answer.text
             yield answer
+            return
+        if self.flow.confident == "quote" and extractive.status == "answered":
+            yield extractive.text
+            yield extractive
             return
         shown = self.prompt_passages(ranked, passages)
         parts: list[str] = []

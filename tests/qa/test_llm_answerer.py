@@ -300,3 +300,11 @@ def test_the_short_answer_is_the_models_phrase_in_any_cited_quote() -> None:
     answer = _answerer(reply).answer(Q, Q, passages)
     assert [c.doc_id for c in answer.citations] == ["announce", "summit"]
     assert answer.short == "Singapore"  # held by the second quote, as that quote writes it
+
+
+def test_confident_extractive_answers_can_be_kept_without_the_model() -> None:
+    quote = dataclasses.replace(LLMFlow(), confident="quote")
+    answerer = _answerer(answer_at=0.3, flow=quote)  # a model asked would fail: no reply
+    answer = answerer.answer(Q, Q, [_passage(SUMMIT, "summit")])
+    assert answer.status == "answered" and _calls(answerer) == 0
+    assert answer.text == "The summit will meet in Singapore. [1]"
