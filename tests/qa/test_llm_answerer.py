@@ -4,12 +4,13 @@ LLM (the real ones are in test_llm_models.py), with a stand-in embedding."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from qa import Answer, LLMError
+from qa import Answer, LLMError, ModelError
 from qa.answering.answer_text import NOT_FOUND_TEXT, UNCERTAIN_PREFIX, UNSUPPORTED
 from qa.answering.extractive import ExtractiveAnswerer
 from qa.core.types import Chunk, Passage
@@ -308,3 +309,18 @@ def test_confident_extractive_answers_can_be_kept_without_the_model() -> None:
     answer = answerer.answer(Q, Q, [_passage(SUMMIT, "summit")])
     assert answer.status == "answered" and _calls(answerer) == 0
     assert answer.text == "The summit will meet in Singapore. [1]"
+
+
+def test_a_missing_relevance_floor_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match=r"fit it with python bench/fit_relevance.py"):
+        RelevanceFloor.load("sem", tmp_path / "relevance.json")
+    (tmp_path / "relevance.json").write_text('{"floors": {"sem": 0.4}}')
+    assert RelevanceFloor.load("sem", tmp_path / "relevance.json").floor == 0.4
+    with pytest.raises(ModelError, match="no relevance floor for 'ce'"):
+        RelevanceFloor.load("ce", tmp_path / "relevance.json")
+
+
+def test_the_shipped_floors_were_fitted_on_external_sets_only() -> None:
+    about = RelevanceFloor.load("sem").about
+    assert "seed" not in about["data"] and "wikiqa test measured only" in about["data"]
+    assert {"sem", "ce"} <= set(about["report_half"])
