@@ -243,6 +243,10 @@ class Settings(BaseSettings):
     max_redirects: Annotated[
         int, _rule(_between(0, 20), _EITHER.format(name="{name}", lo=0, hi=20) + _FIX)
     ] = 5
+    # Links whose host has a private, loopback, link-local or reserved address are refused
+    # before any connection; 1 allows them (an intranet). 0: robots.txt is not read.
+    fetch_allow_private: bool = False
+    fetch_robots: bool = True
     # Passages this similar (0-1, see qa.core.duplicates) to a better-ranked one of another
     # document are folded into it at answer time ("also in"); 1 folds only identical ones.
     fold_similarity: Annotated[

@@ -22,7 +22,9 @@ def api(
     """The API over an empty store of its own, and the base URL of the news site."""
     from qa import QA
 
-    served = serve_qa(QA(store, embeddings, settings=settings.with_(max_fetch_mb=1.0)))
+    served = serve_qa(
+        QA(store, embeddings, settings=settings.with_(max_fetch_mb=1.0, fetch_allow_private=True))
+    )
     with (
         news_site(tmp_path / "site") as (site, _),
         served as base,

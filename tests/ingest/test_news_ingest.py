@@ -34,7 +34,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def news_qa(site: str, tmp_path_factory: pytest.TempPathFactory, embeddings: Any) -> QA:
     """A store of every story page, the feed and the PDF report."""
-    settings = Settings(persist_dir=tmp_path_factory.mktemp("news-store") / "store")
+    settings = Settings(
+        persist_dir=tmp_path_factory.mktemp("news-store") / "store", fetch_allow_private=True
+    )
     store = ChunkStore.from_settings(
         open_client(settings, create=True), settings, embeddings, create=True
     )
@@ -59,8 +61,9 @@ def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]
 
 
 def test_cli_ingests_links_feeds_and_pdfs_and_embeds_nothing_again(
-    site: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    site: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("QA_FETCH_ALLOW_PRIVATE", "1")  # the site is on 127.0.0.1
     store = ["--persist-dir", str(tmp_path / "store")]
     links = tmp_path / "links.txt"
     links.write_text(f"# two pages\n{site}/ferry-deal-times.html\n{site}/missing.html\n")

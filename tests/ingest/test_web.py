@@ -20,10 +20,15 @@ Site = tuple[str, list[str], Settings]
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """The news site served on 127.0.0.1, and settings with a 1 s, 1 MB, 3-redirect limit."""
+    """The news site served on 127.0.0.1, and settings with a 1 s, 1 MB, 3-redirect limit
+    that allow fetching from it (a loopback address)."""
     tmp = tmp_path_factory.mktemp("news")
     settings = Settings(
-        persist_dir=tmp / "store", fetch_timeout=1.0, max_fetch_mb=1.0, max_redirects=3
+        persist_dir=tmp / "store",
+        fetch_timeout=1.0,
+        max_fetch_mb=1.0,
+        max_redirects=3,
+        fetch_allow_private=True,
     )
     with news_site(tmp / "site") as (base, agents):
         yield base, agents, settings
