@@ -74,6 +74,7 @@ def test_cli_ingests_links_feeds_and_pdfs_and_embeds_nothing_again(
         f"{site}/ferry-deal-herald.html",
         f"{site}/council-report.pdf",
         f"{site}/scanned.pdf",
+        "file:///etc/passwd",
         "--links",
         str(links),
         "--feed",
@@ -81,7 +82,8 @@ def test_cli_ingests_links_feeds_and_pdfs_and_embeds_nothing_again(
     ]
     code, out, err = _cli(capsys, *args)
     assert code == 0, err
-    assert "5 added, 0 updated, 0 unchanged, 2 skipped" in out
+    assert "5 added, 0 updated, 0 unchanged, 3 skipped" in out
+    assert "skipped file:///etc/passwd: not an http or https link (scheme 'file')" in err
     assert f"skipped {site}/missing.html: the server answered 404 File not found" in err
     assert f"skipped {site}/scanned.pdf: no text in its 2 page(s): a scanned PDF?" in err
     assert (
@@ -89,7 +91,7 @@ def test_cli_ingests_links_feeds_and_pdfs_and_embeds_nothing_again(
     )
 
     code, out, err = _cli(capsys, *args)  # again: nothing fetched from the feed, nothing embedded
-    assert "0 added, 0 updated, 5 unchanged, 2 skipped" in out and "(0 chunks embedded" in out
+    assert "0 added, 0 updated, 5 unchanged, 3 skipped" in out and "(0 chunks embedded" in out
 
     code, out, _ = _cli(capsys, "docs", "--json", *store)
     docs = {d["source"]: d for d in map(json.loads, out.splitlines())}

@@ -156,4 +156,5 @@ def test_links_files_and_what_a_link_is(tmp_path: Path) -> None:
     with pytest.raises(IngestError, match="cannot read the links file"):
         read_links_file(tmp_path / "none.txt")
     assert is_url("https://example.org/x") and is_url("ftp://host/x")
+    assert is_url("file:///etc/passwd")  # a link (refused when fetched), not a path
     assert not is_url("seeds/") and not is_url("C:\\docs\\a.txt") and not is_url("a:b")
