@@ -29,10 +29,11 @@ from ingest.uploads import add_uploads, reingest_documents, remove_document
 from qa import Answer, IngestError
 from qa.core.types import shown_source
 
-__all__ = ["health", "router"]
+__all__ = ["health", "live", "router"]
 
 router = APIRouter()
 health = APIRouter(tags=["health"])
+live = APIRouter(tags=["health"])  # /healthz: open to liveness probes, with a key or not
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"description": text}
     for code, text in {
@@ -160,9 +161,10 @@ def delete(doc_id: str, qa: QADep, backend: BackendDep) -> dict[str, Any]:
     return {"doc_id": doc_id, "chunks_removed": removed}
 
 
-@health.get("/healthz")
+@live.get("/healthz")
 async def healthz() -> dict[str, str]:
-    """The process is up (says nothing of the model or the store: see /readyz)."""
+    """The process is up (says nothing of the model or the store: see /readyz); it needs no
+    key, so that liveness probes can ask."""
     return {"status": "ok"}
 
 

@@ -229,6 +229,9 @@ class Settings(BaseSettings):
     cors_origins: Annotated[tuple[str, ...], BeforeValidator(_comma_separated)] = ()
     max_body_mb: Annotated[float, _rule(_positive, "{name} must be positive, got {value}")] = 50.0
     allowed_hosts: Annotated[tuple[str, ...], BeforeValidator(_comma_separated)] = ()
+    # With a key: whether the OpenAPI page and schema (no data) still open without it (/healthz
+    # always does: liveness probes seldom send one; /readyz and the rest need it).
+    open_docs: bool = True
     # Ingesting links and feeds: seconds a whole page may take, its largest size, redirects.
     fetch_timeout: Annotated[
         float,

@@ -236,9 +236,11 @@ def test_a_key_guards_every_endpoint_before_the_body_is_read(seeded_qa: Any) -> 
         for path, operations in app.openapi()["paths"].items()
         for method in operations
     ]
-    assert len(routes) == 11  # every endpoint but the OpenAPI page and schema (no data)
+    assert len(routes) == 11
     with serve_app(app, key) as base, httpx.Client(base_url=base) as c:
-        for method, path in routes:
+        # Every endpoint but the OpenAPI page and schema (no data) and /healthz (probes).
+        assert c.get("/healthz").json() == {"status": "ok"}
+        for method, path in (r for r in routes if r[1] != "/healthz"):
             r = c.request(
                 method, path, content="{not json", headers={"content-type": "application/json"}
             )
@@ -262,6 +264,11 @@ def test_a_key_guards_every_endpoint_before_the_body_is_read(seeded_qa: Any) -> 
         assert "HTTPBearer" in schema["components"]["securitySchemes"]  # the page's Authorize
         assert c.get("/docs").status_code == 200
         assert c.get("/docs/assets/swagger-ui.css").status_code == 200
+    closed = create_app(app.state.settings.with_(open_docs=False), qa_factory=lambda: seeded_qa)
+    with serve_app(closed, key) as base, httpx.Client(base_url=base) as c:
+        for path in ("/docs", "/openapi.json", "/readyz"):
+            one_line_error(c.get(path), 401, "missing or wrong API key")
+        assert c.get("/healthz").status_code == 200
 
 
 def test_not_ready_while_loading_then_ready(seeded_qa: Any) -> None:
