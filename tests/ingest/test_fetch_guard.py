@@ -4,14 +4,19 @@ opens recorded by an audit hook (`socket.connect`), so a refusal is known to ope
 from __future__ import annotations
 
 import ipaddress
+import shutil
 import socket
+import ssl
+import subprocess
 import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar
 
+import httpx
 import pytest
 
 from ingest import addresses
@@ -47,7 +52,10 @@ class _Handler(BaseHTTPRequestHandler):
     """`/secret` answers a secret; `/hop?to=URL` redirects there; robots.txt disallows
     `/hidden` to cited-qa."""
 
+    hosts: ClassVar[list[str]] = []  # the Host header of each request
+
     def do_GET(self) -> None:
+        self.hosts.append(self.headers.get("Host", ""))
         if self.path.startswith("/hop?to="):
             self.send_response(302)
             self.send_header("Location", self.path.split("=", 1)[1])
@@ -187,3 +195,64 @@ def test_robots_txt_is_honoured_unless_told_not_to() -> None:
         with pytest.raises(SkipFile, match=r"^refused by the site's robots.txt \(set QA_FETCH_"):
             _fetch(url, allow_private=True)
         assert _fetch(url, allow_private=True, robots=False) == "not for robots"
+
+
+def test_https_is_sent_to_the_checked_address_with_the_name_as_sni_and_host(
+    tmp_path: Path,
+) -> None:
+    """A real TLS server on 127.0.0.1 with a certificate for `localhost` only: the connection
+    goes to the address, and the certificate is checked against the name."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("no openssl to make a certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            *(openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost"),
+            *("-addext", "subjectAltName=DNS:localhost"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    names: list[str | None] = []
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    context.sni_callback = lambda _sock, name, _ctx: names.append(name)  # type: ignore[assignment]
+
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+
+        def get_request(self) -> tuple[socket.socket, Any]:
+            sock, address = super().get_request()
+            return context.wrap_socket(sock, server_side=True), address
+
+    httpd = Server(("127.0.0.1", 0), _Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    port = httpd.server_address[1]
+    trusted = ssl.create_default_context(cafile=str(cert))
+    try:
+        with httpx.Client(verify=trusted, max_redirects=3) as client, connects() as seen:
+            page = fetch(
+                client,
+                f"https://localhost:{port}/secret",
+                max_bytes=1000,
+                timeout=5,
+                allow_private=True,
+                robots=False,
+            )
+            with pytest.raises(SkipFile, match="certificate"):  # not valid for the address
+                fetch(
+                    client,
+                    f"https://127.0.0.1:{port}/secret",
+                    max_bytes=1000,
+                    timeout=5,
+                    allow_private=True,
+                    robots=False,
+                )
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert page.data == b"the secret is 42" and page.final_url == f"https://localhost:{port}/secret"
+    assert names[0] == "localhost" and seen[0] == ("127.0.0.1", port)
+    assert f"localhost:{port}" in _Handler.hosts
