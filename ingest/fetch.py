@@ -147,16 +147,17 @@ def fetch(
             headers["If-None-Match"] = etag
         if modified := validators.get("last-modified"):
             headers["If-Modified-Since"] = modified
-    current = url
+    current, until = url, (time.monotonic() + timeout, timeout)
     try:
         for _hop in range(client.max_redirects + 1):
+            _check_scheme(current)
             if robots and not _robots_allow(client, current, timeout, allow_private):
                 raise SkipFile("refused by the site's robots.txt (set QA_FETCH_ROBOTS=0 to ignore)")
             with _get(client, current, headers, allow_private) as response:
                 if response.has_redirect_location:
                     current = urljoin(current, response.headers["location"])
                     continue
-                return _read(response, url, current, validators, accept, max_bytes, timeout)
+                return _read(response, url, current, validators, accept, max_bytes, until)
         raise httpx.TooManyRedirects("too many redirects")
     except httpx.TooManyRedirects:
         raise SkipFile(
@@ -202,10 +203,11 @@ def _read(
     validators: dict[str, str] | None,
     accept: Sequence[str],
     max_bytes: int,
-    timeout: float,
+    until: tuple[float, float],
 ) -> Fetched:
-    """The `Fetched` of a response that is no redirect (see `fetch`)."""
-    deadline = time.monotonic() + timeout
+    """The `Fetched` of a response that is no redirect (see `fetch`); `until` is the deadline
+    (monotonic) and the timeout it came from."""
+    deadline, timeout = until
     keep = {k: v for k in ("etag", "last-modified") if (v := response.headers.get(k))}
     if response.status_code == 304 and validators:
         return Fetched(url, final, "", b"", None, keep, not_modified=True)
