@@ -21,6 +21,7 @@ import pytest
 
 from ingest import addresses
 from ingest.addresses import REFUSED, is_public
+from ingest.feeds import read_feed
 from ingest.fetch import fetch, make_client
 from ingest.loaders import SkipFile
 from qa.core.settings import Settings
@@ -56,7 +57,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.hosts.append(self.headers.get("Host", ""))
-        if self.path.startswith("/hop?to="):
+        if self.path.startswith("/feed.xml?to="):
+            item = f"<item><title>Secret</title><link>{self.path.split('=', 1)[1]}</link></item>"
+            feed = f'<?xml version="1.0"?><rss version="2.0"><channel>{item}</channel></rss>'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml")
+            self.send_header("Content-Length", str(len(feed.encode())))
+            self.end_headers()
+            self.wfile.write(feed.encode())
+        elif self.path.startswith("/hop?to="):
             self.send_response(302)
             self.send_header("Location", self.path.split("=", 1)[1])
             self.send_header("Content-Length", "0")
@@ -172,6 +181,21 @@ def test_a_redirect_to_loopback_is_refused_at_its_hop(monkeypatch: pytest.Monkey
         assert {host for host, _port in seen} == {"127.0.0.2"}
         hop = f"http://127.0.0.2:{outside}/hop?to=http://127.0.0.2:{outside}/secret"
         assert _fetch(hop) == "the secret is 42"  # a redirect to an allowed address is followed
+
+
+def test_a_feed_entry_on_loopback_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A feed on a "public" server (127.0.0.2, as above) whose entry links to loopback."""
+    public = ipaddress.ip_address("127.0.0.2")
+    monkeypatch.setattr(addresses, "is_public", lambda a: a == public or is_public(a))
+    settings = Settings(persist_dir=tmp_path / "store", fetch_timeout=5.0)
+    with server("127.0.0.2") as outside, server() as inside, connects() as seen:
+        feed = f"http://127.0.0.2:{outside}/feed.xml?to=http://127.0.0.1:{inside}/secret"
+        with make_client(settings) as client:
+            run = read_feed(feed, client, settings, lambda _doc_id: False)
+    assert run.docs == [] and [s.reason for s in run.skipped] == [REFUSED]
+    assert {host for host, _port in seen} == {"127.0.0.2"}
 
 
 def test_other_schemes_are_refused() -> None:
