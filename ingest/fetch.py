@@ -1,5 +1,7 @@
-"""Fetching links with `httpx`: http and https only, time and size limits, the content type
-checked, a bounded number of redirects, a User-Agent that names the project.
+"""Fetching links with `httpx`: http and https only, no private or local address (each
+redirect hop checked, the request sent to the address checked: `ingest.addresses`), robots.txt
+honoured, time and size limits, the content type checked, a bounded number of redirects, a
+User-Agent that names the project and its version.
 
 A link that cannot be fetched raises `SkipFile` with a one-line reason (as a file that cannot
 be loaded does), so one bad link never stops a batch. The `httpx.Client` is passed in
