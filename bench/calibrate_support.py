@@ -62,8 +62,8 @@ def calibrate(qa: QA, embeddings: LocalEmbeddings, limit: int) -> None:
         assert isinstance(answer, Answer)
         reply = "".join(p for p in pieces if isinstance(p, str))
         ranked = answerer.extractive.score_sentences(answer.query, answer.passages)
-        extractive = answerer.extractive
-        if not ranked or extractive.status_of(extractive.confidence(ranked)) == "not_found":
+        quoted = answerer.extractive.from_ranked(q.question, answer.query, answer.passages, ranked)
+        if not answerer.worth_asking(quoted, ranked):
             continue  # declined before the model was asked
         shown = answerer.prompt_passages(ranked, answer.passages)  # what the model saw
         claims = split_claims(reply, len(shown))

@@ -63,12 +63,13 @@ SETS = {
 DEFAULT = LLMFlow()
 FLOWS = {
     "previous (extractive gate)": LLMFlow.previous(),
-    "relevance gate (default)": DEFAULT,
+    "relevance gate (default: NOT FOUND -> closest sentence, uncertain)": DEFAULT,
     "status from the model": replace(DEFAULT, status="model"),
     "unsupported marked": replace(DEFAULT, unsupported="mark"),
     "unbacked: extractive": replace(DEFAULT, unbacked="extractive"),
-    "NOT FOUND: fallback": replace(DEFAULT, refusal="fallback"),
+    "NOT FOUND: decline": replace(DEFAULT, refusal="decline"),
     "NOT FOUND: demote": replace(DEFAULT, refusal="demote"),
+    "confident extractive answers kept": replace(DEFAULT, confident="quote"),
 }
 ORDER_ROWS = [  # (summary key, label, a share)
     ("evidence_cited_first", "evidence cited first", True),
@@ -104,8 +105,10 @@ class RepliesOnce(LlamaCppChat):
         yield ChatGenerationChunk(message=AIMessageChunk(content=self._replies[key]))
 
 
-def orders(name: str, gguf: Path, settings: Settings, limit: int | None) -> str:
-    """The figures of each flow of `FLOWS` on set `name`, as a Markdown table."""
+def orders(
+    name: str, gguf: Path, settings: Settings, limit: int | None, flows: Sequence[str] = ()
+) -> str:
+    """The figures of each flow of `FLOWS` (or of `flows`) on set `name`, as a Markdown table."""
     docs_path, questions_path = SETS[name]
     questions = load_questions(questions_path)
     questions = questions if name == "seed" else in_split(questions, "fit")[:limit]
@@ -134,6 +137,7 @@ def orders(name: str, gguf: Path, settings: Settings, limit: int | None) -> str:
                 flow=flow,
             )
             for label, flow in FLOWS.items()
+            if not flows or label in flows
         }
         for label, answerer in runs.items():
             qa = QA(base.store, base.embeddings, settings=base.settings, answerer=answerer)
@@ -158,6 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=40, help="report-half questions per external set")
     ap.add_argument("--orders", action="store_true", help="also compare the flows of FLOWS")
     ap.add_argument("--only-orders", action="store_true", help="compare the flows only")
+    ap.add_argument("--flows", nargs="+", choices=list(FLOWS), help="these flows only")
     ap.add_argument("--out", type=Path, default=Path("eval-report/llm"), help="reports here")
     args = ap.parse_args(argv)
     stay_offline()
@@ -168,7 +173,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = "" if name == "seed" else f" (fit half, {args.limit} questions)"
         if args.only_orders:
             print(f"\n#### {name}: orders of the LLM path{where}\n", flush=True)
-            print(orders(name, args.gguf.resolve(), settings, args.limit), flush=True)
+            print(
+                orders(name, args.gguf.resolve(), settings, args.limit, args.flows or ()),
+                flush=True,
+            )
             continue
         docs_path, questions = SETS[name]
         run = run_eval(
@@ -186,7 +194,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(summary_table(run.systems), flush=True)
         if args.orders:
             print(f"\n#### {name}: orders of the LLM path{where}\n", flush=True)
-            print(orders(name, args.gguf.resolve(), settings, args.limit), flush=True)
+            print(
+                orders(name, args.gguf.resolve(), settings, args.limit, args.flows or ()),
+                flush=True,
+            )
     return 0
 
 

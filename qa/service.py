@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from qa.core.settings import Settings
@@ -74,16 +75,21 @@ def default_answerer(
         return extractive
     from qa.llm.answerer import LLMAnswerer
     from qa.llm.models import make_chat_model, parse_llm_spec
+    from qa.llm.relevance import RelevanceFloor
 
     model = make_chat_model(parse_llm_spec(settings.llm), settings)
     # About 3 characters a token; room for the instructions and the answer.
     prompt_chars = max(2000, (settings.llm_context - settings.llm_max_tokens - 500) * 3)
+    relevance = RelevanceFloor.load("ce" if cross else "sem")
+    if settings.llm_relevance_floor is not None:
+        relevance = replace(relevance, floor=settings.llm_relevance_floor)
     return LLMAnswerer(
         model,
         embeddings,
         min_support=settings.min_support,
         extractive=extractive,
         max_prompt_chars=prompt_chars,
+        relevance=relevance,
     )
 
 

@@ -214,6 +214,9 @@ class Settings(BaseSettings):
     # Sentences of written answers whose support is below this are unsupported; chosen with
     # bench/calibrate_support.py (see the README, "Written answers from a language model").
     min_support: Share = DEFAULT_MIN_SUPPORT
+    # The LLM path's relevance floor (None: the fitted one, qa/llm/relevance.json): on the
+    # bi-encoder's cosine, or on the cross-encoder's score with QA_RERANKER=cross-encoder.
+    llm_relevance_floor: float | None = None
     # The HTTP API (`qa serve`): a key every request must send as `Authorization: Bearer KEY`,
     # the browser origins allowed to call it (none: no CORS headers), the largest request body,
     # the host names it answers to besides loopback ones (e.g. behind a reverse proxy).

@@ -118,17 +118,21 @@ def test_markers_past_the_last_passage_are_dropped() -> None:
     assert "[3]" not in answer.text
 
 
-def test_a_plain_not_found_declines_when_the_evidence_is_weak_too() -> None:
+def test_a_plain_not_found_gives_the_closest_sentence_uncertain() -> None:
     for reply in ("NOT FOUND", "not found.", "**NOT FOUND**"):
-        weak = _answerer(reply, answer_at=0.999, decline_below=0.01)  # extractive: uncertain
-        answer = weak.answer(Q, Q, [_passage(SUMMIT, "summit")])
+        for answer_at in (0.3, 0.999):  # strong or weak extractive evidence alike
+            answerer = _answerer(reply, answer_at=answer_at, decline_below=0.01)
+            answer = answerer.answer(Q, Q, [_passage(SUMMIT, "summit")])
+            assert answer.status == "uncertain", reply
+            assert answer.text == f"{UNCERTAIN_PREFIX} The summit will meet in Singapore. [1]"
+
+
+def test_a_refusal_declines_with_that_flow() -> None:
+    decline = dataclasses.replace(LLMFlow(), refusal="decline")
+    for reply in ("NOT FOUND", "not found.", "**NOT FOUND**"):
+        answer = _answerer(reply, flow=decline).answer(Q, Q, [_passage(SUMMIT, "summit")])
         assert answer.status == "not_found" and not answer.citations, reply
         assert answer.text == NOT_FOUND_TEXT
-
-
-def test_a_refusal_declines_even_against_strong_evidence() -> None:
-    answer = _answerer("NOT FOUND", answer_at=0.3).answer(Q, Q, [_passage(SUMMIT, "summit")])
-    assert answer.status == "not_found" and not answer.citations
 
 
 def test_a_refusal_demoted_is_uncertain_with_the_closest_sentence() -> None:
@@ -137,6 +141,8 @@ def test_a_refusal_demoted_is_uncertain_with_the_closest_sentence() -> None:
     answer = answerer.answer(Q, Q, [_passage(SUMMIT, "summit")])
     assert answer.status == "uncertain"
     assert answer.text == f"{UNCERTAIN_PREFIX} The summit will meet in Singapore. [1]"
+    weak = _answerer("NOT FOUND", answer_at=0.999, decline_below=0.01, flow=demote)
+    assert weak.answer(Q, Q, [_passage(SUMMIT, "summit")]).status == "not_found"
 
 
 def test_not_found_then_a_backed_sentence_answers_without_the_marker() -> None:
@@ -282,3 +288,23 @@ def test_a_backed_sentence_off_the_question_is_left_out() -> None:
     assert answer.status == "answered"
     assert answer.text == "The summit meets in Singapore. [1]"
     assert [c.quote for c in answer.citations] == ["The summit will meet in Singapore."]
+
+
+def test_the_short_answer_is_the_models_phrase_in_any_cited_quote() -> None:
+    other = "The summit was announced by the leaders in Washington on Monday."
+    passages = [_passage(other, "announce"), _passage(SUMMIT, "summit")]
+    reply = (
+        "Short answer: singapore\nThe leaders announced the summit in Washington on Monday [2]. "
+        "The summit meets in Singapore [1]."
+    )
+    answer = _answerer(reply).answer(Q, Q, passages)
+    assert [c.doc_id for c in answer.citations] == ["announce", "summit"]
+    assert answer.short == "Singapore"  # held by the second quote, as that quote writes it
+
+
+def test_confident_extractive_answers_can_be_kept_without_the_model() -> None:
+    quote = dataclasses.replace(LLMFlow(), confident="quote")
+    answerer = _answerer(answer_at=0.3, flow=quote)  # a model asked would fail: no reply
+    answer = answerer.answer(Q, Q, [_passage(SUMMIT, "summit")])
+    assert answer.status == "answered" and _calls(answerer) == 0
+    assert answer.text == "The summit will meet in Singapore. [1]"

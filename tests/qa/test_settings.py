@@ -14,6 +14,8 @@ def test_defaults() -> None:
     assert s.chroma_url is None
     assert s.persist_dir == default_persist_dir()
     assert s.min_score is None and s.decline_score is None  # the fitted ones (ranker.json)
+    assert s.llm_relevance_floor is None  # the fitted one (qa/llm/relevance.json)
+    assert Settings.from_env({"QA_LLM_RELEVANCE_FLOOR": "-1.5"}).llm_relevance_floor == -1.5
     assert (s.top_k, s.retrieval) == (6, "hybrid")
 
 
