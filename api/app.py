@@ -65,6 +65,7 @@ def create_app(settings: Settings, qa_factory: Callable[[], QA] | None = None) -
     app.state.settings = settings
     app.state.backend = backend
     documented_key = [Security(KEY_SCHEME)] if settings.api_key else []  # checked by Guard
+    app.include_router(routes.live)
     for router in (routes.health, routes.router, chat.router):
         app.include_router(router, dependencies=documented_key)
     install_error_handlers(app, max_body_mb=settings.max_body_mb)

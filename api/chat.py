@@ -81,6 +81,7 @@ def _chunks(pieces: Iterator[str | Answer]) -> Iterator[bytes]:
                 streamed.append(piece)
                 yield reply.chunk({"content": piece})
                 continue
+            piece = piece.shown()
             if "".join(streamed) != piece.text:
                 yield reply.chunk({"content": f"\n\nChecked answer:\n{piece.text}"})
             if piece.citations:
@@ -118,7 +119,7 @@ def chat_completions(
     if pieces is not None:
         return event_stream(_chunks(pieces))
     question, history = conversation(body.messages)
-    answer = qa.ask(question, history, k=body.k, **body.dates())
+    answer = qa.ask(question, history, k=body.k, **body.dates()).shown()
     reply = _Reply("chat.completion")
     message = {"role": "assistant", "content": reply_text(answer)}
     return JSONResponse(

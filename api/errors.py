@@ -5,6 +5,7 @@ Every error body has the shape of the OpenAI API's: `{"error": {"message", "type
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,6 +22,7 @@ __all__ = [
     "DeclaredBodyLimit",
     "error_body",
     "error_response",
+    "hide_paths",
     "install_error_handlers",
     "status_of",
 ]
@@ -49,9 +51,21 @@ _TYPES = {
 }
 
 
+# An absolute path in a message (a store, uploads or models folder, a file): not an API route,
+# not the path of a link (after its host).
+_SERVER_PATH = re.compile(r"(?<![\w.:/~-])/(?!v1/)[^\s'\",;:()]+")
+
+
+def hide_paths(message: str) -> str:
+    """`message` with every absolute path replaced: errors tell no folder of the server."""
+    return _SERVER_PATH.sub("(a path on the server)", message)
+
+
 def error_body(message: str, type_: str, code: str | None = None) -> dict[str, Any]:
-    """`{"error": {"message": ..., "type": ..., "code": ...}}` with the message on one line."""
-    return {"error": {"message": " ".join(message.split()), "type": type_, "code": code}}
+    """`{"error": {"message": ..., "type": ..., "code": ...}}` with the message on one line
+    and no server path (`hide_paths`)."""
+    text = hide_paths(" ".join(message.split()))
+    return {"error": {"message": text, "type": type_, "code": code}}
 
 
 def error_response(

@@ -28,7 +28,7 @@ def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return None  # a name
 
 
-def _open(path: str) -> bool:
+def _is_docs(path: str) -> bool:
     """The OpenAPI page, its files and the schema: they hold no data."""
     return path in ("/docs", "/openapi.json") or path.startswith("/docs/")
 
@@ -55,7 +55,8 @@ class Guard:
       `settings.cors_origins` (403): a web page may post a form or an upload to the API
       without the browser asking first;
     - with `settings.api_key`, a request without `Authorization: Bearer <key>` (401), except
-      for the OpenAPI page and schema.
+      for /healthz (a liveness probe; it says only "ok") and, unless `settings.open_docs` is
+      off, the OpenAPI page and schema.
     """
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
@@ -63,6 +64,7 @@ class Guard:
         self.hosts = {h.strip("[]").lower() for h in settings.allowed_hosts}
         self.origins = set(settings.cors_origins)
         self.key = settings.api_key
+        self.open_docs = settings.open_docs
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         refusal = self.refusal(scope) if scope["type"] == "http" else None
@@ -89,7 +91,7 @@ class Guard:
                 f"requests from the web page of {origin!r} are refused; "
                 "to let it call the API, add it to QA_CORS_ORIGINS",
             )
-        if self.key and not _open(scope["path"]):
+        if self.key and not self._open(scope["path"]):
             scheme, _, given = headers.get("authorization", "").partition(" ")
             right = secrets.compare_digest(given.strip().encode(), self.key.encode())
             if scheme.lower() != "bearer" or not right:
@@ -100,6 +102,9 @@ class Guard:
                     {"WWW-Authenticate": "Bearer"},
                 )
         return None
+
+    def _open(self, path: str) -> bool:
+        return path == "/healthz" or (self.open_docs and _is_docs(path))
 
     def _origin_allowed(self, origin: str, host: str) -> bool:
         same = urlsplit(origin).netloc.lower() == host.lower()  # the API's own page (/docs)

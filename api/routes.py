@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, UploadFile
@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from api.deps import AnswerSlot, BackendDep, QADep
-from api.errors import error_response
+from api.errors import error_response, hide_paths
 from api.schemas import (
     AnswerOut,
     AskRequest,
@@ -27,11 +27,13 @@ from ingest.links import ingest_links
 from ingest.pipeline import IngestReport
 from ingest.uploads import add_uploads, reingest_documents, remove_document
 from qa import Answer, IngestError
+from qa.core.types import shown_source
 
-__all__ = ["health", "router"]
+__all__ = ["health", "live", "router"]
 
 router = APIRouter()
 health = APIRouter(tags=["health"])
+live = APIRouter(tags=["health"])  # /healthz: open to liveness probes, with a key or not
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"description": text}
     for code, text in {
@@ -44,9 +46,10 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 @router.post("/v1/ask", tags=["answers"], response_model=AnswerOut, responses=_ERRORS)
 def ask(body: AskRequest, qa: QADep, slot: AnswerSlot) -> JSONResponse:
-    """Answer a question with cited passages: the same object as `qa ask --json`."""
+    """Answer a question with cited passages: the same object as `qa ask --json`, each source
+    a link, or a file's path relative to the folder it was ingested from."""
     answer = qa.ask(body.question, body.history, k=body.k, **body.dates())
-    return JSONResponse(answer.to_dict())
+    return JSONResponse(answer.shown().to_dict())
 
 
 def _answer_stream(
@@ -69,7 +72,7 @@ def ask_stream(
     try:
         for piece in pieces:
             if isinstance(piece, Answer):
-                yield ServerSentEvent(data=piece.to_dict(), event="answer")
+                yield ServerSentEvent(data=piece.shown().to_dict(), event="answer")
             else:
                 yield ServerSentEvent(data={"text": piece}, event="text")
     except Exception as exc:
@@ -77,13 +80,22 @@ def ask_stream(
 
 
 def _report(report: IngestReport) -> dict[str, Any]:
-    return {**asdict(report), "summary": report.summary()}
+    """The report as JSON, its files named without a server path (`shown_source`)."""
+    shown = replace(
+        report,
+        skipped=tuple(replace(s, path=shown_source(s.path, None)) for s in report.skipped),
+        near_duplicates=tuple(
+            replace(d, source=shown_source(d.source, None), of=shown_source(d.of, None))
+            for d in report.near_duplicates
+        ),
+    )
+    return {**asdict(shown), "summary": report.summary()}
 
 
 @router.get("/v1/documents", tags=["documents"], response_model=DocumentsOut, responses=_ERRORS)
 def documents(qa: QADep) -> dict[str, Any]:
     """What is ingested: title, date, section, chunks, ingest time and source of each document."""
-    return {"documents": [asdict(d) for d in qa.documents()]}
+    return {"documents": [asdict(d.shown()) for d in qa.documents()]}
 
 
 @router.post("/v1/documents", tags=["documents"], response_model=IngestOut, responses=_ERRORS)
@@ -149,9 +161,10 @@ def delete(doc_id: str, qa: QADep, backend: BackendDep) -> dict[str, Any]:
     return {"doc_id": doc_id, "chunks_removed": removed}
 
 
-@health.get("/healthz")
+@live.get("/healthz")
 async def healthz() -> dict[str, str]:
-    """The process is up (says nothing of the model or the store: see /readyz)."""
+    """The process is up (says nothing of the model or the store: see /readyz); it needs no
+    key, so that liveness probes can ask."""
     return {"status": "ok"}
 
 
@@ -162,4 +175,5 @@ def readyz(backend: BackendDep) -> JSONResponse:
     reason, warning = backend.readiness()
     if reason is not None:
         return error_response(503, reason)
-    return JSONResponse({"status": "ready", **({"warning": warning} if warning else {})})
+    shown = {"warning": hide_paths(warning)} if warning else {}
+    return JSONResponse({"status": "ready", **shown})

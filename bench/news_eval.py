@@ -64,7 +64,7 @@ def build(tmp: Path, emb: LocalEmbeddings) -> Iterator[tuple[QA, dict[str, str]]
     """A temporary store of the site's pages, feed and PDF and the seed article; source ->
     story."""
     seed = load_file(ROOT / "seeds" / "000_6a35916087595feb.txt")
-    with scratch_qa([seed], Settings(), embeddings=emb) as scratch:
+    with scratch_qa([seed], Settings(fetch_allow_private=True), embeddings=emb) as scratch:
         qa = scratch.qa
         with news_site(tmp / "site") as (base, _), make_client(qa.settings) as client:
             urls = [f"{base}/{s.path}" for s in STORIES if s.markup != "none"]

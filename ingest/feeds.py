@@ -132,6 +132,8 @@ def read_feed(
             accept=FEED_TYPES,
             timeout=settings.fetch_timeout,
             validators=validators,
+            allow_private=settings.fetch_allow_private,
+            robots=settings.fetch_robots,
         )
         if page.not_modified:  # the entries read last time
             entries = [FeedEntry(**e) for e in state.data["entries"].values()]

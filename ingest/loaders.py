@@ -12,7 +12,7 @@ import json
 import re
 import stat
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bs4 import BeautifulSoup
@@ -288,10 +288,17 @@ def _iter_given(given: list[Path], on_error: Callable[[Path, str], None]) -> Ite
 def load_paths(
     paths: Sequence[Path | str], *, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> tuple[list[SourceDocument], list[Skipped]]:
-    """Load every file in `paths` once; files that cannot be loaded become `Skipped`."""
+    """Load every file in `paths` once; files that cannot be loaded become `Skipped`. Each
+    document is named (`SourceDocument.name`) by its path relative to the folder given that
+    holds it, or by its file name."""
     docs: list[SourceDocument] = []
     skipped: list[Skipped] = []
     loaded: set[Path] = set()
+    folders = [Path(p) for p in paths if Path(p).is_dir()]
+
+    def name_of(path: Path) -> str:
+        folder = next((f for f in folders if path.is_relative_to(f)), None)
+        return path.relative_to(folder).as_posix() if folder else path.name
 
     def report(path: Path, reason: str) -> None:
         skipped.append(Skipped(str(path), reason))
@@ -302,7 +309,7 @@ def load_paths(
             continue
         loaded.add(real)
         try:
-            docs.append(load_file(path, max_bytes=max_bytes))
+            docs.append(replace(load_file(path, max_bytes=max_bytes), name=name_of(path)))
         except SkipFile as exc:
             report(path, exc.reason)
     return docs, skipped

@@ -128,6 +128,7 @@ def _chunks(doc: SourceDocument, spans: Sequence[tuple[int, int]], doc_hash: str
             site=doc.site,
             author=doc.author,
             page=doc.page_at(start),
+            name=doc.name,
         )
         for i, (start, end) in enumerate(spans)
     ]

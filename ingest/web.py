@@ -214,7 +214,14 @@ def load_url(
 ) -> SourceDocument:
     """Fetch `url` and make its document (see `document_of`); `SkipFile` with a one-line
     reason when it cannot."""
-    page = fetch(client, url, max_bytes=settings.max_fetch_bytes, timeout=settings.fetch_timeout)
+    page = fetch(
+        client,
+        url,
+        max_bytes=settings.max_fetch_bytes,
+        timeout=settings.fetch_timeout,
+        allow_private=settings.fetch_allow_private,
+        robots=settings.fetch_robots,
+    )
     return document_of(page, published=published, title=title)
 
 

@@ -232,6 +232,9 @@ class Settings(BaseSettings):
     cors_origins: Annotated[tuple[str, ...], BeforeValidator(_comma_separated)] = ()
     max_body_mb: Annotated[float, _rule(_positive, "{name} must be positive, got {value}")] = 50.0
     allowed_hosts: Annotated[tuple[str, ...], BeforeValidator(_comma_separated)] = ()
+    # With a key: whether the OpenAPI page and schema (no data) still open without it (/healthz
+    # always does: liveness probes seldom send one; /readyz and the rest need it).
+    open_docs: bool = True
     # Ingesting links and feeds: seconds a whole page may take, its largest size, redirects.
     fetch_timeout: Annotated[
         float,
@@ -246,6 +249,10 @@ class Settings(BaseSettings):
     max_redirects: Annotated[
         int, _rule(_between(0, 20), _EITHER.format(name="{name}", lo=0, hi=20) + _FIX)
     ] = 5
+    # Links whose host has a private, loopback, link-local or reserved address are refused
+    # before any connection; 1 allows them (an intranet). 0: robots.txt is not read.
+    fetch_allow_private: bool = False
+    fetch_robots: bool = True
     # Passages this similar (0-1, see qa.core.duplicates) to a better-ranked one of another
     # document are folded into it at answer time ("also in"); 1 folds only identical ones.
     fold_similarity: Annotated[

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import PurePath
 from typing import Any, Literal
 
 __all__ = [
@@ -18,12 +19,22 @@ __all__ = [
     "SourceDocument",
     "Status",
     "Timings",
+    "shown_source",
 ]
 
 # "partial": a written answer of which some sentences are not supported by the passages;
 # "uncertain": the evidence is weak but present, so the closest passage is given, cited, under a
 # caveat that the documents may not answer the question.
 Status = Literal["answered", "partial", "uncertain", "not_found"]
+
+
+def shown_source(source: str, name: str | None) -> str:
+    """What the chat, the HTTP API and the OpenAI-compatible endpoint show of a document's
+    source: a link as it is; a file by `name` (its path relative to the folder it was ingested
+    from, or the uploaded file's name), else its file name alone; never a server path."""
+    if "://" in source:
+        return source
+    return name or PurePath(source).name
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,9 @@ class SourceDocument:
     author: str | None = None
     # A PDF: the offset in `text` where each page starts (page n at `page_starts[n - 1]`).
     page_starts: tuple[int, ...] = ()
+    # A file: its path relative to the folder it was ingested from, or the uploaded file's
+    # name; what surfaces show instead of `source` (see `shown_source`).
+    name: str | None = None
 
     def page_at(self, offset: int) -> int | None:
         """The 1-based page holding `offset` of `text` (None for a document without pages)."""
@@ -69,6 +83,7 @@ class Chunk:
     site: str | None = None
     author: str | None = None
     page: int | None = None  # the PDF page the chunk is on
+    name: str | None = None  # a file's name as shown (see `SourceDocument.name`)
 
 
 @dataclass(frozen=True)
@@ -100,13 +115,24 @@ class OtherSource:
     site: str | None
     published: str | None
     chunk_id: str
+    name: str | None = None
 
     @classmethod
     def of(cls, chunk: Chunk) -> OtherSource:
         """The source of `chunk`."""
         return cls(
-            chunk.doc_id, chunk.source, chunk.title, chunk.site, chunk.published, chunk.chunk_id
+            chunk.doc_id,
+            chunk.source,
+            chunk.title,
+            chunk.site,
+            chunk.published,
+            chunk.chunk_id,
+            chunk.name,
         )
+
+    def shown(self) -> OtherSource:
+        """As surfaces show it: `source` replaced by `shown_source`."""
+        return replace(self, source=shown_source(self.source, self.name))
 
     def label(self) -> str:
         """`site or title, date (source)`: how "also in" names it."""
@@ -133,6 +159,7 @@ class Citation:
     site: str | None = None
     page: int | None = None  # a PDF's page
     also_in: tuple[OtherSource, ...] = ()  # near-duplicates of the passage, folded into it
+    name: str | None = None  # a file's name as shown (see `SourceDocument.name`)
 
     @classmethod
     def of(
@@ -155,7 +182,16 @@ class Citation:
             site=c.site,
             page=c.page,
             also_in=tuple(OtherSource.of(d) for d in passage.duplicates),
+            name=c.name,
             **extra,
+        )
+
+    def shown(self) -> Citation:
+        """As surfaces show it: no server path (`shown_source`), here or in `also_in`."""
+        return replace(
+            self,
+            source=shown_source(self.source, self.name),
+            also_in=tuple(o.shown() for o in self.also_in),
         )
 
     def heading(self) -> str:
@@ -234,6 +270,21 @@ class Answer:
             return citation.text + " ", citation.quote, ""
         return before, found, after
 
+    def shown(self) -> Answer:
+        """As the chat, the HTTP API and the OpenAI-compatible endpoint show it: its citations
+        and passages name no server path (`shown_source`)."""
+        passages = tuple(
+            replace(
+                p,
+                chunk=replace(p.chunk, source=shown_source(p.chunk.source, p.chunk.name)),
+                duplicates=tuple(
+                    replace(d, source=shown_source(d.source, d.name)) for d in p.duplicates
+                ),
+            )
+            for p in self.passages
+        )
+        return replace(self, citations=tuple(c.shown() for c in self.citations), passages=passages)
+
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON shape printed by `qa ask --json`."""
         return {
@@ -263,6 +314,11 @@ class DocumentInfo:
     site: str | None = None
     author: str | None = None
     pages: int | None = None  # a PDF's pages
+    name: str | None = None  # a file's name as shown (see `SourceDocument.name`)
+
+    def shown(self) -> DocumentInfo:
+        """As surfaces list it: no server path (`shown_source`)."""
+        return replace(self, source=shown_source(self.source, self.name))
 
 
 @dataclass(frozen=True)

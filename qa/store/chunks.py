@@ -320,6 +320,7 @@ class ChunkStore:
                     site=e.site,
                     author=e.author,
                     page_starts=None if e.pages else (),
+                    name=e.name,
                 )
                 for e in entries
                 if e.doc_id in unrecorded

@@ -66,6 +66,7 @@ class DocEntry:
     author: str | None = None
     pages: int | None = None
     complete: bool = True
+    name: str | None = None
 
     def metadata(self) -> dict[str, Any]:
         """The entry as Chroma metadata (no None values)."""
@@ -75,6 +76,7 @@ class DocEntry:
             "site": self.site,
             "author": self.author,
             "pages": self.pages,
+            "name": self.name,
         }
         return {
             **{k: v for k, v in optional.items() if v},
@@ -102,6 +104,7 @@ class DocEntry:
             author=meta.get("author") or None,
             pages=int(meta["pages"]) if meta.get("pages") else None,
             complete=meta.get("state") == _COMPLETE,
+            name=meta.get("name") or None,
         )
 
     def info(self) -> DocumentInfo:
@@ -117,6 +120,7 @@ class DocEntry:
             site=self.site,
             author=self.author,
             pages=self.pages,
+            name=self.name,
         )
 
 
@@ -249,6 +253,7 @@ class Manifest:
                 author=chunk.author,
                 pages=progress.pages or None,
                 complete=len(progress.ids) >= total,
+                name=chunk.name,
             )
         for doc_id, entry in touched.items():
             if entry.complete:

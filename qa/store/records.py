@@ -19,7 +19,7 @@ DAY_KEY = "published_day"  # the publication date as the number YYYYMMDD (0: no 
 
 def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
     """The chunk's provenance as metadata: what `chunk_from_record` reads back."""
-    optional = {"site": chunk.site, "author": chunk.author, "page": chunk.page}
+    optional = {"site": chunk.site, "author": chunk.author, "page": chunk.page, "name": chunk.name}
     # A date that is no ISO date is stored as day 0: matched by no window, and not taken for
     # a chunk stored before days were (see `ChunkStore.doc_states`).
     date = as_date(chunk.published)
@@ -62,6 +62,7 @@ def chunk_from_record(chunk_id: str, text: str, meta: Mapping[str, Any]) -> Chun
         site=meta.get("site") or None,
         author=meta.get("author") or None,
         page=int(meta["page"]) if meta.get("page") else None,
+        name=meta.get("name") or None,
     )
 
 

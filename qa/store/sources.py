@@ -39,6 +39,7 @@ class SourceRecord:
     site: str | None = None
     author: str | None = None
     page_starts: tuple[int, ...] | None = ()  # None: not known (recorded from chunks)
+    name: str | None = None
 
     @classmethod
     def of(cls, doc: SourceDocument, doc_hash: str) -> SourceRecord:
@@ -54,6 +55,7 @@ class SourceRecord:
             site=doc.site,
             author=doc.author,
             page_starts=doc.page_starts,
+            name=doc.name,
         )
 
     def document(self, text: str) -> SourceDocument:
@@ -69,6 +71,7 @@ class SourceRecord:
             site=self.site,
             author=self.author,
             page_starts=self.page_starts or (),
+            name=self.name,
         )
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import re
 import threading
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.api.conftest import one_line_error, read_stream, ready_within, serve_app, serve_qa
-from tests.conftest import SEED_QUESTIONS
+from tests.conftest import SEED_QUESTIONS, SEEDS
 
 pytestmark = pytest.mark.slow
 SUMMIT = "Where will the summit take place?"
@@ -32,10 +31,10 @@ def test_ask_returns_what_qa_ask_json_prints(client: httpx.Client, seeded_qa: An
     r = client.post("/v1/ask", json={"question": SUMMIT})
     assert r.status_code == 200 and r.headers["content-type"] == "application/json"
     body = r.json()
-    assert _without_timings(body) == _without_timings(seeded_qa.ask(SUMMIT).to_dict())
+    assert _without_timings(body) == _without_timings(seeded_qa.ask(SUMMIT).shown().to_dict())
     assert body["status"] == "answered" and body["short"] == "Singapore"
     c = body["citations"][0]
-    source = Path(c["source"]).read_text(encoding="utf-8")
+    source = (SEEDS / c["source"]).read_text(encoding="utf-8")  # relative to the folder
     assert source[c["start"] : c["end"]] == c["quote"] and "Singapore" in c["quote"]
     assert set(body["timings"]) == {"retrieve_ms", "answer_ms", "total_ms"}
 
@@ -237,9 +236,11 @@ def test_a_key_guards_every_endpoint_before_the_body_is_read(seeded_qa: Any) -> 
         for path, operations in app.openapi()["paths"].items()
         for method in operations
     ]
-    assert len(routes) == 11  # every endpoint but the OpenAPI page and schema (no data)
+    assert len(routes) == 11
     with serve_app(app, key) as base, httpx.Client(base_url=base) as c:
-        for method, path in routes:
+        # Every endpoint but the OpenAPI page and schema (no data) and /healthz (probes).
+        assert c.get("/healthz").json() == {"status": "ok"}
+        for method, path in (r for r in routes if r[1] != "/healthz"):
             r = c.request(
                 method, path, content="{not json", headers={"content-type": "application/json"}
             )
@@ -263,6 +264,11 @@ def test_a_key_guards_every_endpoint_before_the_body_is_read(seeded_qa: Any) -> 
         assert "HTTPBearer" in schema["components"]["securitySchemes"]  # the page's Authorize
         assert c.get("/docs").status_code == 200
         assert c.get("/docs/assets/swagger-ui.css").status_code == 200
+    closed = create_app(app.state.settings.with_(open_docs=False), qa_factory=lambda: seeded_qa)
+    with serve_app(closed, key) as base, httpx.Client(base_url=base) as c:
+        for path in ("/docs", "/openapi.json", "/readyz"):
+            one_line_error(c.get(path), 401, "missing or wrong API key")
+        assert c.get("/healthz").status_code == 200
 
 
 def test_not_ready_while_loading_then_ready(seeded_qa: Any) -> None:
@@ -312,3 +318,21 @@ def test_eight_clients_at_once_get_the_answers_one_client_gets(url: str) -> None
         t.join(timeout=300)
     assert len(results) == 8 * len(questions)
     assert all(status == 200 and answer == alone[q] for q, status, answer in results)
+
+
+def test_no_server_path_in_answers_documents_or_readiness(client: httpx.Client) -> None:
+    """The store was ingested from the absolute folder of the seeds: sources are shown
+    relative to it; the absolute path stays in the store for re-ingest."""
+    body = client.post("/v1/ask", json={"question": SUMMIT}).json()
+    chat = client.post(
+        "/v1/chat/completions", json={"messages": [{"role": "user", "content": SUMMIT}]}
+    ).json()
+    documents = client.get("/v1/documents").json()["documents"]
+    streamed = read_stream(client, "/v1/ask/stream", {"question": SUMMIT})[-1][1]
+    for answer in (body, chat["cited_qa"], streamed):
+        assert answer["citations"] and all(
+            not c["source"].startswith("/") for c in answer["citations"]
+        )
+    assert documents and all(not d["source"].startswith("/") for d in documents)
+    assert str(SEEDS) not in json.dumps([body, chat, documents, streamed])
+    assert str(SEEDS) not in client.get("/readyz").text

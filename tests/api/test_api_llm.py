@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.api.conftest import one_line_error, serve_app, serve_qa, sse_events
-from tests.conftest import smollm2_gguf
+from tests.conftest import SEEDS, smollm2_gguf
 
 pytestmark = pytest.mark.slow
 SUMMIT = "Where will the summit take place?"
@@ -70,7 +70,7 @@ def test_streamed_chat_ends_with_the_checked_answer(llm_qa: Any) -> None:
     assert written.endswith(answer["answer"])
     assert (written == answer["answer"]) != ("\n\nChecked answer:\n" in written)
     for c in answer["citations"]:
-        source = Path(c["source"]).read_text(encoding="utf-8")
+        source = (SEEDS / c["source"]).read_text(encoding="utf-8")  # relative to seeds/
         assert source[c["start"] : c["end"]] == c["quote"]
 
 

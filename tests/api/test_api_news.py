@@ -22,7 +22,9 @@ def api(
     """The API over an empty store of its own, and the base URL of the news site."""
     from qa import QA
 
-    served = serve_qa(QA(store, embeddings, settings=settings.with_(max_fetch_mb=1.0)))
+    served = serve_qa(
+        QA(store, embeddings, settings=settings.with_(max_fetch_mb=1.0, fetch_allow_private=True))
+    )
     with (
         news_site(tmp_path / "site") as (site, _),
         served as base,
@@ -100,3 +102,24 @@ def test_links_and_feeds_then_dates_in_answers(api: tuple[httpx.Client, str]) ->
     one_line_error(gone, 400, f"{site}/missing.html: the server answered 404")
     reread = client.post("/v1/documents/reingest").json()
     assert reread["unchanged"] == 5 and reread["chunks_embedded"] == 0
+
+
+def test_links_to_private_addresses_are_refused_by_default(
+    store: Any, embeddings: Any, settings: Any, tmp_path: Path
+) -> None:
+    """An open port and a closed one on loopback, and cloud metadata: the same refusal, and
+    the site on 127.0.0.1 is never asked."""
+    from qa import QA
+    from tests.servers import free_port
+
+    closed = f"http://127.0.0.1:{free_port()}/secret"
+    with (
+        news_site(tmp_path / "site") as (site, agents),
+        serve_qa(QA(store, embeddings, settings=settings)) as base,
+    ):
+        urls = [f"{site}/storm-alba.html", closed, "http://169.254.169.254/latest/meta-data/"]
+        r = httpx.post(f"{base}/v1/documents/links", json={"urls": urls}, timeout=60)
+        message = one_line_error(r, 400, "refused: ")["message"]
+    assert agents == []
+    reasons = {part.split(": ", 1)[1] for part in message.split("; http")}
+    assert len(reasons) == 1 and reasons.pop().startswith("refused: the link's host is a private")

@@ -25,6 +25,7 @@ from qa import (
     LLMError,
     QuestionError,
     Settings,
+    StoreNotFoundError,
     StoreUnavailableError,
 )
 
@@ -266,3 +267,26 @@ def test_the_api_keeps_a_thread_count_that_is_set() -> None:
     from api import create_app
 
     assert create_app(Settings(cpu_threads=2)).state.settings.cpu_threads == 2
+
+
+def test_readyz_and_errors_name_no_server_folder() -> None:
+    """Over a real uvicorn: a store missing at an absolute folder, then an empty one."""
+    import httpx
+
+    from api import create_app
+    from api.errors import hide_paths
+    from tests.servers import uvicorn_thread
+
+    def missing() -> _FakeQA:
+        raise StoreNotFoundError("no document store at /srv/secret/chroma: ingest documents first")
+
+    settings = Settings(persist_dir=Path("/srv/secret/chroma"))
+    for factory, status in ((missing, 503), (lambda: _FakeQA(chunks=0), 200)):
+        with uvicorn_thread(create_app(settings, qa_factory=factory)) as base:
+            _eventually(lambda b=base: "still loading" not in httpx.get(f"{b}/readyz").text)
+            r = httpx.get(f"{base}/readyz")
+            assert r.status_code == status and "/srv" not in r.text, r.text
+            assert "(a path on the server)" in r.text
+    assert hide_paths("see http://example.org/a/b and POST /v1/documents") == (
+        "see http://example.org/a/b and POST /v1/documents"
+    )

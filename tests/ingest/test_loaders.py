@@ -326,3 +326,19 @@ def test_deeply_nested_html_loads(tmp_path: Path) -> None:
     page = tmp_path / "deep.html"
     page.write_text("<div>" * 20_000 + "<p>Deep text.</p>" + "</div>" * 20_000, encoding="utf-8")
     assert load_file(page).text == "Deep text."
+
+
+def test_documents_are_named_relative_to_the_folder_given(tmp_path: Path) -> None:
+    from qa.core.types import shown_source
+
+    (tmp_path / "corpus" / "sub").mkdir(parents=True)
+    (tmp_path / "corpus" / "sub" / "a.txt").write_text("Alpha text.")
+    (tmp_path / "b.md").write_text("# Bravo\n\nText.")
+    docs, _ = load_paths([tmp_path / "corpus", tmp_path / "b.md"])
+    assert [(d.name, d.source) for d in docs] == [
+        ("sub/a.txt", str((tmp_path / "corpus" / "sub" / "a.txt").resolve())),
+        ("b.md", str((tmp_path / "b.md").resolve())),
+    ]
+    assert shown_source(docs[0].source, docs[0].name) == "sub/a.txt"
+    assert shown_source("/srv/uploads/c.txt", None) == "c.txt"  # stored before names were
+    assert shown_source("https://example.org/x", None) == "https://example.org/x"

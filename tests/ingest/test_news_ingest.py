@@ -34,7 +34,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def news_qa(site: str, tmp_path_factory: pytest.TempPathFactory, embeddings: Any) -> QA:
     """A store of every story page, the feed and the PDF report."""
-    settings = Settings(persist_dir=tmp_path_factory.mktemp("news-store") / "store")
+    settings = Settings(
+        persist_dir=tmp_path_factory.mktemp("news-store") / "store", fetch_allow_private=True
+    )
     store = ChunkStore.from_settings(
         open_client(settings, create=True), settings, embeddings, create=True
     )
@@ -59,8 +61,9 @@ def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]
 
 
 def test_cli_ingests_links_feeds_and_pdfs_and_embeds_nothing_again(
-    site: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    site: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("QA_FETCH_ALLOW_PRIVATE", "1")  # the site is on 127.0.0.1
     store = ["--persist-dir", str(tmp_path / "store")]
     links = tmp_path / "links.txt"
     links.write_text(f"# two pages\n{site}/ferry-deal-times.html\n{site}/missing.html\n")
@@ -71,6 +74,7 @@ def test_cli_ingests_links_feeds_and_pdfs_and_embeds_nothing_again(
         f"{site}/ferry-deal-herald.html",
         f"{site}/council-report.pdf",
         f"{site}/scanned.pdf",
+        "file:///etc/passwd",
         "--links",
         str(links),
         "--feed",
@@ -78,7 +82,8 @@ def test_cli_ingests_links_feeds_and_pdfs_and_embeds_nothing_again(
     ]
     code, out, err = _cli(capsys, *args)
     assert code == 0, err
-    assert "5 added, 0 updated, 0 unchanged, 2 skipped" in out
+    assert "5 added, 0 updated, 0 unchanged, 3 skipped" in out
+    assert "skipped file:///etc/passwd: not an http or https link (scheme 'file')" in err
     assert f"skipped {site}/missing.html: the server answered 404 File not found" in err
     assert f"skipped {site}/scanned.pdf: no text in its 2 page(s): a scanned PDF?" in err
     assert (
@@ -86,7 +91,7 @@ def test_cli_ingests_links_feeds_and_pdfs_and_embeds_nothing_again(
     )
 
     code, out, err = _cli(capsys, *args)  # again: nothing fetched from the feed, nothing embedded
-    assert "0 added, 0 updated, 5 unchanged, 2 skipped" in out and "(0 chunks embedded" in out
+    assert "0 added, 0 updated, 5 unchanged, 3 skipped" in out and "(0 chunks embedded" in out
 
     code, out, _ = _cli(capsys, "docs", "--json", *store)
     docs = {d["source"]: d for d in map(json.loads, out.splitlines())}

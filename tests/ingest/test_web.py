@@ -20,10 +20,15 @@ Site = tuple[str, list[str], Settings]
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """The news site served on 127.0.0.1, and settings with a 1 s, 1 MB, 3-redirect limit."""
+    """The news site served on 127.0.0.1, and settings with a 1 s, 1 MB, 3-redirect limit
+    that allow fetching from it (a loopback address)."""
     tmp = tmp_path_factory.mktemp("news")
     settings = Settings(
-        persist_dir=tmp / "store", fetch_timeout=1.0, max_fetch_mb=1.0, max_redirects=3
+        persist_dir=tmp / "store",
+        fetch_timeout=1.0,
+        max_fetch_mb=1.0,
+        max_redirects=3,
+        fetch_allow_private=True,
     )
     with news_site(tmp / "site") as (base, agents):
         yield base, agents, settings
@@ -151,4 +156,5 @@ def test_links_files_and_what_a_link_is(tmp_path: Path) -> None:
     with pytest.raises(IngestError, match="cannot read the links file"):
         read_links_file(tmp_path / "none.txt")
     assert is_url("https://example.org/x") and is_url("ftp://host/x")
+    assert is_url("file:///etc/passwd")  # a link (refused when fetched), not a path
     assert not is_url("seeds/") and not is_url("C:\\docs\\a.txt") and not is_url("a:b")

@@ -100,6 +100,21 @@ def test_http_api_settings() -> None:
     assert Settings.from_env({}).cors_origins == ()
 
 
+def test_network_safety_settings_are_off_only_when_asked() -> None:
+    default = Settings.from_env({})
+    assert (default.fetch_allow_private, default.fetch_robots, default.open_docs) == (
+        False,
+        True,
+        True,
+    )
+    s = Settings.from_env(
+        {"QA_FETCH_ALLOW_PRIVATE": "1", "QA_FETCH_ROBOTS": "0", "QA_OPEN_DOCS": "false"}
+    )
+    assert (s.fetch_allow_private, s.fetch_robots, s.open_docs) == (True, False, False)
+    with pytest.raises(ConfigError, match="QA_FETCH_ALLOW_PRIVATE='maybe' is not a valid bool"):
+        Settings.from_env({"QA_FETCH_ALLOW_PRIVATE": "maybe"})
+
+
 @pytest.mark.slow
 def test_cpu_threads_are_set_when_the_torch_model_loads() -> None:
     import torch

@@ -15,7 +15,10 @@ from tests.ui.conftest import APP, shown
 pytestmark = pytest.mark.slow
 
 
-def test_fetch_links_and_a_feed_then_ask_with_dates(own_store: Path, tmp_path: Path) -> None:
+def test_fetch_links_and_a_feed_then_ask_with_dates(
+    own_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QA_FETCH_ALLOW_PRIVATE", "1")  # the site is on 127.0.0.1
     with news_site(tmp_path / "site") as (site, _):
         at = AppTest.from_file(APP, default_timeout=180).run()
         at.switch_page("pages/documents.py").run()

@@ -22,7 +22,7 @@ def render_sources(answer: Answer, show_scores: bool = False) -> None:
     """The numbered sources of an answer, each passage with its quoted sentence highlighted."""
     if show_scores:
         st.caption(f"answer score {answer.score:.2f}")
-    for c in answer.citations:
+    for c in (c.shown() for c in answer.citations):  # no server path
         about = "".join(f" · {x}" for x in (c.site, c.published, c.page and f"page {c.page}") if x)
         with st.expander(f"\\[{c.n}\\] {escape_md(c.title)}{escape_md(about)}", expanded=c.n == 1):
             score = f" · passage score {c.score:.2f}" if show_scores else ""

@@ -14,6 +14,7 @@ from ingest.links import ingest_links
 from ingest.pipeline import IngestReport
 from ingest.uploads import UPLOAD_TYPES, add_uploads, reingest_documents, remove_document
 from qa import QA, DocumentInfo, QAError
+from qa.core.types import shown_source
 from ui.resources import corpus_stats, escape_md, open_qa, store_lock
 
 
@@ -53,11 +54,12 @@ def show_outcome() -> None:
     done = report.added + report.updated + report.unchanged + report.removed
     (st.success if done else st.warning)(escape_md(f"{what}: {report.summary()}"))
     for s in report.skipped:
-        st.warning(escape_md(f"{s.path}: {s.reason}"))
+        st.warning(escape_md(f"{shown_source(s.path, None)}: {s.reason}"))
     for d in report.near_duplicates:
         st.info(
             escape_md(
-                f"{d.source} repeats {d.of} ({d.similarity:.0%} alike): its passages "
+                f"{shown_source(d.source, None)} repeats {shown_source(d.of, None)} "
+                f"({d.similarity:.0%} alike): its passages "
                 "are folded into one in answers"
             ),
             icon=":material/content_copy:",
@@ -204,7 +206,7 @@ def list_section(qa: QA) -> None:
                 "pages": d.pages,
                 "chunks": d.chunks,
                 "ingested": d.ingested_at.replace("T", " "),
-                "source": d.source,
+                "source": d.shown().source,  # no server path
                 "id": d.doc_id,
             }
             for d in docs.values()
