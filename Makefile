@@ -4,10 +4,13 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 API_PORT ?= 8000
+# mkdocs: no --quiet, which would also hide the warnings that --strict fails on; quiet about
+# the theme's notice of its successor instead.
+MKDOCS := NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run serve install install-llm clean-llm ingest test check lint browser bench bench-api \
+.PHONY: run serve install install-llm clean-llm ingest test check lint docs browser bench bench-api \
 	screenshots clean train-reranker fit-ranker fit-relevance ablation
 
 $(VENV)/.installed: pyproject.toml
@@ -42,13 +45,20 @@ run: ingest
 serve: ingest
 	$(VENV)/bin/qa serve --host 127.0.0.1 --port $(API_PORT)
 
-# ruff (lint and format), mypy on qa, ingest, ui and api, and the layers contract of
-# pyproject.toml (a wrong-way import fails).
+# ruff (lint and format), mypy on qa, ingest, ui and api, the layers contract of
+# pyproject.toml (a wrong-way import fails), and the docs site built with --strict (a broken
+# page link or anchor fails).
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+	$(MKDOCS) build --strict
+
+# The docs site (docs/, mkdocs.yml) on http://127.0.0.1:$(DOCS_PORT), rebuilt on each change.
+DOCS_PORT ?= 8001
+docs: install
+	$(MKDOCS) serve --dev-addr 127.0.0.1:$(DOCS_PORT)
 
 browser:
 	bash scripts/ensure-chromium.sh
@@ -60,7 +70,7 @@ test: lint browser install-llm
 check: lint
 	$(PY) -m pytest -q -m "not slow and not browser"
 
-# The README's screenshots, made by the real-browser tests.
+# The screenshots in docs/ (README and docs site), made by the real-browser tests.
 screenshots: install browser
 	$(PY) -m pytest -q tests/ui/test_browser.py
 	cp artifacts/chat.png artifacts/documents.png docs/
@@ -108,4 +118,4 @@ ablation: install
 	$(PY) bench/ablation.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache artifacts
+	rm -rf $(VENV) .pytest_cache artifacts site
