@@ -93,7 +93,7 @@ bench-api: install
 
 # The cross-encoder reranker, trained here from open data (SelQA, QNLI dev; read from
 # ../shared/data, never copied): variants compared on validation splits, the best exported to
-# ONNX int8 into qa/answering/models/ with its provenance (about 35 minutes on 2 cores).
+# ONNX int8 into qa/answering/models/ with its provenance (about 50 minutes on 2 cores).
 # Then refit the answerer's ranker on it (fit-ranker) and measure (ablation).
 DATA ?= ../shared/data
 train-reranker: install

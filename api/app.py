@@ -42,7 +42,7 @@ def create_app(settings: Settings, qa_factory: Callable[[], QA] | None = None) -
         # Requests are answered in parallel threads, so each runs the embedding model on one
         # CPU thread: torch's default (one per core, per request) oversubscribes the cores, and
         # with another busy process on the machine a single request took ~1 s instead of ~25 ms
-        # (bench/bench_api.py, see the README).
+        # (bench/bench_api.py, see docs/api.md).
         settings = settings.with_(cpu_threads=1)
     backend = Backend(qa_factory or (lambda: QA.from_settings(settings, create=True)))
 

@@ -9,7 +9,7 @@ the SQuAD 2.0 and HotpotQA samples in `../shared/data` (or `$CITED_QA_DATA`), ea
 whole into a temporary store and asked through the same hybrid retriever the service uses;
 and, as questions the documents do not answer, the first 250 fit-half HotpotQA questions asked
 against the SQuAD documents ("off-collection"). The report halves are never read here: they
-give the README's figures. The seed set "only measures" since the reranker issue; the README
+give the docs' figures. The seed set "only measures" since the reranker issue; docs/evaluation.md
 says what it decided before.
 Every sentence of the retrieved passages gets the features of `qa.answering.ranker.FEATURES`,
 and a label: it comes from a gold document and contains a gold answer.

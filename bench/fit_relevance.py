@@ -20,7 +20,8 @@ The floor of each score is the highest value below which at most `MAX_DECLINED` 
 fitting set's answerable in-collection questions of its fit part fall: the gate is meant to
 refuse only questions about nothing in the documents, so a question the documents answer is
 almost never stopped by it; whether the passages answer is the model's to say. The figures
-printed and kept in the file for the report parts (and WikiQA) are the ones the README gives.
+printed and kept in the file for the report parts (and WikiQA) are those of
+docs/how-it-works.md.
 `--sets` leaves sets out of the fitting (an ablation: `--sets squad hotpot`).
 """
 

@@ -102,7 +102,7 @@ def extract_html(markup: str, url: str | None = None) -> tuple[str, PageMeta]:
 
     For an article (`is_article`) the text is trafilatura's main text; for a plain document,
     or where trafilatura finds none, all its readable text (`ingest.loaders.html_to_text`):
-    on the test pages each does better there (see the README, "Ingesting news"). Raises
+    on the test pages each does better there (see docs/guide.md, "Ingesting news"). Raises
     `SkipFile` when the page has no readable text.
     """
     import trafilatura

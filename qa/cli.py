@@ -22,7 +22,7 @@ __all__ = ["main"]
 
 EPILOG = """\
 configuration: every option also has an environment variable (QA_PERSIST_DIR, QA_CHROMA_URL,
-QA_COLLECTION, QA_TOP_K, QA_MIN_SCORE, QA_LLM, ...); see the README's configuration table.
+QA_COLLECTION, QA_TOP_K, QA_MIN_SCORE, QA_LLM, ...); see docs/configuration.md.
 
 examples:
   qa ingest seeds/                      ingest the seed article (re-running adds nothing)
@@ -179,7 +179,7 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument(
         "--split",
         choices=["fit", "report"],
-        help="only one half of an external set: 'report' is never fitted on (the README's "
+        help="only one half of an external set: 'report' is never fitted on (the docs' "
         "figures); default: every question",
     )
     ev.add_argument(

@@ -5,10 +5,10 @@ When several outlets carry the same wire story, retrieval returns the same fact 
 `fold_passages` keeps the best-ranked passage of each group of near-duplicates (from different
 documents) and hangs the others on it (`Passage.duplicates`), so the top k hold k different
 facts and the citation can say "also in: …". Similarity is MinHash's estimate of the Jaccard
-similarity of word 3-shingles (`datasketch`). On the fixture set (`bench/news_eval.py`, see the
-README) it and `rapidfuzz`'s ratios all separate the copies of a story from the rest; MinHash is
-kept because the same sketches find near-duplicate documents at ingest through LSH, without
-comparing every pair. The copies scored 0.34-0.59 there, other pairs at most 0.02: hence the
+similarity of word 3-shingles (`datasketch`). On the fixture set (`bench/news_eval.py`, see
+docs/guide.md) it and `rapidfuzz`'s ratios all separate the copies of a story from the rest;
+MinHash is kept because the same sketches find near-duplicate documents at ingest through LSH,
+without comparing every pair. The copies scored 0.34-0.59 there, other pairs at most 0.02: hence the
 default threshold of 0.2 (`QA_FOLD_SIMILARITY`).
 """
 

@@ -135,7 +135,7 @@ class Settings(BaseSettings):
             "letters, digits, '.', '_' or '-'",
         ),
     ] = "cited-qa"
-    # chosen for HotpotQA's recall@k with hybrid retrieval (see the README)
+    # chosen for HotpotQA's recall@k with hybrid retrieval (see docs/how-it-works.md)
     top_k: Annotated[
         int,
         _rule(
@@ -146,7 +146,7 @@ class Settings(BaseSettings):
     retrieval: Literal["hybrid", "dense"] = "hybrid"  # "dense": cosine similarity alone
     # The answer's confidence at or above which it answers, and below which it declines
     # (between the two: `uncertain`); None: the values fitted with the ranker
-    # (qa/answering/ranker.json, see the README, "Abstaining").
+    # (qa/answering/ranker.json, see docs/how-it-works.md, "The ranker, and abstaining").
     min_score: Annotated[
         float | None,
         _rule(_between(0.0, 1.0), "{name} must be between 0 and 1, got {value}" + _FIX),
@@ -202,7 +202,7 @@ class Settings(BaseSettings):
     embedding_backend: EmbeddingBackend = "onnx"
     # "cross-encoder": the project's cross-encoder rescores the candidate sentences, with the
     # ranker fitted on its score (qa/answering/ranker-cross-encoder.json); off by default: on
-    # the held-out halves it did not improve the answers (README, Answer quality).
+    # the held-out halves it did not improve the answers (docs/evaluation.md, Answer quality).
     reranker: Reranker = "none"
     models_dir: UserPath = Field(default_factory=default_models_dir)
     # CPU threads of one embedding call (onnxruntime's intra-op threads, or torch's), set when
@@ -212,7 +212,7 @@ class Settings(BaseSettings):
         int | None, _rule(_between(1, 256), _EITHER.format(name="{name}", lo=1, hi=256))
     ] = None
     # Sentences of written answers whose support is below this are unsupported; chosen with
-    # bench/calibrate_support.py (see the README, "Written answers from a language model").
+    # bench/calibrate_support.py (see docs/guide.md, "Written answers from a language model").
     min_support: Share = DEFAULT_MIN_SUPPORT
     # The LLM path's relevance floor (None: the fitted one, qa/llm/relevance.json): on the
     # bi-encoder's cosine, or on the cross-encoder's score with QA_RERANKER=cross-encoder.

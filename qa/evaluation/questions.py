@@ -53,7 +53,9 @@ def load_questions(path: Path | str) -> list[EvalQuestion]:
                 )
             )
         except (ValueError, KeyError, TypeError) as exc:
-            raise QAError(f"{path}:{n}: not a question record ({exc}); see the README") from None
+            raise QAError(
+                f"{path}:{n}: not a question record ({exc}); see docs/evaluation.md"
+            ) from None
     return out
 
 

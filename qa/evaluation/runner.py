@@ -140,7 +140,7 @@ def run_eval(
     The first system answers as `settings` say (extractive unless `settings.llm`); with `llm`
     the same questions also go through that LLM answerer, on the same store; with `baseline`
     through the stock LangChain recipe. `split` keeps to one half of an external set
-    (`qa.evaluation.splits`: the README's figures come from the `report` half).
+    (`qa.evaluation.splits`: the docs' figures come from the `report` half).
     """
     with ExitStack() as temporary:  # the temporary stores are removed at the end
         return _run(

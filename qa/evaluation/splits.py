@@ -1,7 +1,7 @@
 """Fitting and reporting halves of the external question sets.
 
 Every weight, feature choice and threshold of the answerer is fitted on the *fit* half of the
-SQuAD 2.0 and HotpotQA samples (`bench/fit_ranker.py`); every figure the README reports comes
+SQuAD 2.0 and HotpotQA samples (`bench/fit_ranker.py`); every figure the docs report comes
 from the *report* half (`qa eval --split report`, `bench/ablation.py`). A question's half is
 decided by a hash of the documents that answer it (of its id when it names none), so that
 questions about one passage never straddle the two halves.

@@ -131,8 +131,8 @@ class LLMFlow:
       closest sentence as `uncertain` where the extractive answer is `answered`, else decline.
 
     The defaults were chosen on the fit halves of SQuAD 2.0 and HotpotQA with Qwen2.5-0.5B
-    (README, "Written answers"): declining on NOT FOUND lost answerable questions a 0.5B model
-    refused wrongly (SQuAD 6.2% -> 25% declined) for no gain on the unanswerable ones.
+    (docs/evaluation.md, "Written answers"): declining on NOT FOUND lost answerable questions
+    a 0.5B model refused wrongly (SQuAD 6.2% -> 25% declined), no gain on unanswerable ones.
     """
 
     gate: Literal["relevance", "extractive"] = "relevance"
