@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 
-from ingest.loaders import SkipFile
+from ingest.text import SkipFile
 
 __all__ = ["REFUSED", "is_public", "resolve"]
 

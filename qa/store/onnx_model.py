@@ -155,7 +155,7 @@ def main() -> None:
     import warnings
 
     from qa.core.settings import Settings
-    from qa.store.embeddings import packaged_model_path, stay_offline
+    from qa.store.model_files import packaged_model_path, stay_offline
 
     stay_offline()
     warnings.filterwarnings("ignore")  # the tracer's warnings are about cases the model avoids
