@@ -80,12 +80,6 @@ MAX_DECLINED = 0.05
 DEFAULT_TOP = 16
 
 
-def _placeholder() -> RankerModel:
-    """A model that ranks by `sem` only: the answerer's features need a model to exist."""
-    unit = Logistic(("sem",), (0.0,), (1.0,), (1.0,), 0.0)
-    return RankerModel(unit, unit, answer_at=0.0, decline_below=0.0)
-
-
 def collect(
     docs_path: Path, questions_path: Path, limit: int | None, *, force_unanswerable: bool = False
 ) -> list[dict[str, Any]]:
@@ -106,7 +100,7 @@ def _collect(
     force_unanswerable: bool,
 ) -> list[dict[str, Any]]:
     answerer = ExtractiveAnswerer(
-        emb, model=_placeholder(), reranker=CrossEncoder(), rerank_top=10**6
+        emb, model=RankerModel.by_similarity(), reranker=CrossEncoder(), rerank_top=10**6
     )
     out = []
     for q in in_split(load_questions(questions_path), "fit")[:limit]:

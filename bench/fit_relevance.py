@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import hashlib
 import json
 import os
 import subprocess
@@ -45,12 +44,12 @@ from ingest.loaders import load_jsonl_documents
 from qa.answering.conversation import condense_query
 from qa.answering.cross_encoder import CrossEncoder
 from qa.answering.extractive import ExtractiveAnswerer
-from qa.answering.ranker import Logistic, RankerModel
+from qa.answering.ranker import RankerModel
 from qa.core.settings import Settings
 from qa.core.types import SourceDocument
 from qa.evaluation.questions import load_questions
 from qa.evaluation.scratch import scratch_qa
-from qa.evaluation.splits import split_of
+from qa.evaluation.splits import bucket, split_of
 from qa.llm.relevance import DEFAULT_RELEVANCE_PATH
 from qa.store.embeddings import LocalEmbeddings, stay_offline
 
@@ -73,10 +72,6 @@ class Asked:
     part: str
 
 
-def _bucket(key: str) -> int:
-    return int(hashlib.sha1(key.encode("utf-8")).hexdigest(), 16) % 10
-
-
 def jsonl_set(folder: str) -> tuple[list[SourceDocument], list[Asked]]:
     """A SQuAD- or HotpotQA-style sample, split into fit and report halves."""
     docs = load_jsonl_documents(DATA / folder / "docs.jsonl")
@@ -97,7 +92,7 @@ def selqa_set() -> tuple[list[SourceDocument], list[Asked]]:
             key = (row["article"], row["section"])
             if key not in texts or len(row["candidates"]) > len(texts[key]):
                 texts[key] = row["candidates"]
-            b = _bucket(row["article"])
+            b = bucket(row["article"], 10)
             part = "report" if b < 2 else "fit" if b == 2 else "fit-sem"
             if part != "fit-sem" or len(qs) % 3 == 0:  # a third of the training articles'
                 qs.append(Asked(row["question"], bool(row["answers"]), part))
@@ -133,12 +128,6 @@ def wikiqa_set() -> tuple[list[SourceDocument], list[Asked]]:
     return docs, [Asked(q, right, "report") for q, right in labels.values()]
 
 
-def _placeholder() -> RankerModel:
-    """A model that ranks by `sem` only: the answerer's features need a model to exist."""
-    unit = Logistic(("sem",), (0.0,), (1.0,), (1.0,), 0.0)
-    return RankerModel(unit, unit, answer_at=0.0, decline_below=0.0)
-
-
 def collect(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per (store, question): the set of the store and of the question, its part,
     whether it is answerable, and its best `sem` and `ce`. Each store is asked its own
@@ -146,7 +135,7 @@ def collect(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     sets already in `rows` (from an earlier run) are not asked again."""
     emb = LocalEmbeddings()
     answerer = ExtractiveAnswerer(
-        emb, model=_placeholder(), reranker=CrossEncoder(), rerank_top=RERANK_TOP
+        emb, model=RankerModel.by_similarity(), reranker=CrossEncoder(), rerank_top=RERANK_TOP
     )
     sets = {
         "squad": jsonl_set("squad2-dev-500"),

@@ -58,6 +58,7 @@ from qa.answering.cross_encoder import (  # noqa: E402
     pair_text,
 )
 from qa.core.text import content_words, normalize  # noqa: E402
+from qa.evaluation.splits import bucket  # noqa: E402
 
 SEED = 1234
 SOURCES = {
@@ -96,17 +97,12 @@ class Question:
         return any(self.labels)
 
 
-def bucket(key: str) -> int:
-    """A stable 0-9 bucket of `key` (sha1), for splits."""
-    return int(hashlib.sha1(key.encode("utf-8")).hexdigest(), 16) % 10
-
-
 def load_selqa(data: Path) -> dict[str, list[Question]]:
     """SelQA dev+test split by article: train / valid / report."""
     out: dict[str, list[Question]] = {"train": [], "valid": [], "report": []}
     for name in SOURCES["selqa"]["files"]:
         for row in json.loads((data / name).read_text(encoding="utf-8")):
-            b = bucket(row["article"])
+            b = bucket(row["article"], 10)
             split = "report" if b < 2 else "valid" if b == 2 else "train"
             cands = row["candidates"]
             labels = [int(i in set(row["answers"])) for i in range(len(cands))]
@@ -142,7 +138,7 @@ def load_qnli(data: Path) -> tuple[dict[str, list[tuple[str, str, int]]], int]:
         if normalize(s) in docs or normalize(q) in questions:
             dropped += 1
             continue
-        split = "valid" if bucket(q) == 0 else "train"
+        split = "valid" if bucket(q, 10) == 0 else "train"
         out[split].append((q, s, int(label == "entailment")))
     return out, dropped
 

@@ -111,6 +111,13 @@ class RankerModel:
             about=dict(data.get("about", {})),
         )
 
+    @classmethod
+    def by_similarity(cls) -> RankerModel:
+        """A stand-in that ranks by `sem` alone and never declines: for fitting scripts, which
+        need the answerer's features before any model is fitted."""
+        unit = Logistic(("sem",), (0.0,), (1.0,), (1.0,), 0.0)
+        return cls(unit, unit, answer_at=0.0, decline_below=0.0)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, as `load` reads it."""
         return {

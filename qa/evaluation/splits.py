@@ -15,16 +15,21 @@ from typing import Literal
 
 from qa.evaluation.questions import EvalQuestion
 
-__all__ = ["SPLITS", "Split", "in_split", "split_of"]
+__all__ = ["SPLITS", "Split", "bucket", "in_split", "split_of"]
 
 Split = Literal["fit", "report"]
 SPLITS: tuple[Split, ...] = ("fit", "report")
 
 
+def bucket(key: str, n: int) -> int:
+    """A stable bucket 0..n-1 of `key` (sha1): the same on every run and machine."""
+    return int(hashlib.sha1(key.encode("utf-8")).hexdigest(), 16) % n
+
+
 def split_of(q: EvalQuestion) -> Split:
     """The half `q` belongs to (stable across runs and machines)."""
     key = "|".join(sorted(q.gold_doc_ids)) or q.id
-    return "fit" if int(hashlib.sha1(key.encode("utf-8")).hexdigest(), 16) % 2 == 0 else "report"
+    return "fit" if bucket(key, 2) == 0 else "report"
 
 
 def in_split(questions: Iterable[EvalQuestion], split: Split | None) -> list[EvalQuestion]:

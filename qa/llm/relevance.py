@@ -43,16 +43,17 @@ class RelevanceFloor:
             ) from None
         return cls(score, floor, data.get("about", {}))
 
+    def value(self, sentence: ScoredSentence) -> float:
+        """The sentence's `score` (-inf where the answerer did not compute it)."""
+        return float(sentence.features.get(self.score, float("-inf")))
+
     def best(self, ranked: Sequence[ScoredSentence]) -> float:
         """The highest `score` of any candidate (-inf without candidates)."""
-        return max(
-            (float(s.features.get(self.score, float("-inf"))) for s in ranked),
-            default=float("-inf"),
-        )
+        return max((self.value(s) for s in ranked), default=float("-inf"))
 
     def relevant(self, sentence: ScoredSentence) -> bool:
         """Whether one sentence reaches the floor."""
-        return float(sentence.features.get(self.score, float("-inf"))) >= self.floor
+        return self.value(sentence) >= self.floor
 
     def passes(self, ranked: Sequence[ScoredSentence]) -> bool:
         """Whether anything retrieved is about the question: the best candidate reaches it."""
