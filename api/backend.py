@@ -1,24 +1,19 @@
-"""What the endpoints share: the process's one `QA`, loaded in the background, and the lock of
-store changes."""
+"""What the endpoints share: the process's one `QA`, loaded in the background."""
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import NamedTuple
 
 from qa import QA, QAError
+from qa.documents.lock import STORE_WAIT
 
-__all__ = ["LOADING", "Backend", "Readiness", "StoreBusyError"]
+__all__ = ["LOADING", "Backend", "Readiness"]
 
 log = logging.getLogger(__name__)
 LOADING = "still loading: the embedding model and the document store are being opened"
-
-
-class StoreBusyError(QAError):
-    """Another change of the store went on for longer than a request waits (503)."""
 
 
 class Readiness(NamedTuple):
@@ -39,12 +34,17 @@ class Backend:
 
     Requests never load it nor wait for it: until it is loaded they are told why (`reason`). A
     failed load is tried again every `retry_seconds`, so a Chroma server that comes back makes
-    the service ready without a restart. Uploads, re-ingests and deletes change the store one
-    at a time (`changing_store`); answering does not wait for them.
+    the service ready without a restart. Uploads, re-ingests and deletes wait up to
+    `store_wait` seconds for the collection's write lock (`QA.lock`, shared with the CLI and
+    the UI), then fail with `StoreBusyError` (503); answering does not wait for them.
     """
 
     def __init__(
-        self, factory: Callable[[], QA], *, retry_seconds: float = 5.0, store_wait: float = 60.0
+        self,
+        factory: Callable[[], QA],
+        *,
+        retry_seconds: float = 5.0,
+        store_wait: float = STORE_WAIT,
     ) -> None:
         self._factory = factory
         self.retry_seconds = retry_seconds
@@ -52,21 +52,6 @@ class Backend:
         self.loaded: QA | None = None
         self.reason = LOADING
         self._stopped = threading.Event()
-        self.store_lock = threading.Lock()
-
-    @contextmanager
-    def changing_store(self) -> Iterator[None]:
-        """Hold `store_lock` for one change of the store; `StoreBusyError` (503) when another
-        change keeps it for `store_wait` seconds."""
-        if not self.store_lock.acquire(timeout=self.store_wait):
-            raise StoreBusyError(
-                f"another upload, re-ingest or delete kept the store busy for "
-                f"{self.store_wait:g} s; try again"
-            )
-        try:
-            yield
-        finally:
-            self.store_lock.release()
 
     def load(self) -> None:
         """Make the `QA`, trying again after each failure until it is made or `stop` is called

@@ -22,11 +22,7 @@ from api.schemas import (
     ReingestRequest,
 )
 from api.sse import opened, stream_error
-from ingest.fetch import make_client
-from ingest.links import ingest_links
-from ingest.pipeline import IngestReport
-from ingest.uploads import add_uploads, reingest_documents, remove_document
-from qa import Answer, IngestError
+from qa import Answer, IngestError, IngestReport
 from qa.core.types import shown_source
 
 __all__ = ["health", "live", "router"]
@@ -108,8 +104,7 @@ def upload(
     each file at most QA_MAX_FILE_MB and loaded before it is kept. 400 when none could be used;
     otherwise the files left out are in `skipped` with their reason."""
     uploads = [(f.filename or "", f.file) for f in files]  # spooled; read only if not too big
-    with backend.changing_store():
-        report = add_uploads(uploads, qa.store, qa.embeddings.count_tokens, qa.settings)
+    report = qa.add_uploads(uploads, wait=backend.store_wait)
     return _report(_used(report, "no file was sent"))
 
 
@@ -130,10 +125,7 @@ def links(body: LinksRequest, qa: QADep, backend: BackendDep) -> dict[str, Any]:
     """Fetch links (pages, PDFs) and the new or changed entries of feeds, and ingest them, as
     `qa ingest URL --feed URL` does. 400 when none could be used; otherwise the links left out
     are in `skipped` with their reason."""
-    with backend.changing_store(), make_client(qa.settings) as client:
-        report = ingest_links(
-            body.urls, qa.store, qa.embeddings.count_tokens, qa.settings, client, feeds=body.feeds
-        )
+    report = qa.add_links(body.urls, feeds=body.feeds, wait=backend.store_wait)
     return _report(_used(report, "no link or feed was sent"))
 
 
@@ -142,10 +134,8 @@ def links(body: LinksRequest, qa: QADep, backend: BackendDep) -> dict[str, Any]:
 )
 def reingest(qa: QADep, backend: BackendDep, body: ReingestRequest | None = None) -> dict[str, Any]:
     """Read the files of these documents (default: all) again and ingest what changed."""
-    with backend.changing_store():
-        ids = body.doc_ids if body and body.doc_ids is not None else list(qa.store.doc_states())
-        report = reingest_documents(qa.store, qa.embeddings.count_tokens, qa.settings, ids)
-    return _report(report)
+    ids = body.doc_ids if body else None
+    return _report(qa.reingest(ids, wait=backend.store_wait))
 
 
 @router.delete(
@@ -156,8 +146,7 @@ def reingest(qa: QADep, backend: BackendDep, body: ReingestRequest | None = None
 )
 def delete(doc_id: str, qa: QADep, backend: BackendDep) -> dict[str, Any]:
     """Remove a document's chunks, and its file if it was uploaded."""
-    with backend.changing_store():
-        removed = remove_document(qa.store, doc_id, qa.settings)
+    removed = qa.delete(doc_id, wait=backend.store_wait)
     return {"doc_id": doc_id, "chunks_removed": removed}
 
 

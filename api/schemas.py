@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ingest.loaders import Skipped
+from qa import Skipped
 from qa.core.duplicates import NearDuplicate
 from qa.core.limits import MAX_TOP_K, MIN_TOP_K
 from qa.core.types import Citation, DateWindow, DocumentInfo, Status, Timings

@@ -62,7 +62,7 @@ def _own_server() -> Iterator[str]:
             "HF_HUB_OFFLINE": "1",
         }
         env.pop("QA_API_KEY", None)
-        qa = [sys.executable, "-m", "qa.cli"]
+        qa = [sys.executable, "-m", "cli"]
         subprocess.run(
             [*qa, "ingest", "--no-progress", str(ROOT / "seeds")],
             env=env,

@@ -58,7 +58,7 @@ def _timed(args: Sequence[str], env: dict[str, str], ok: Sequence[int] = (0,)) -
 
 
 def _qa(*args: str) -> list[str]:
-    return [sys.executable, "-m", "qa.cli", *args]
+    return [sys.executable, "-m", "cli", *args]
 
 
 def cold_ask(folder: Path, runs: int) -> dict[str, list[float]]:

@@ -20,11 +20,11 @@ import time
 from pathlib import Path
 
 from ingest.loaders import load_jsonl_documents, load_paths
-from ingest.pipeline import ingest_documents
 from qa import QA, Settings, SourceDocument, open_client
 from qa.answering.cross_encoder import CrossEncoder
 from qa.answering.extractive import ExtractiveAnswerer
 from qa.answering.ranker import CROSS_ENCODER_MODEL_PATH, RankerModel
+from qa.documents.pipeline import ingest_documents
 from qa.evaluation.baseline import BaselineQA
 from qa.evaluation.scratch import scratch_folder, scratch_qa
 from qa.store.embeddings import LocalEmbeddings, stay_offline

@@ -33,9 +33,10 @@ from pathlib import Path
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from ingest.chunking import chunk_document
 from ingest.loaders import load_jsonl_documents, load_paths
-from ingest.pipeline import chunk_document, ingest_documents
 from qa import QA, Settings, SourceDocument
+from qa.documents.pipeline import ingest_documents
 from qa.service import load_embeddings, open_store
 from qa.store.chunks import ChunkStore
 from qa.store.embeddings import stay_offline

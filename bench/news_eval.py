@@ -26,10 +26,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ingest.fetch import make_client
-from ingest.links import ingest_links
 from ingest.loaders import html_to_text, load_file
 from qa import QA, Settings
 from qa.core.duplicates import fold_passages, shingles, similarity, sketch
+from qa.documents.links import ingest_links
 from qa.evaluation.scratch import scratch_folder, scratch_qa
 from qa.store.embeddings import LocalEmbeddings, stay_offline
 from tests.news_site import BOILERPLATE, STORIES, news_site

@@ -1,17 +1,15 @@
-"""Ingest: load documents (files, links, feeds), chunk them and embed them into a
-`qa.ChunkStore`."""
+"""Ingest: read documents (files, JSONL corpora, links, feeds) and cut them into
+content-addressed chunks with their provenance. Writing them into the store is `qa`'s
+(`QA.ingest`, `QA.add_uploads`, `QA.add_links`)."""
 
-from ingest.links import ingest_links
+from ingest.chunking import chunk_document
+from ingest.links import fetch_links
 from ingest.loaders import Skipped, load_file, load_jsonl_documents, load_paths
-from ingest.pipeline import IngestReport, gone_under, ingest_documents, ingest_paths
 
 __all__ = [
-    "IngestReport",
     "Skipped",
-    "gone_under",
-    "ingest_documents",
-    "ingest_links",
-    "ingest_paths",
+    "chunk_document",
+    "fetch_links",
     "load_file",
     "load_jsonl_documents",
     "load_paths",

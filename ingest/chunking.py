@@ -1,13 +1,25 @@
-"""Sentence-aware chunking that keeps each chunk inside the embedding model's window."""
+"""Sentence-aware chunking that keeps each chunk inside the embedding model's window, and the
+content-addressed chunks of a document (ids and hashes that make re-ingest idempotent)."""
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from qa.core.text import sentence_spans
+from qa.core.types import Chunk, SourceDocument
 
-__all__ = ["TokenCounter", "chunk_spans"]
+__all__ = [
+    "CHUNKER_VERSION",
+    "TokenCounter",
+    "chunk_document",
+    "chunk_spans",
+    "document_hash",
+    "document_spans",
+    "make_chunks",
+]
 
 TokenCounter = Callable[[str], int]
 """Counts the word pieces of a text (without the model's special tokens)."""
@@ -82,3 +94,79 @@ def chunk_spans(
             carried += units[back][2]
         i = back
     return chunks
+
+
+# Bump when chunking changes, so that re-ingest re-chunks documents whose text did not change.
+CHUNKER_VERSION = "1"
+
+
+def _sha(*parts: str) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p.encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def document_hash(doc: SourceDocument, max_tokens: int, overlap_tokens: int) -> str:
+    """A hash of everything that decides a document's chunks and their metadata."""
+    # Site, author and pages join only when set, so documents without them keep their hash.
+    extra = (doc.site or "", doc.author or "", ",".join(map(str, doc.page_starts)))
+    return _sha(
+        CHUNKER_VERSION,
+        f"{max_tokens}/{overlap_tokens}",
+        doc.title,
+        doc.published or "",
+        doc.section or "",
+        doc.source,
+        doc.text,
+        *(extra if any(extra) else ()),
+    )[:24]
+
+
+def document_spans(
+    doc: SourceDocument, count_tokens: TokenCounter, max_tokens: int, overlap_tokens: int
+) -> list[tuple[int, int]]:
+    """Chunk spans of `doc`; a PDF's are cut page by page, so each chunk lies on one page."""
+    bounds = [*doc.page_starts, len(doc.text)] if doc.page_starts else [0, len(doc.text)]
+    spans: list[tuple[int, int]] = []
+    for a, b in itertools.pairwise(bounds):
+        spans.extend(
+            (a + s, a + e)
+            for s, e in chunk_spans(doc.text[a:b], count_tokens, max_tokens, overlap_tokens)
+        )
+    return spans
+
+
+def chunk_document(
+    doc: SourceDocument, count_tokens: TokenCounter, max_tokens: int, overlap_tokens: int
+) -> list[Chunk]:
+    """Chunks of `doc` with provenance; ids are hashes of the content and its place."""
+    doc_hash = document_hash(doc, max_tokens, overlap_tokens)
+    return make_chunks(doc, document_spans(doc, count_tokens, max_tokens, overlap_tokens), doc_hash)
+
+
+def make_chunks(
+    doc: SourceDocument, spans: Sequence[tuple[int, int]], doc_hash: str
+) -> list[Chunk]:
+    """The chunks of `doc` at `spans`, with its provenance and `doc_hash`."""
+    return [
+        Chunk(
+            chunk_id=_sha(doc.doc_id, str(start), str(end), doc.text[start:end])[:32],
+            doc_id=doc.doc_id,
+            source=doc.source,
+            title=doc.title,
+            published=doc.published,
+            section=doc.section,
+            index=i,
+            start=start,
+            end=end,
+            text=doc.text[start:end],
+            doc_hash=doc_hash,
+            site=doc.site,
+            author=doc.author,
+            page=doc.page_at(start),
+            name=doc.name,
+        )
+        for i, (start, end) in enumerate(spans)
+    ]

@@ -11,6 +11,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ingest.loaders import Skipped
+    from ingest.uploads import UPLOAD_TYPES
     from qa.answering.answer_text import NOT_FOUND_TEXT
     from qa.answering.chain import build_chain
     from qa.answering.cross_encoder import CrossEncoder
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
         ModelError,
         QAError,
         QuestionError,
+        StoreBusyError,
         StoreDamagedError,
         StoreNotFoundError,
         StoreUnavailableError,
@@ -40,6 +43,10 @@ if TYPE_CHECKING:
         SourceDocument,
         Timings,
     )
+    from qa.documents.lock import StoreLock
+    from qa.documents.ops import SourceBatch
+    from qa.documents.pipeline import IngestReport
+    from qa.documents.rebuild import RebuildReport
     from qa.llm.answerer import LLMAnswerer, LLMFlow
     from qa.llm.relevance import RelevanceFloor
     from qa.service import QA
@@ -65,6 +72,13 @@ _EXPORTS = {
     "ExtractiveAnswerer": "qa.answering.extractive",
     "FeedbackLog": "qa.store.feedback",
     "IngestError": "qa.core.errors",
+    "IngestReport": "qa.documents.pipeline",
+    "RebuildReport": "qa.documents.rebuild",
+    "Skipped": "ingest.loaders",
+    "SourceBatch": "qa.documents.ops",
+    "StoreBusyError": "qa.core.errors",
+    "StoreLock": "qa.documents.lock",
+    "UPLOAD_TYPES": "ingest.uploads",
     "LLMAnswerer": "qa.llm.answerer",
     "LLMFlow": "qa.llm.answerer",
     "LLMBusyError": "qa.core.errors",
@@ -103,6 +117,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "NOT_FOUND_TEXT",
     "QA",
+    "UPLOAD_TYPES",
     "Answer",
     "Answerer",
     "Chunk",
@@ -117,6 +132,7 @@ __all__ = [
     "ExtractiveAnswerer",
     "FeedbackLog",
     "IngestError",
+    "IngestReport",
     "LLMAnswerer",
     "LLMBusyError",
     "LLMError",
@@ -125,10 +141,15 @@ __all__ = [
     "Passage",
     "QAError",
     "QuestionError",
+    "RebuildReport",
     "RelevanceFloor",
     "Settings",
+    "Skipped",
+    "SourceBatch",
     "SourceDocument",
+    "StoreBusyError",
     "StoreDamagedError",
+    "StoreLock",
     "StoreNotFoundError",
     "StoreUnavailableError",
     "Timings",

@@ -1,16 +1,18 @@
-"""`QA`, the one entry point that the CLI, the UI and other code use to ask questions, and the
-one place where the concrete parts are chosen: the embedding model, the store, the answerer and
-the query rewriter."""
+"""`QA`, the one entry point that the CLI, the API, the UI and other code use to ask questions
+and to add, re-ingest, delete and list documents, and the one place where the concrete parts
+are chosen: the embedding model, the store, the answerer and the query rewriter."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from qa.core.settings import Settings
-from qa.core.types import Answer, DocumentInfo
+from qa.core.types import Answer
+from qa.documents.ops import DocumentOps
 
 # The answering parts are imported where they are used, so that `qa ingest` (which needs only
 # `open_store` and `load_embeddings`) does not import LangChain's runnables.
@@ -21,8 +23,10 @@ if TYPE_CHECKING:
     from qa.answering.chain import QAInput
     from qa.answering.cross_encoder import CrossEncoder
     from qa.answering.protocols import Answerer, QueryRewriter
+    from qa.documents.rebuild import RebuildReport
     from qa.store.chunks import ChunkStore
     from qa.store.embeddings import EmbeddingModel
+    from qa.store.retriever import ChunkRetriever
 
 __all__ = ["QA", "default_answerer", "load_embeddings", "load_reranker", "open_store"]
 
@@ -93,11 +97,14 @@ def default_answerer(
     )
 
 
-class QA:
-    """Question answering with cited passages over one Chroma collection.
+class QA(DocumentOps):
+    """Question answering with cited passages over one Chroma collection, and the documents of
+    that collection (`ingest`, `add_uploads`, `add_links`, `reingest`, `delete`, `documents`:
+    see `DocumentOps`).
 
     Build it from settings (`QA.from_settings()`), or pass the collaborators in: a `ChunkStore`,
-    the `Embeddings` it was built with, and optionally another `Answerer`.
+    the `Embeddings` it was built with, and optionally another `Answerer`. The answering parts
+    are made at the first question, so a `QA` that only ingests never loads them.
     """
 
     def __init__(
@@ -109,28 +116,43 @@ class QA:
         answerer: Answerer | None = None,
         reranker: CrossEncoder | None = None,
     ) -> None:
-        from qa.answering.chain import build_chain
-        from qa.answering.conversation import condense_query
-        from qa.answering.protocols import RewritesQueries
-        from qa.store.retriever import ChunkRetriever
-
         self.settings = settings or Settings()
         self.store = store
         self.embeddings = embeddings
-        self.retriever = ChunkRetriever(
-            store=store,
-            embeddings=embeddings,
+        self._answerer = answerer
+        self._reranker = reranker
+
+    @cached_property
+    def retriever(self) -> ChunkRetriever:
+        """Hybrid (or dense) search of the store for the chain."""
+        from qa.store.retriever import ChunkRetriever
+
+        return ChunkRetriever(
+            store=self.store,
+            embeddings=self.embeddings,
             k=self.settings.top_k,
             mode=self.settings.retrieval,
         )
-        self.answerer = answerer or default_answerer(self.settings, embeddings, reranker)
+
+    @cached_property
+    def answerer(self) -> Answerer:
+        """The answerer given, or `default_answerer` for the settings."""
+        return self._answerer or default_answerer(self.settings, self.embeddings, self._reranker)
+
+    @cached_property
+    def chain(self) -> Runnable[str | QAInput, Answer]:
+        """The answering chain: validate and condense, retrieve, answer."""
+        from qa.answering.chain import build_chain
+        from qa.answering.conversation import condense_query
+        from qa.answering.protocols import RewritesQueries
+
         # An answerer that rewrites follow-ups (one with a language model) makes the queries.
         rewrite: QueryRewriter = (
             self.answerer.rewrite_query
             if isinstance(self.answerer, RewritesQueries)
             else condense_query
         )
-        self.chain: Runnable[str | QAInput, Answer] = build_chain(
+        return build_chain(
             self.retriever,
             self.answerer,
             max_question_chars=self.settings.max_question_chars,
@@ -145,18 +167,23 @@ class QA:
         *,
         embeddings: EmbeddingModel | None = None,
         create: bool = False,
+        preload: bool = True,
     ) -> QA:
         """Open the configured store and load the packaged embedding model (in a thread, while
         the store opens; a given `embeddings` is used as it is).
 
         The store and collection must exist unless `create` is true (then an empty one is made).
+        Without `preload` the models load at their first use (an ingest of unchanged files
+        loads none).
         """
         settings = settings or Settings.from_env()
         given = embeddings is not None
         embeddings = embeddings or load_embeddings(settings)  # the tokenizer only
         # The model loads in a thread while the store opens, unless a missing local store is
         # about to fail (the process would wait for the load at exit).
-        store_expected = create or settings.chroma_url or settings.persist_dir.is_dir()
+        store_expected = preload and (
+            create or bool(settings.chroma_url) or settings.persist_dir.is_dir()
+        )
         if not given and store_expected:
             embeddings.load(background=True)
         reranker = (
@@ -219,6 +246,19 @@ class QA:
         dates = {"since": since, "until": until, "as_of": as_of}
         yield from self.chain.stream(self._input(question, history, k, dates))
 
-    def documents(self) -> list[DocumentInfo]:
-        """What is ingested, one entry per document."""
-        return self.store.documents()
+    @staticmethod
+    def rebuild(
+        settings: Settings,
+        *,
+        embeddings: EmbeddingModel | None = None,
+        progress: bool | None = None,
+        wait: float | None = None,
+    ) -> RebuildReport:
+        """Re-create a damaged store from the sources and texts recorded beside it, under the
+        collection's write lock (see `qa.documents.rebuild`)."""
+        from qa.documents.lock import StoreLock
+        from qa.documents.rebuild import rebuild_store
+
+        model = embeddings or load_embeddings(settings)
+        with StoreLock.of(settings).held(wait):
+            return rebuild_store(settings, model, model.count_tokens, progress=progress)

@@ -82,3 +82,28 @@ def uvicorn_thread(app: Any, *, timeout: float = 60) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+@contextmanager
+def holding_lock(path: Path) -> Iterator[None]:
+    """Another process holding the write lock file `path` (as a `qa ingest` would) until the
+    block ends."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    code = (
+        "import sys, filelock\n"
+        "lock = filelock.FileLock(sys.argv[1]); lock.acquire()\n"
+        "print('held', flush=True); sys.stdin.read()\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        assert proc.stdout.readline().strip() == "held"
+        yield
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=30)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import re
-import threading
 from pathlib import Path
 
 import streamlit as st
@@ -25,7 +24,6 @@ __all__ = [
     "load_embeddings",
     "load_qa",
     "open_qa",
-    "store_lock",
 ]
 
 
@@ -67,12 +65,6 @@ def load_qa(settings: Settings) -> QA:
 def feedback_log(settings: Settings) -> FeedbackLog:
     """The vote log (one per process, so that concurrent votes append whole lines)."""
     return FeedbackLog(settings.feedback_file)
-
-
-@st.cache_resource
-def store_lock(settings: Settings) -> threading.Lock:
-    """Held while a page changes the store, so that two tabs never ingest or delete at once."""
-    return threading.Lock()
 
 
 def open_qa() -> QA | None:

@@ -16,6 +16,7 @@ __all__ = [
     "ModelError",
     "QAError",
     "QuestionError",
+    "StoreBusyError",
     "StoreDamagedError",
     "StoreNotFoundError",
     "StoreUnavailableError",
@@ -48,6 +49,11 @@ class StoreUnavailableError(QAError):
 
 class StoreDamagedError(QAError):
     """Chroma cannot read the local store's files (e.g. after a crash during a write)."""
+
+
+class StoreBusyError(QAError):
+    """Another ingest, upload, re-ingest or delete kept the collection busy for longer than the
+    caller waits."""
 
 
 class IngestError(QAError):

@@ -347,6 +347,11 @@ class Settings(BaseSettings):
         return self._beside_store("feeds")
 
     @property
+    def lock_file(self) -> Path:
+        """The lock file that lets one process or thread at a time change the collection."""
+        return self._beside_store("locks").with_suffix(".lock")
+
+    @property
     def uploads(self) -> Path:
         """Where the chat UI keeps uploaded files: `upload_dir`, or `uploads/` beside the store."""
         return self.upload_dir or self.persist_dir.parent / "uploads"

@@ -10,9 +10,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.pipeline import IngestReport, ingest_documents
 from qa.core.settings import Settings
 from qa.core.types import SourceDocument
+from qa.documents.ops import SourceBatch
+from qa.documents.pipeline import IngestReport
 from qa.service import QA, load_embeddings, open_store
 from qa.store.embeddings import EmbeddingModel
 
@@ -53,8 +54,8 @@ def scratch_qa(
     with scratch_folder() as folder:
         settings = (settings or Settings()).with_(persist_dir=folder / "store", chroma_url=None)
         embeddings = embeddings or load_embeddings(settings)
-        store = open_store(settings, embeddings, create=True)
+        qa = QA(open_store(settings, embeddings, create=True), embeddings, settings=settings)
         t0 = time.perf_counter()
-        report = ingest_documents(docs, store, embeddings.count_tokens, settings, progress=progress)
+        report = qa.ingest(SourceBatch(documents=tuple(docs)), progress=progress)
         seconds = time.perf_counter() - t0
-        yield Scratch(QA(store, embeddings, settings=settings), report, seconds)
+        yield Scratch(qa, report, seconds)

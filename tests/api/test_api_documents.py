@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tests.api.conftest import one_line_error, serve_app, serve_qa
+from tests.servers import holding_lock
 
 pytestmark = pytest.mark.slow
 NOTE = b"# Zorblat report\n\nThe Zorblat festival takes place in Quito every March.\n"
@@ -102,15 +103,12 @@ def test_a_change_waits_for_another_then_is_503(store: Any, embeddings: Any, set
     from qa import QA
 
     app = create_app(settings, qa_factory=lambda: QA(store, embeddings, settings=settings))
-    backend = app.state.backend
-    backend.store_wait = 0.5
+    app.state.backend.store_wait = 0.5
+    with serve_app(app) as base, holding_lock(settings.lock_file):
+        # another process (a `qa ingest`, another server) is changing the collection
+        r = httpx.post(f"{base}/v1/documents/reingest", timeout=60)
+        busy = f"kept collection {settings.collection!r} busy for 0.5 s; try again"
+        error = one_line_error(r, 503, busy)
+        assert error["code"] == "StoreBusyError"
     with serve_app(app) as base:
-        with backend.store_lock:  # another upload, re-ingest or delete is under way
-            r = httpx.post(f"{base}/v1/documents/reingest", timeout=60)
-            error = one_line_error(
-                r,
-                503,
-                "another upload, re-ingest or delete kept the store busy for 0.5 s; try again",
-            )
-            assert error["code"] == "StoreBusyError"
         assert httpx.post(f"{base}/v1/documents/reingest", timeout=60).status_code == 200

@@ -19,11 +19,11 @@ SUMMIT = {"question": "Where will the summit take place?"}
 
 
 def _qa_serve(store: Path, port: int, **env: str) -> Any:
-    from qa.cli import main
+    from cli import main
 
     assert main(["ingest", "--no-progress", "--persist-dir", str(store), str(SEEDS)]) == 0
     environ = {**os.environ, "QA_PERSIST_DIR": str(store), "HF_HUB_OFFLINE": "1", **env}
-    cmd = [sys.executable, "-m", "qa.cli", "serve", "--port", str(port)]
+    cmd = [sys.executable, "-m", "cli", "serve", "--port", str(port)]
     # /openapi.json answers without the key
     return serving(cmd, f"http://127.0.0.1:{port}/openapi.json", env=environ)
 
@@ -45,8 +45,8 @@ def test_a_chroma_server_that_stops_is_503(tmp_path: Path, embeddings: Any) -> N
     import openai
 
     from api import create_app
-    from ingest.pipeline import ingest_paths
     from qa import QA, ChunkStore, Settings, open_client
+    from qa.documents.pipeline import ingest_paths
 
     with chroma_run(tmp_path / "chroma") as (chroma_url, chroma):
         settings = Settings(chroma_url=chroma_url, persist_dir=tmp_path / "unused")

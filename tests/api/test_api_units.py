@@ -200,7 +200,7 @@ def test_serve_refuses_before_listening(
 ) -> None:
     import uvicorn
 
-    from qa.cli import main
+    from cli import main
 
     def listened(*args: Any, **kwargs: Any) -> None:
         pytest.fail("qa serve started a server instead of refusing")
@@ -249,7 +249,7 @@ def test_serve_answers_to_the_names_of_its_address(
 ) -> None:
     import uvicorn
 
-    from qa.cli import main
+    from cli import main
 
     served: dict[str, Any] = {}
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.update(app=app, **kw))

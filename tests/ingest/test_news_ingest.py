@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
+from cli import main
 from ingest.fetch import make_client
-from ingest.links import ingest_links
-from ingest.pipeline import ingest_documents
 from qa import QA, ChunkStore, Settings, SourceDocument, open_client
-from qa.cli import main
 from qa.core.types import DateWindow
+from qa.documents.links import ingest_links
+from qa.documents.pipeline import ingest_documents
 from qa.store.texts import DocumentTexts
 from tests.news_site import STORIES, news_site
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ingest.loaders import load_file
-from ingest.pipeline import ingest_paths
+from qa.documents.pipeline import ingest_paths
 from tests.conftest import SEED_FILE
 
 pytestmark = pytest.mark.slow
@@ -134,8 +134,8 @@ def test_prune_handles_hash_signs_in_paths(store, settings, embeddings, tmp_path
 
 
 def test_documents_with_no_text_are_skipped_not_added(store, settings, embeddings):
-    from ingest.pipeline import ingest_documents
     from qa.core.types import SourceDocument
+    from qa.documents.pipeline import ingest_documents
 
     doc = SourceDocument(doc_id="x", source="mem#x", title="t", text="")
     report = ingest_documents([doc], store, embeddings.count_tokens, settings, progress=False)

@@ -7,14 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest.uploads import (
-    add_uploads,
-    reingest_documents,
-    remove_document,
-    safe_filename,
-    save_upload,
-)
+from ingest.uploads import safe_filename, save_upload
 from qa import IngestError
+from qa.documents.uploads import add_uploads, reingest_documents, remove_document
 
 NOTE = b"# Zorblat report\n\nThe Zorblat festival takes place in Quito every March.\n"
 
@@ -103,7 +98,7 @@ def test_an_upload_file_is_copied_and_one_over_the_limit_is_never_read(tmp_path:
 def test_upload_reingest_and_delete(tmp_path: Path, store, embeddings, settings) -> None:
     elsewhere = tmp_path / "kept.txt"
     elsewhere.write_text("The Quibble bridge opened in 1931 in Lisbon.\n", encoding="utf-8")
-    from ingest.pipeline import ingest_paths
+    from qa.documents.pipeline import ingest_paths
 
     ingest_paths([elsewhere], store, embeddings.count_tokens, settings, progress=False)
     calls: list[tuple[int, int]] = []

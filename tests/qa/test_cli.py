@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 def run(*args: str, store: Path, **env: str) -> subprocess.CompletedProcess[str]:
     environ = {**os.environ, "QA_PERSIST_DIR": str(store), "HF_HUB_OFFLINE": "1", **env}
     return subprocess.run(
-        [sys.executable, "-m", "qa.cli", *args],
+        [sys.executable, "-m", "cli", *args],
         capture_output=True,
         text=True,
         env=environ,
@@ -124,7 +124,7 @@ def test_bad_path_leaves_the_store_alone(tmp_path: Path) -> None:
 
 def test_help_lists_the_commands() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "qa.cli", "--help"], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "cli", "--help"], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0
     for word in ("ask", "ingest", "docs", "QA_PERSIST_DIR"):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.cli import main
+from cli import main
 from tests.conftest import SEED_QUESTIONS, SEEDS
 
 

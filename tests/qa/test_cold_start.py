@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 
 from ingest.loaders import load_paths
-from ingest.pipeline import ingest_documents
+from qa.documents.pipeline import ingest_documents
 from tests.conftest import SEEDS
 
 # Runs the CLI, then says on stderr which model runtimes the process imported.
 _PROBE = (
     "import sys\n"
-    "from qa.cli import main\n"
+    "from cli import main\n"
     "code = main(sys.argv[1:])\n"
     "heavy = ('torch', 'onnxruntime', 'sentence_transformers', 'transformers')\n"
     "print('imported:', sorted(m for m in heavy if m in sys.modules), file=sys.stderr)\n"

@@ -87,9 +87,9 @@ def test_a_damaged_store_is_one_line_everywhere_and_qa_rebuild_recovers_it(
 def test_qa_rebuild_re_creates_a_collection_on_a_chroma_server(
     chroma_url: str, toy_embeddings, tmp_path: Path
 ) -> None:
-    from ingest.pipeline import ingest_paths
-    from ingest.rebuild import rebuild_store
     from qa import Settings
+    from qa.documents.pipeline import ingest_paths
+    from qa.documents.rebuild import rebuild_store
     from qa.service import open_store
 
     settings = Settings(chroma_url=chroma_url, persist_dir=tmp_path / "local")

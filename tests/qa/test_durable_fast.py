@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.pipeline import ingest_documents, ingest_paths
-from ingest.rebuild import rebuild_store
 from qa.core.errors import StoreDamagedError
 from qa.core.types import SourceDocument
+from qa.documents.pipeline import ingest_documents, ingest_paths
+from qa.documents.rebuild import rebuild_store
 from qa.service import open_store
 from qa.store.chunks import ChunkStore
 from qa.store.client import open_client
@@ -75,9 +75,9 @@ def test_ingest_reads_only_the_documents_it_was_given(
 def test_near_duplicates_are_found_among_all_or_the_nearest_documents(
     toy_store, settings, toy_embeddings, monkeypatch, exact_up_to
 ) -> None:
-    import ingest.pipeline
+    import qa.documents.pipeline
 
-    monkeypatch.setattr(ingest.pipeline, "EXACT_DUPLICATES_UP_TO", exact_up_to)
+    monkeypatch.setattr(qa.documents.pipeline, "EXACT_DUPLICATES_UP_TO", exact_up_to)
     _ingest(toy_store, settings, toy_embeddings, _docs(30))
     copy = SourceDocument("copy", "/wire/copy.txt", "Copy", _docs(1, start=7)[0].text + " More.")
     report = _ingest(toy_store, settings, toy_embeddings, [copy])
@@ -156,7 +156,7 @@ def _docs_listing(settings) -> list[dict]:
     """`qa docs --json` in a child process (this one keeps the old store's files open)."""
     env = {**os.environ, "QA_PERSIST_DIR": str(settings.persist_dir)}
     done = subprocess.run(
-        [sys.executable, "-m", "qa.cli", "docs", "--json"],
+        [sys.executable, "-m", "cli", "docs", "--json"],
         capture_output=True,
         text=True,
         env=env,

@@ -72,7 +72,7 @@ def test_sigkill_at_random_moments_leaves_a_store_as_a_clean_ingest(tmp_path: Pa
         changed = range(FILES) if kill == 0 else range(kill % 3, FILES, 3)
         _write(corpus, changed, variant=kill + 1)
         ingest = subprocess.Popen(
-            [sys.executable, "-m", "qa.cli", "ingest", "--no-progress", str(corpus)],
+            [sys.executable, "-m", "cli", "ingest", "--no-progress", str(corpus)],
             env=environ,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

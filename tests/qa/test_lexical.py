@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from ingest.pipeline import ingest_documents, ingest_paths
-from ingest.uploads import remove_document
 from qa import QA, ChunkStore, Settings, SourceDocument, open_client
 from qa.core.text import content_words
 from qa.core.types import DateWindow
+from qa.documents.pipeline import ingest_documents, ingest_paths
+from qa.documents.uploads import remove_document
 from qa.store.lexical import LexicalIndex, Row
 from tests.conftest import SEEDS
 
@@ -149,7 +149,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from pathlib import Path
-from ingest.pipeline import ingest_documents, ingest_paths
+from qa.documents.pipeline import ingest_documents, ingest_paths
 from qa import ChunkStore, Settings, open_client
 from qa.store.embeddings import LocalEmbeddings
 settings = Settings(persist_dir=Path(sys.argv[1]), chroma_url=sys.argv[3] or None)
@@ -303,7 +303,7 @@ def test_an_incremental_update_equals_a_full_rebuild(tmp_path: Path) -> None:
 def test_a_date_changed_under_the_same_chunk_ids_reaches_the_index(
     toy_store: ChunkStore, toy_embeddings, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("ingest.pipeline.INLINE_LEXICAL_LIMIT", 0)  # updated by the search
+    monkeypatch.setattr("qa.documents.pipeline.INLINE_LEXICAL_LIMIT", 0)  # updated by the search
 
     def ingest(*docs: tuple[str, str, str | None]) -> None:
         group = [SourceDocument(i, f"{i}.txt", i, text, published=day) for i, text, day in docs]

@@ -139,7 +139,7 @@ def test_a_server_where_nothing_listens_is_one_clear_error(corpus_qa, embeddings
 
 
 def test_cli_streams_then_prints_the_checked_answer(gguf: Path, corpus_qa, capsys) -> None:
-    from qa.cli import main
+    from cli import main
 
     _, settings = corpus_qa
     code = main(

@@ -92,7 +92,7 @@ def test_scoring_nothing_loads_nothing(tmp_path: Path) -> None:
 # Asks one question through the CLI, then says which model runtimes the process imported.
 _PROBE = (
     "import sys\n"
-    "from qa.cli import main\n"
+    "from cli import main\n"
     "code = main(sys.argv[1:])\n"
     "heavy = ('torch', 'sentence_transformers', 'transformers')\n"
     "print('imported:', sorted(m for m in heavy if m in sys.modules), file=sys.stderr)\n"
@@ -109,7 +109,7 @@ def test_qa_ask_with_the_cross_encoder_imports_no_torch(tmp_path: Path) -> None:
         "QA_RERANKER": "cross-encoder",
     }
     ingest = subprocess.run(
-        [sys.executable, "-m", "qa.cli", "ingest", "--no-progress", str(SEEDS)],
+        [sys.executable, "-m", "cli", "ingest", "--no-progress", str(SEEDS)],
         capture_output=True,
         text=True,
         env=env,

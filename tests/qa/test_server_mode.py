@@ -33,8 +33,8 @@ def chroma_url(tmp_path: Path) -> Iterator[str]:
 
 
 def test_ingest_and_ask_through_a_server(chroma_url: str, embeddings, tmp_path: Path) -> None:
-    from ingest.pipeline import ingest_paths
     from qa import QA, ChunkStore, Settings, open_client
+    from qa.documents.pipeline import ingest_paths
 
     settings = Settings(chroma_url=chroma_url, persist_dir=tmp_path / "unused")
     client = open_client(settings, create=True)
@@ -51,8 +51,8 @@ def test_ingest_and_ask_through_a_server(chroma_url: str, embeddings, tmp_path: 
 
 
 def test_a_server_that_stops_is_one_clear_error(chroma_url: str, embeddings, tmp_path: Path):
-    from ingest.pipeline import ingest_paths
     from qa import QA, ChunkStore, Settings, StoreUnavailableError, open_client
+    from qa.documents.pipeline import ingest_paths
 
     settings = Settings(chroma_url=chroma_url, persist_dir=tmp_path / "unused")
     store = ChunkStore.open(

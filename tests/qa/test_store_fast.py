@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from ingest.pipeline import chunk_document
+from ingest.chunking import chunk_document
 from qa.core.errors import CollectionNotFoundError
 from qa.core.types import Chunk, DateWindow, SourceDocument
 from qa.store.chunks import ChunkStore

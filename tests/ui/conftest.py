@@ -14,7 +14,7 @@ APP = str(ROOT / "ui" / "app.py")
 
 def ingest_seeds(store: Path) -> Path:
     """Ingest `seeds/` into a new store at `store`."""
-    from qa.cli import main
+    from cli import main
 
     assert main(["ingest", "--no-progress", "--persist-dir", str(store), str(SEEDS)]) == 0
     return store

@@ -9,13 +9,10 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from ingest.fetch import make_client
-from ingest.links import ingest_links
-from ingest.pipeline import IngestReport
-from ingest.uploads import UPLOAD_TYPES, add_uploads, reingest_documents, remove_document
-from qa import QA, DocumentInfo, QAError
+from qa import QA, UPLOAD_TYPES, DocumentInfo, IngestReport, QAError
 from qa.core.types import shown_source
-from ui.resources import corpus_stats, escape_md, open_qa, store_lock
+from qa.documents.lock import STORE_WAIT
+from ui.resources import corpus_stats, escape_md, open_qa
 
 
 @contextmanager
@@ -71,10 +68,8 @@ def show_outcome() -> None:
 def _add(qa: QA, key: str) -> None:
     """Button callback: save and ingest the files of uploader `key`, then clear it."""
     data = [(f.name, f.getvalue()) for f in st.session_state.get(key) or ()]
-    with store_lock(qa.settings), _progress() as update:
-        report = add_uploads(
-            data, qa.store, qa.embeddings.count_tokens, qa.settings, on_progress=update
-        )
+    with _progress() as update:
+        report = qa.add_uploads(data, on_progress=update, wait=STORE_WAIT)
     st.session_state["uploader_n"] += 1  # a fresh, empty uploader
     _done(f"Uploaded {len(data)} file{'' if len(data) == 1 else 's'}", report)
 
@@ -83,16 +78,8 @@ def _fetch(qa: QA) -> None:
     """Button callback: fetch the links and feed typed in, ingest them, then clear the fields."""
     urls = [u.strip() for u in st.session_state.get("links", "").splitlines() if u.strip()]
     feeds = [f] if (f := st.session_state.get("feed", "").strip()) else []
-    with store_lock(qa.settings), _progress() as update, make_client(qa.settings) as client:
-        report = ingest_links(
-            urls,
-            qa.store,
-            qa.embeddings.count_tokens,
-            qa.settings,
-            client,
-            feeds=feeds,
-            on_progress=update,
-        )
+    with _progress() as update:
+        report = qa.add_links(urls, feeds=feeds, on_progress=update, wait=STORE_WAIT)
     st.session_state["links"] = st.session_state["feed"] = ""
     n = len(urls) + len(feeds)
     _done(f"Fetched {n} link{'' if n == 1 else 's'}", report)
@@ -100,20 +87,18 @@ def _fetch(qa: QA) -> None:
 
 def _reingest(qa: QA, doc_ids: list[str]) -> None:
     """Button callback: read these documents' files again."""
-    with store_lock(qa.settings), _progress() as update:
-        report = reingest_documents(
-            qa.store, qa.embeddings.count_tokens, qa.settings, doc_ids, on_progress=update
-        )
+    with _progress() as update:
+        report = qa.reingest(doc_ids, on_progress=update, wait=STORE_WAIT)
     _done("Re-ingested", report)
 
 
 def _delete(qa: QA, doc_ids: list[str]) -> None:
     """Button callback: remove these documents (and uploaded files)."""
-    with store_lock(qa.settings):
+    with qa.lock.held(STORE_WAIT):
         present = qa.store.doc_states(doc_ids).keys()  # another tab may have removed some
         gone = [d for d in dict.fromkeys(doc_ids) if d in present]
         try:
-            removed = sum(remove_document(qa.store, d, qa.settings) for d in gone)
+            removed = sum(qa.delete(d) for d in gone)  # the lock is held: no wait
         finally:
             corpus_stats.clear()
     _done("Deleted", f"{len(gone)} document(s), {removed} chunks")

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest.chunking import TokenCounter, chunk_spans
+from ingest.chunking import TokenCounter, document_hash, document_spans, make_chunks
 from ingest.fetch import is_url
 from ingest.loaders import Skipped, doc_id_for, load_paths
 from qa.core.duplicates import NearDuplicate, near_duplicate_documents
@@ -19,17 +17,7 @@ from qa.core.types import Chunk, SourceDocument
 from qa.store.chunks import ChunkStore
 from qa.store.sources import SourceRecord
 
-__all__ = [
-    "IngestReport",
-    "chunk_document",
-    "document_hash",
-    "gone_under",
-    "ingest_documents",
-    "ingest_paths",
-]
-
-# Bump when chunking changes, so that re-ingest re-chunks documents whose text did not change.
-CHUNKER_VERSION = "1"
+__all__ = ["IngestReport", "gone_under", "ingest_documents", "ingest_paths"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +35,11 @@ class IngestReport:
     # Added or updated documents that are near-duplicates of stored ones (the same story).
     near_duplicates: tuple[NearDuplicate, ...] = ()
 
+    @property
+    def documents(self) -> int:
+        """The documents given: added, updated, unchanged or skipped."""
+        return self.added + self.updated + self.unchanged + len(self.skipped)
+
     def summary(self) -> str:
         """One line for people."""
         dups = len(self.near_duplicates)
@@ -63,75 +56,6 @@ class IngestReport:
             f"near-duplicate: {d.source} repeats {d.of} ({d.similarity:.0%} alike)"
             for d in self.near_duplicates
         ]
-
-
-def _sha(*parts: str) -> str:
-    h = hashlib.sha256()
-    for p in parts:
-        h.update(p.encode("utf-8", "surrogatepass"))
-        h.update(b"\0")
-    return h.hexdigest()
-
-
-def document_hash(doc: SourceDocument, max_tokens: int, overlap_tokens: int) -> str:
-    """A hash of everything that decides a document's chunks and their metadata."""
-    # Site, author and pages join only when set, so documents without them keep their hash.
-    extra = (doc.site or "", doc.author or "", ",".join(map(str, doc.page_starts)))
-    return _sha(
-        CHUNKER_VERSION,
-        f"{max_tokens}/{overlap_tokens}",
-        doc.title,
-        doc.published or "",
-        doc.section or "",
-        doc.source,
-        doc.text,
-        *(extra if any(extra) else ()),
-    )[:24]
-
-
-def _spans(
-    doc: SourceDocument, count_tokens: TokenCounter, max_tokens: int, overlap_tokens: int
-) -> list[tuple[int, int]]:
-    """Chunk spans of `doc`; a PDF's are cut page by page, so each chunk lies on one page."""
-    bounds = [*doc.page_starts, len(doc.text)] if doc.page_starts else [0, len(doc.text)]
-    spans: list[tuple[int, int]] = []
-    for a, b in itertools.pairwise(bounds):
-        spans.extend(
-            (a + s, a + e)
-            for s, e in chunk_spans(doc.text[a:b], count_tokens, max_tokens, overlap_tokens)
-        )
-    return spans
-
-
-def chunk_document(
-    doc: SourceDocument, count_tokens: TokenCounter, max_tokens: int, overlap_tokens: int
-) -> list[Chunk]:
-    """Chunks of `doc` with provenance; ids are hashes of the content and its place."""
-    doc_hash = document_hash(doc, max_tokens, overlap_tokens)
-    return _chunks(doc, _spans(doc, count_tokens, max_tokens, overlap_tokens), doc_hash)
-
-
-def _chunks(doc: SourceDocument, spans: Sequence[tuple[int, int]], doc_hash: str) -> list[Chunk]:
-    return [
-        Chunk(
-            chunk_id=_sha(doc.doc_id, str(start), str(end), doc.text[start:end])[:32],
-            doc_id=doc.doc_id,
-            source=doc.source,
-            title=doc.title,
-            published=doc.published,
-            section=doc.section,
-            index=i,
-            start=start,
-            end=end,
-            text=doc.text[start:end],
-            doc_hash=doc_hash,
-            site=doc.site,
-            author=doc.author,
-            page=doc.page_at(start),
-            name=doc.name,
-        )
-        for i, (start, end) in enumerate(spans)
-    ]
 
 
 def _progress(total: int, enabled: bool | None) -> object:
@@ -170,7 +94,7 @@ def _batches(todo: Sequence[_Todo], size: int) -> Iterator[tuple[list[Chunk], li
     chunks: list[Chunk] = []
     totals: list[int] = []
     for t in todo:
-        for chunk in _chunks(t.doc, t.spans, t.doc_hash):
+        for chunk in make_chunks(t.doc, t.spans, t.doc_hash):
             chunks.append(chunk)
             totals.append(len(t.spans))
             if len(chunks) == size:
@@ -230,7 +154,7 @@ def ingest_documents(
                 if doc.doc_id in unrecorded:  # or before sources were recorded
                     store.sources.put([SourceRecord.of(doc, doc_hash)])
                 continue
-            spans = tuple(_spans(doc, count_tokens, tokens, overlap))
+            spans = tuple(document_spans(doc, count_tokens, tokens, overlap))
             if not spans:
                 skipped.append(Skipped(doc.source, "no text to index"))
                 seen.discard(doc.doc_id)
@@ -289,7 +213,7 @@ def _write(
     for t in todo:
         store.texts.put(t.doc.doc_id, t.doc.text)
     for t in restored:
-        new_ids = {c.chunk_id for c in _chunks(t.doc, t.spans, t.doc_hash)}
+        new_ids = {c.chunk_id for c in make_chunks(t.doc, t.spans, t.doc_hash)}
         store.delete([i for i in store.document_chunk_ids(t.doc.doc_id) if i not in new_ids])
     ingested_at = datetime.now(UTC).isoformat(timespec="seconds")
     done = 0
@@ -324,7 +248,7 @@ def _near_duplicates(
     else:
         probes: list[str] = []
         for t in todo:
-            chunks = _chunks(t.doc, t.spans, t.doc_hash)
+            chunks = make_chunks(t.doc, t.spans, t.doc_hash)
             picks = {0, len(chunks) // 2, len(chunks) - 1}
             probes.extend(chunks[i].chunk_id for i in sorted(picks))
         candidates = sorted(store.similar_documents(probes) - ids)
