@@ -6,11 +6,13 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import SEEDS
+from tests.servers import holding_lock
 
 pytestmark = pytest.mark.slow
 
@@ -141,3 +143,27 @@ def test_reset_keeps_only_what_the_run_ingested(store: Path, tmp_path: Path) -> 
     assert reset.returncode == 0 and "1 removed" in reset.stdout
     docs = run("docs", "--json", store=store).stdout.splitlines()
     assert len(docs) == 1 and "2025-10-29" in docs[0]
+
+
+def test_ingest_waits_while_another_process_changes_the_collection(tmp_path: Path) -> None:
+    from qa import Settings
+
+    store = tmp_path / "store"
+    lock = Settings(persist_dir=store).lock_file
+    env = {**os.environ, "QA_PERSIST_DIR": str(store), "HF_HUB_OFFLINE": "1"}
+    with holding_lock(lock):
+        cli = subprocess.Popen(
+            [sys.executable, "-m", "cli", "ingest", "--no-progress", str(SEEDS)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert cli.stderr is not None
+        waiting = cli.stderr.readline()
+        assert "waiting for another change of collection 'cited-qa' to end" in waiting
+        time.sleep(1)
+        assert cli.poll() is None  # still waiting: nothing written meanwhile
+    out, err = cli.communicate(timeout=300)
+    assert cli.returncode == 0, err
+    assert "1 added" in out
