@@ -15,7 +15,9 @@ from langchain_core.embeddings import Embeddings
 from qa.answering.answer_text import cited, declined, uncertain
 from qa.answering.answer_types import answer_type, short_answer, supplies
 from qa.answering.cross_encoder import CrossEncoder, pair_text
-from qa.answering.metadata import asked_fields, is_non_answer, metadata_answer
+from qa.answering.label_lines import is_non_answer
+from qa.answering.metadata import metadata_answer
+from qa.answering.metadata_questions import asked_fields
 from qa.answering.ranker import RankerModel
 from qa.core.text import INSTRUCTION, content_words, normalize, sentence_spans
 from qa.core.types import Answer, Citation, Passage, Status
@@ -40,7 +42,7 @@ def passage_sentences(
 
     Sentences that address an AI assistant ("ignore previous instructions ...") are left out:
     they are not evidence of anything. With `asked` (the metadata a question asks about,
-    `qa.answering.metadata.asked_fields`), so are the label lines it does not ask for: a
+    `qa.answering.metadata_questions.asked_fields`), so are the label lines it does not ask for: a
     headline, date line, byline or section label is no answer to other questions.
     """
     seen: set[tuple[str, int, int]] = set()
