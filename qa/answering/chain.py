@@ -11,9 +11,17 @@ from typing import Any, TypedDict
 
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
-from qa.answering.chain_state import Prepared, Retrieved
+from qa.answering.chain_state import Prepared, QueryVector, Retrieved
 from qa.answering.conversation import HISTORY_TURNS, condense_query
-from qa.answering.protocols import Answerer, PassageSearch, QueryRewriter, StreamingAnswerer
+from qa.answering.protocols import (
+    Answerer,
+    PassageSearch,
+    QueryRewriter,
+    ReusesQueryVector,
+    SearchesByVector,
+    StreamingAnswerer,
+    StreamsWithQueryVector,
+)
 from qa.core.dates import as_date, combine, parse_day, relative_window, strip_phrase
 from qa.core.duplicates import fold_passages
 from qa.core.errors import ConfigError, QuestionError
@@ -108,7 +116,8 @@ class AnswerStep(Runnable[Retrieved, Answer]):
     text in pieces as the answerer writes it, then the finished `Answer` (with its citations).
 
     A `StreamingAnswerer` streams for real; for any other (the extractive answerer has its
-    whole answer at once), the text is cut into words.
+    whole answer at once), the text is cut into words. An answerer that reuses the query's
+    vector (`ReusesQueryVector`, `StreamsWithQueryVector`) is given the one retrieval made.
     """
 
     name = "answer"
@@ -122,15 +131,20 @@ class AnswerStep(Runnable[Retrieved, Answer]):
         return replace(result, timings=timings, window=state.window)
 
     def _answer(self, state: Retrieved) -> Answer:
-        p = state.prepared
-        result = self.answerer.answer(p.question, p.query, state.passages)
+        p, passages, vector = state.prepared, state.passages, state.vector
+        if vector is not None and isinstance(self.answerer, ReusesQueryVector):
+            result = self.answerer.answer_with_vector(p.question, p.query, passages, vector)
+        else:
+            result = self.answerer.answer(p.question, p.query, passages)
         return self._timed(result, state)
 
     def _written(self, state: Retrieved) -> Iterator[str | Answer] | None:
         """The answerer's own stream of pieces, or None when it does not stream."""
-        p = state.prepared
+        p, passages, vector = state.prepared, state.passages, state.vector
+        if vector is not None and isinstance(self.answerer, StreamsWithQueryVector):
+            return self.answerer.stream_with_vector(p.question, p.query, passages, vector)
         if isinstance(self.answerer, StreamingAnswerer):
-            return self.answerer.stream(p.question, p.query, state.passages)
+            return self.answerer.stream(p.question, p.query, passages)
         return None
 
     def _pieces(self, states: Iterator[Retrieved]) -> Iterator[Any]:
@@ -182,8 +196,9 @@ def build_chain(
     relative time: its window when any passage is published there, else all dates; "latest"
     is the window from the newest date among the closest passages to `as_of`. The words of
     relative time are left out of the query (they filter; no text says "yesterday" of
-    itself). Passages at least `fold_similarity` alike are folded into the best-ranked one
-    (`qa.core.duplicates`).
+    itself). With a retriever that takes the query's vector (`SearchesByVector`), the query
+    is embedded once; every search and the answerer use that vector. Passages at least
+    `fold_similarity` alike are folded into the best-ranked one (`qa.core.duplicates`).
     `chain.stream(...)` yields the answer text in pieces (`str`), then the `Answer`.
     """
 
@@ -201,8 +216,16 @@ def build_chain(
         return Prepared(question, query, k, explicit, relative, time.perf_counter())
 
     def retrieve(state: Prepared) -> Retrieved:
+        vector = None
+        if isinstance(retriever, SearchesByVector):  # the one embedding of the query
+            vector = QueryVector.embed(state.query, retriever.embeddings)
+
         def search(window: DateWindow | None) -> list[Passage]:
-            found = retriever.search(state.query, min(2 * state.k, MAX_TOP_K), window)
+            n = min(2 * state.k, MAX_TOP_K)
+            if vector is not None and isinstance(retriever, SearchesByVector):
+                found = retriever.search_by_vector(state.query, vector.values, n, window)
+            else:
+                found = retriever.search(state.query, n, window)
             return fold_passages(found, state.k, fold_similarity)
 
         explicit, relative = state.explicit, state.relative
@@ -216,7 +239,7 @@ def build_chain(
         if not passages and relative is not None:  # nothing then: prefer, don't require
             window = explicit
             passages = search(window)
-        return Retrieved(state, tuple(passages), window or None, time.perf_counter())
+        return Retrieved(state, vector, tuple(passages), window or None, time.perf_counter())
 
     chain = (
         RunnableLambda(prepare, name="prepare")

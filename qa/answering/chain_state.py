@@ -1,16 +1,41 @@
 """What the chain carries from step to step, as typed frozen values.
 
 A question goes `QAInput` (or a string) → `prepare` → `Prepared` → `retrieve` → `Retrieved` →
-`answer` → `Answer`.
+`answer` → `Answer`. The query is embedded once, in `retrieve` (`QueryVector`), and its
+vector travels in `Retrieved` to the answerer, which compares it with the passages' sentences.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from qa.core.types import DateWindow, Passage, Timings
 
-__all__ = ["Prepared", "Retrieved"]
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+
+__all__ = ["Prepared", "QueryVector", "Retrieved"]
+
+
+@dataclass(frozen=True)
+class QueryVector:
+    """The embedding of a query `text` by `model`: made once by retrieval and handed on, so
+    that an answerer comparing the query with sentences does not embed it again."""
+
+    text: str
+    values: tuple[float, ...]
+    model: Embeddings = field(compare=False, repr=False)
+
+    @classmethod
+    def embed(cls, text: str, model: Embeddings) -> QueryVector:
+        """`text` embedded by `model` (its `embed_query`)."""
+        return cls(text, tuple(model.embed_query(text)), model)
+
+    def values_for(self, text: str, model: Embeddings) -> tuple[float, ...] | None:
+        """The values, when they are the embedding of `text` by `model` (the same object);
+        None for another text or model (its vector must be made anew)."""
+        return self.values if text == self.text and model is self.model else None
 
 
 @dataclass(frozen=True)
@@ -33,11 +58,12 @@ class Prepared:
 
 @dataclass(frozen=True)
 class Retrieved:
-    """A prepared question with what retrieval found: the passages, best first, the date window
-    they were searched within (None: all dates), and the `time.perf_counter()` at which
-    retrieval ended."""
+    """A prepared question with what retrieval found: the query's vector (None when the
+    retriever embeds for itself), the passages, best first, the date window they were searched
+    within (None: all dates), and the `time.perf_counter()` at which retrieval ended."""
 
     prepared: Prepared
+    vector: QueryVector | None
     passages: tuple[Passage, ...]
     window: DateWindow | None
     retrieved: float

@@ -18,6 +18,7 @@ from langchain_core.embeddings import Embeddings
 from qa.answering.answer_text import cited, declined, uncertain
 from qa.answering.answer_types import answer_type, short_answer, supplies
 from qa.answering.candidates import passage_sentences, pick_sentences, prefilter_order
+from qa.answering.chain_state import QueryVector
 from qa.answering.cross_encoder import CrossEncoder, pair_text
 from qa.answering.metadata import metadata_answer
 from qa.answering.metadata_questions import asked_fields
@@ -143,19 +144,30 @@ class ExtractiveAnswerer:
                 self._cache.popitem(last=False)
         return [vecs[t] for t in texts]
 
+    def query_vector(self, query: str, given: QueryVector | None = None) -> Sequence[float]:
+        """The embedding of `query`: `given`'s values when they are that of this text by this
+        answerer's model (retrieval's, handed on by the chain), else made here."""
+        values = given.values_for(query, self.embeddings) if given is not None else None
+        return self.embeddings.embed_query(query) if values is None else values
+
     def features(
-        self, query: str, passages: Sequence[Passage]
+        self,
+        query: str,
+        passages: Sequence[Passage],
+        vector: QueryVector | None = None,
     ) -> list[tuple[Passage, int, int, str, dict[str, float]]]:
-        """Every distinct sentence of `passages` with its features (`ranker.FEATURES`)."""
+        """Every distinct sentence of `passages` with its features (`ranker.FEATURES`);
+        `vector`: retrieval's embedding of `query`, when the caller has it (`query_vector`)."""
         asked = asked_fields(_current(query)) if self.about_documents else None
         cands = [(passages[i], s, e, t) for i, s, e, t in passage_sentences(passages, asked)]
-        return self.candidate_features(query, cands, passages)
+        return self.candidate_features(query, cands, passages, vector)
 
     def candidate_features(
         self,
         query: str,
         cands: Sequence[tuple[Passage, int, int, str]],
         passages: Sequence[Passage],
+        vector: QueryVector | None = None,
     ) -> list[tuple[Passage, int, int, str, dict[str, float]]]:
         """`features` of given candidates `(passage, start, end, text)` (each passage one of
         `passages`, in retrieval order): also for sentence-selection sets whose candidates come
@@ -164,7 +176,7 @@ class ExtractiveAnswerer:
             return []
         first = _current(query)
         rank = {id(p): r for r, p in enumerate(passages)}
-        q_vec = self.embeddings.embed_query(query)
+        q_vec = self.query_vector(query, vector)
         s_vecs = self.sentence_vectors([t for *_, t in cands])
         sems = [sum(a * b for a, b in zip(q_vec, v, strict=True)) for v in s_vecs]
         sets = [set(content_words(t)) for *_, t in cands]
@@ -233,9 +245,15 @@ class ExtractiveAnswerer:
             out[i] = v
         return out
 
-    def score_sentences(self, query: str, passages: Sequence[Passage]) -> list[ScoredSentence]:
-        """Every distinct sentence of `passages`, most likely to state the answer first."""
-        rows = self.features(query, passages)
+    def score_sentences(
+        self,
+        query: str,
+        passages: Sequence[Passage],
+        vector: QueryVector | None = None,
+    ) -> list[ScoredSentence]:
+        """Every distinct sentence of `passages`, most likely to state the answer first
+        (`vector`: retrieval's embedding of `query`, when the caller has it)."""
+        rows = self.features(query, passages, vector)
         probs = self.model.rank([r for *_, r in rows])
         scored = [
             ScoredSentence(p, s, e, t, r["sem"], r["lex"], prob, r)
@@ -264,10 +282,22 @@ class ExtractiveAnswerer:
         """The best sentences with `[n]` markers: answered, uncertain, or not found. A question
         about the article itself (its date, section or author) is answered from the document's
         metadata, citing the line that states it (`qa.answering.metadata`)."""
+        return self.answer_with_vector(question, query, passages, None)
+
+    def answer_with_vector(
+        self,
+        question: str,
+        query: str,
+        passages: Sequence[Passage],
+        vector: QueryVector | None,
+    ) -> Answer:
+        """`answer`, with `vector` retrieval's embedding of `query` (None: embed it here), so
+        the chain embeds the query once."""
         about = self.about_document(question, query, passages)
         if about is not None:
             return about
-        return self.from_ranked(question, query, passages, self.score_sentences(query, passages))
+        ranked = self.score_sentences(query, passages, vector)
+        return self.from_ranked(question, query, passages, ranked)
 
     def about_document(
         self, question: str, query: str, passages: Sequence[Passage]

@@ -54,7 +54,7 @@ class _Streaming:
 
 def test_answer_step_streams_what_the_answerer_streams() -> None:
     now = time.perf_counter()
-    state = Retrieved(Prepared("q?", "q?", 4, None, None, now), (), None, now)
+    state = Retrieved(Prepared("q?", "q?", 4, None, None, now), None, (), None, now)
     stream = AnswerStep(_Streaming()).stream(state)
     assert next(stream) == "Singa"  # a piece arrives before the answer is finished
     pieces = ["Singa", *stream]
