@@ -11,14 +11,23 @@ from typing import Any, TypedDict
 
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
+from qa.answering.chain_state import Prepared, QueryVector, Retrieved
 from qa.answering.conversation import HISTORY_TURNS, condense_query
-from qa.answering.protocols import Answerer, PassageSearch, QueryRewriter, StreamingAnswerer
+from qa.answering.protocols import (
+    Answerer,
+    PassageSearch,
+    QueryRewriter,
+    ReusesQueryVector,
+    SearchesByVector,
+    StreamingAnswerer,
+    StreamsWithQueryVector,
+)
 from qa.core.dates import as_date, combine, parse_day, relative_window, strip_phrase
 from qa.core.duplicates import fold_passages
 from qa.core.errors import ConfigError, QuestionError
 from qa.core.limits import MAX_QUESTION_CHARS, MAX_TOP_K, MIN_TOP_K
 from qa.core.settings import DEFAULT_FOLD_SIMILARITY
-from qa.core.types import Answer, DateWindow, Passage, Timings
+from qa.core.types import Answer, DateWindow, Passage
 
 __all__ = [
     "AnswerStep",
@@ -102,12 +111,13 @@ def text_pieces(text: str) -> Iterator[str]:
         yield text[pos:]
 
 
-class AnswerStep(Runnable[dict[str, Any], Answer]):
+class AnswerStep(Runnable[Retrieved, Answer]):
     """The last step of the chain: `invoke` returns the `Answer`; `stream` yields the answer
     text in pieces as the answerer writes it, then the finished `Answer` (with its citations).
 
     A `StreamingAnswerer` streams for real; for any other (the extractive answerer has its
-    whole answer at once), the text is cut into words.
+    whole answer at once), the text is cut into words. An answerer that reuses the query's
+    vector (`ReusesQueryVector`, `StreamsWithQueryVector`) is given the one retrieval made.
     """
 
     name = "answer"
@@ -116,39 +126,47 @@ class AnswerStep(Runnable[dict[str, Any], Answer]):
         self.answerer = answerer
 
     @staticmethod
-    def _timed(result: Answer, state: Mapping[str, Any]) -> Answer:
-        t2 = time.perf_counter()
-        timings = Timings(
-            retrieve_ms=round((state["t1"] - state["t0"]) * 1000, 2),
-            answer_ms=round((t2 - state["t1"]) * 1000, 2),
-            total_ms=round((t2 - state["t0"]) * 1000, 2),
-        )
-        return replace(result, timings=timings, window=state.get("window"))
+    def _timed(result: Answer, state: Retrieved) -> Answer:
+        timings = state.timings(time.perf_counter())
+        return replace(result, timings=timings, window=state.window)
 
-    def _answer(self, state: dict[str, Any]) -> Answer:
-        result = self.answerer.answer(state["question"], state["query"], state["passages"])
+    def _answer(self, state: Retrieved) -> Answer:
+        p, passages, vector = state.prepared, state.passages, state.vector
+        if vector is not None and isinstance(self.answerer, ReusesQueryVector):
+            result = self.answerer.answer_with_vector(p.question, p.query, passages, vector)
+        else:
+            result = self.answerer.answer(p.question, p.query, passages)
         return self._timed(result, state)
 
-    def _pieces(self, states: Iterator[dict[str, Any]]) -> Iterator[Any]:
+    def _written(self, state: Retrieved) -> Iterator[str | Answer] | None:
+        """The answerer's own stream of pieces, or None when it does not stream."""
+        p, passages, vector = state.prepared, state.passages, state.vector
+        if vector is not None and isinstance(self.answerer, StreamsWithQueryVector):
+            return self.answerer.stream_with_vector(p.question, p.query, passages, vector)
+        if isinstance(self.answerer, StreamingAnswerer):
+            return self.answerer.stream(p.question, p.query, passages)
+        return None
+
+    def _pieces(self, states: Iterator[Retrieved]) -> Iterator[Any]:
         for state in states:
-            if not isinstance(self.answerer, StreamingAnswerer):
+            pieces = self._written(state)
+            if pieces is None:
                 result = self._answer(state)
                 yield from text_pieces(result.text)
                 yield result
                 continue
-            pieces = self.answerer.stream(state["question"], state["query"], state["passages"])
             for piece in pieces:
                 yield self._timed(piece, state) if isinstance(piece, Answer) else piece
 
     def invoke(
-        self, input: dict[str, Any], config: RunnableConfig | None = None, **kwargs: Any
+        self, input: Retrieved, config: RunnableConfig | None = None, **kwargs: Any
     ) -> Answer:
         """The finished `Answer`."""
         return self._call_with_config(self._answer, input, config)
 
     def transform(
         self,
-        input: Iterator[dict[str, Any]],
+        input: Iterator[Retrieved],
         config: RunnableConfig | None = None,
         **kwargs: Any,
     ) -> Iterator[Any]:
@@ -156,7 +174,7 @@ class AnswerStep(Runnable[dict[str, Any], Answer]):
         yield from self._transform_stream_with_config(input, self._pieces, config)
 
     def stream(
-        self, input: dict[str, Any], config: RunnableConfig | None = None, **kwargs: Any
+        self, input: Retrieved, config: RunnableConfig | None = None, **kwargs: Any
     ) -> Iterator[Any]:
         """Text pieces (`str`), then the `Answer`."""
         yield from self.transform(iter([input]), config, **kwargs)
@@ -170,19 +188,21 @@ def build_chain(
     rewrite: QueryRewriter = condense_query,
     fold_similarity: float = DEFAULT_FOLD_SIMILARITY,
 ) -> Runnable[str | QAInput, Answer]:
-    """`prepare | retrieve | answer`, returning a typed `Answer` with timings.
+    """`prepare | retrieve | answer`, returning a typed `Answer` with timings; the steps pass
+    `Prepared` and `Retrieved` (`qa.answering.chain_state`).
 
     `rewrite(question, history)` makes the retrieval query (default: `condense_query`).
     Retrieval keeps to the dates of `since`/`until`, and prefers those of the question's
     relative time: its window when any passage is published there, else all dates; "latest"
     is the window from the newest date among the closest passages to `as_of`. The words of
     relative time are left out of the query (they filter; no text says "yesterday" of
-    itself). Passages at least `fold_similarity` alike are folded into the best-ranked one
-    (`qa.core.duplicates`).
+    itself). With a retriever that takes the query's vector (`SearchesByVector`), the query
+    is embedded once; every search and the answerer use that vector. Passages at least
+    `fold_similarity` alike are folded into the best-ranked one (`qa.core.duplicates`).
     `chain.stream(...)` yields the answer text in pieces (`str`), then the `Answer`.
     """
 
-    def prepare(inp: str | Mapping[str, Any]) -> dict[str, Any]:
+    def prepare(inp: str | Mapping[str, Any]) -> Prepared:
         data = {"question": inp} if isinstance(inp, str) else dict(inp)
         question = validate_question(data.get("question"), max_question_chars)
         history = recent_history(data.get("history") or (), max_question_chars)
@@ -192,33 +212,34 @@ def build_chain(
                 f"k must be a whole number from {MIN_TOP_K} to {MAX_TOP_K}, got {k!r}"
             )
         explicit, relative = date_windows(question, data)
-        return {
-            "question": question,
-            "query": rewrite(strip_phrase(question, relative), history),
-            "k": k,
-            "explicit": explicit,
-            "relative": relative,
-            "t0": time.perf_counter(),
-        }
+        query = rewrite(strip_phrase(question, relative), history)
+        return Prepared(question, query, k, explicit, relative, time.perf_counter())
 
-    def search(state: dict[str, Any], window: DateWindow | None) -> list[Passage]:
-        k = state["k"]
-        passages = retriever.search(state["query"], min(2 * k, MAX_TOP_K), window)
-        return fold_passages(passages, k, fold_similarity)
+    def retrieve(state: Prepared) -> Retrieved:
+        vector = None
+        if isinstance(retriever, SearchesByVector):  # the one embedding of the query
+            vector = QueryVector.embed(state.query, retriever.embeddings)
 
-    def retrieve(state: dict[str, Any]) -> dict[str, Any]:
-        explicit, relative = state["explicit"], state["relative"]
+        def search(window: DateWindow | None) -> list[Passage]:
+            n = min(2 * state.k, MAX_TOP_K)
+            if vector is not None and isinstance(retriever, SearchesByVector):
+                found = retriever.search_by_vector(state.query, vector.values, n, window)
+            else:
+                found = retriever.search(state.query, n, window)
+            return fold_passages(found, state.k, fold_similarity)
+
+        explicit, relative = state.explicit, state.relative
         window = combine(explicit, relative)
         if relative is not None and relative.latest:
-            found = search(state, window)
+            found = search(window)
             top = max((p.score for p in found), default=0.0)
             close = [as_date(p.chunk.published) for p in found if p.score >= LATEST_MARGIN * top]
             window = combine(DateWindow(max((d for d in close if d), default=None)), window)
-        passages = search(state, window)
+        passages = search(window)
         if not passages and relative is not None:  # nothing then: prefer, don't require
             window = explicit
-            passages = search(state, window)
-        return {**state, "passages": passages, "window": window or None, "t1": time.perf_counter()}
+            passages = search(window)
+        return Retrieved(state, vector, tuple(passages), window or None, time.perf_counter())
 
     chain = (
         RunnableLambda(prepare, name="prepare")

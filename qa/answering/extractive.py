@@ -1,4 +1,7 @@
-"""Answerers turn retrieved passages into a cited answer. The default needs no LLM."""
+"""Answerers turn retrieved passages into a cited answer. The default needs no LLM.
+
+The candidate sentences, their order for the cross-encoder and the picking of an answer's
+sentences are in `qa.answering.candidates` (their names re-exported here)."""
 
 from __future__ import annotations
 
@@ -14,10 +17,13 @@ from langchain_core.embeddings import Embeddings
 
 from qa.answering.answer_text import cited, declined, uncertain
 from qa.answering.answer_types import answer_type, short_answer, supplies
+from qa.answering.candidates import passage_sentences, pick_sentences, prefilter_order
+from qa.answering.chain_state import QueryVector
 from qa.answering.cross_encoder import CrossEncoder, pair_text
-from qa.answering.metadata import asked_fields, is_non_answer, metadata_answer
+from qa.answering.metadata import metadata_answer
+from qa.answering.metadata_questions import asked_fields
 from qa.answering.ranker import RankerModel
-from qa.core.text import INSTRUCTION, content_words, normalize, sentence_spans
+from qa.core.text import content_words, normalize
 from qa.core.types import Answer, Citation, Passage, Status
 
 __all__ = [
@@ -32,31 +38,6 @@ __all__ = [
 _MAX_GAP = 8  # characters of whitespace between two neighbouring sentences
 
 
-def passage_sentences(
-    passages: Sequence[Passage], asked: frozenset[str] | None = None
-) -> list[tuple[int, int, int, str]]:
-    """Each distinct sentence of `passages` (overlapping chunks repeat some) as
-    `(passage index, start, end, text)`, with offsets in the source document.
-
-    Sentences that address an AI assistant ("ignore previous instructions ...") are left out:
-    they are not evidence of anything. With `asked` (the metadata a question asks about,
-    `qa.answering.metadata.asked_fields`), so are the label lines it does not ask for: a
-    headline, date line, byline or section label is no answer to other questions.
-    """
-    seen: set[tuple[str, int, int]] = set()
-    out = []
-    for i, p in enumerate(passages):
-        c = p.chunk
-        for s, e in sentence_spans(c.text):
-            key = (c.doc_id, c.start + s, c.start + e)
-            if key in seen or INSTRUCTION.search(c.text[s:e]):
-                continue
-            seen.add(key)
-            if asked is None or not is_non_answer(c.text[s:e], c, asked):
-                out.append((i, c.start + s, c.start + e, c.text[s:e]))
-    return out
-
-
 def _current(query: str) -> str:
     """The current question: it leads the query (a follow-up's earlier questions come after
     it; see qa.answering.conversation.condense_query)."""
@@ -65,48 +46,6 @@ def _current(query: str) -> str:
 
 # Candidate sentences the cross-encoder reads when the model file does not say.
 DEFAULT_RERANK_TOP = 16
-
-
-def prefilter_order(sems: Sequence[float], lexes: Sequence[float]) -> list[int]:
-    """Candidate indices by reciprocal-rank fusion of their similarity and word-overlap ranks
-    (k = 60, as in the retrieval's fusion): the order in which the cross-encoder reads them."""
-    fused = [0.0] * len(sems)
-    for values in (sems, lexes):
-        for r, i in enumerate(sorted(range(len(values)), key=lambda i: -values[i])):
-            fused[i] += 1.0 / (60 + r)
-    return sorted(range(len(sems)), key=lambda i: -fused[i])
-
-
-def pick_sentences(
-    query: str,
-    texts: Sequence[str],
-    probs: Sequence[float],
-    *,
-    max_sentences: int,
-    max_words: int,
-    extra_ratio: float,
-) -> list[int]:
-    """Indices of the sentences of an answer, best first: the most probable one, then each
-    next most probable one that holds question words the answer lacks, while its probability
-    is at least `extra_ratio` times the best one's and the answer stays within `max_words`."""
-    order = sorted(range(len(texts)), key=lambda i: -probs[i])
-    if not order:
-        return []
-    best = order[0]
-    picked = [best]
-    q_words = set(content_words(query))
-    covered = set(content_words(texts[best]))
-    words = len(texts[best].split())
-    for i in order[1 : 4 * max_sentences]:
-        if len(picked) == max_sentences or probs[i] < extra_ratio * probs[best]:
-            break
-        new = (q_words & set(content_words(texts[i]))) - covered
-        n_words = len(texts[i].split())
-        if new and words + n_words <= max_words:
-            picked.append(i)
-            covered |= set(content_words(texts[i]))
-            words += n_words
-    return picked
 
 
 @dataclass(frozen=True)
@@ -205,19 +144,30 @@ class ExtractiveAnswerer:
                 self._cache.popitem(last=False)
         return [vecs[t] for t in texts]
 
+    def query_vector(self, query: str, given: QueryVector | None = None) -> Sequence[float]:
+        """The embedding of `query`: `given`'s values when they are that of this text by this
+        answerer's model (retrieval's, handed on by the chain), else made here."""
+        values = given.values_for(query, self.embeddings) if given is not None else None
+        return self.embeddings.embed_query(query) if values is None else values
+
     def features(
-        self, query: str, passages: Sequence[Passage]
+        self,
+        query: str,
+        passages: Sequence[Passage],
+        vector: QueryVector | None = None,
     ) -> list[tuple[Passage, int, int, str, dict[str, float]]]:
-        """Every distinct sentence of `passages` with its features (`ranker.FEATURES`)."""
+        """Every distinct sentence of `passages` with its features (`ranker.FEATURES`);
+        `vector`: retrieval's embedding of `query`, when the caller has it (`query_vector`)."""
         asked = asked_fields(_current(query)) if self.about_documents else None
         cands = [(passages[i], s, e, t) for i, s, e, t in passage_sentences(passages, asked)]
-        return self.candidate_features(query, cands, passages)
+        return self.candidate_features(query, cands, passages, vector)
 
     def candidate_features(
         self,
         query: str,
         cands: Sequence[tuple[Passage, int, int, str]],
         passages: Sequence[Passage],
+        vector: QueryVector | None = None,
     ) -> list[tuple[Passage, int, int, str, dict[str, float]]]:
         """`features` of given candidates `(passage, start, end, text)` (each passage one of
         `passages`, in retrieval order): also for sentence-selection sets whose candidates come
@@ -226,7 +176,7 @@ class ExtractiveAnswerer:
             return []
         first = _current(query)
         rank = {id(p): r for r, p in enumerate(passages)}
-        q_vec = self.embeddings.embed_query(query)
+        q_vec = self.query_vector(query, vector)
         s_vecs = self.sentence_vectors([t for *_, t in cands])
         sems = [sum(a * b for a, b in zip(q_vec, v, strict=True)) for v in s_vecs]
         sets = [set(content_words(t)) for *_, t in cands]
@@ -295,9 +245,15 @@ class ExtractiveAnswerer:
             out[i] = v
         return out
 
-    def score_sentences(self, query: str, passages: Sequence[Passage]) -> list[ScoredSentence]:
-        """Every distinct sentence of `passages`, most likely to state the answer first."""
-        rows = self.features(query, passages)
+    def score_sentences(
+        self,
+        query: str,
+        passages: Sequence[Passage],
+        vector: QueryVector | None = None,
+    ) -> list[ScoredSentence]:
+        """Every distinct sentence of `passages`, most likely to state the answer first
+        (`vector`: retrieval's embedding of `query`, when the caller has it)."""
+        rows = self.features(query, passages, vector)
         probs = self.model.rank([r for *_, r in rows])
         scored = [
             ScoredSentence(p, s, e, t, r["sem"], r["lex"], prob, r)
@@ -326,10 +282,22 @@ class ExtractiveAnswerer:
         """The best sentences with `[n]` markers: answered, uncertain, or not found. A question
         about the article itself (its date, section or author) is answered from the document's
         metadata, citing the line that states it (`qa.answering.metadata`)."""
+        return self.answer_with_vector(question, query, passages, None)
+
+    def answer_with_vector(
+        self,
+        question: str,
+        query: str,
+        passages: Sequence[Passage],
+        vector: QueryVector | None,
+    ) -> Answer:
+        """`answer`, with `vector` retrieval's embedding of `query` (None: embed it here), so
+        the chain embeds the query once."""
         about = self.about_document(question, query, passages)
         if about is not None:
             return about
-        return self.from_ranked(question, query, passages, self.score_sentences(query, passages))
+        ranked = self.score_sentences(query, passages, vector)
+        return self.from_ranked(question, query, passages, ranked)
 
     def about_document(
         self, question: str, query: str, passages: Sequence[Passage]

@@ -4,11 +4,24 @@ protocols (`isinstance` checks them; nothing is found by attribute name)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from qa.answering.chain_state import QueryVector
 from qa.core.types import Answer, DateWindow, Passage
 
-__all__ = ["Answerer", "PassageSearch", "QueryRewriter", "RewritesQueries", "StreamingAnswerer"]
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+
+__all__ = [
+    "Answerer",
+    "PassageSearch",
+    "QueryRewriter",
+    "ReusesQueryVector",
+    "RewritesQueries",
+    "SearchesByVector",
+    "StreamingAnswerer",
+    "StreamsWithQueryVector",
+]
 
 # Makes the retrieval query of a question from the earlier questions of the conversation.
 QueryRewriter = Callable[[str, Sequence[str]], str]
@@ -35,6 +48,30 @@ class StreamingAnswerer(Answerer, Protocol):
 
 
 @runtime_checkable
+class ReusesQueryVector(Protocol):
+    """An answerer that compares the query's embedding with the passages' sentences: the chain
+    hands it the vector retrieval searched with, so the query is embedded once (an answerer
+    on another model than retrieval's embeds it anew: `QueryVector.values_for`)."""
+
+    def answer_with_vector(
+        self, question: str, query: str, passages: Sequence[Passage], vector: QueryVector
+    ) -> Answer:
+        """`answer`, with `vector` retrieval's embedding of `query`."""
+        ...
+
+
+@runtime_checkable
+class StreamsWithQueryVector(Protocol):
+    """A streaming answerer that also takes the query's vector (see `ReusesQueryVector`)."""
+
+    def stream_with_vector(
+        self, question: str, query: str, passages: Sequence[Passage], vector: QueryVector
+    ) -> Iterator[str | Answer]:
+        """`stream`, with `vector` retrieval's embedding of `query`."""
+        ...
+
+
+@runtime_checkable
 class RewritesQueries(Protocol):
     """An answerer that also makes the retrieval query of follow-up questions (one with a
     language model rewrites them as stand-alone questions)."""
@@ -53,4 +90,23 @@ class PassageSearch(Protocol):
         self, query: str, k: int | None = None, window: DateWindow | None = None
     ) -> list[Passage]:
         """The passages for `query` (within `window`, when given)."""
+        ...
+
+
+@runtime_checkable
+class SearchesByVector(Protocol):
+    """Retrieval that takes the query's vector: the chain embeds the query once with
+    `embeddings`, searches with the vector as often as it needs (a "latest" question searches
+    twice) and passes it on to the answerer."""
+
+    embeddings: Embeddings
+
+    def search_by_vector(
+        self,
+        query: str,
+        vector: Sequence[float],
+        k: int | None = None,
+        window: DateWindow | None = None,
+    ) -> list[Passage]:
+        """`search`, with `vector` the embedding of `query`."""
         ...

@@ -25,6 +25,7 @@ from qa.answering.answer_text import (
     without_not_found,
 )
 from qa.answering.answer_types import asks_short, short_answer
+from qa.answering.chain_state import QueryVector
 from qa.answering.extractive import ExtractiveAnswerer, ScoredSentence
 from qa.core.errors import QAError
 from qa.core.settings import DEFAULT_MIN_SUPPORT
@@ -194,7 +195,17 @@ class LLMAnswerer:
 
     def answer(self, question: str, query: str, passages: Sequence[Passage]) -> Answer:
         """The checked answer (the last item of `stream`)."""
-        *_, result = self.stream(question, query, passages)
+        return self.answer_with_vector(question, query, passages, None)
+
+    def answer_with_vector(
+        self,
+        question: str,
+        query: str,
+        passages: Sequence[Passage],
+        vector: QueryVector | None,
+    ) -> Answer:
+        """`answer`, with `vector` retrieval's embedding of `query` (`stream_with_vector`)."""
+        *_, result = self.stream_with_vector(question, query, passages, vector)
         assert isinstance(result, Answer)
         return result
 
@@ -203,12 +214,23 @@ class LLMAnswerer:
     ) -> Iterator[str | Answer]:
         """The model's text as it is written, then the checked `Answer`. A question about the
         article itself (date, section, author) is answered from its metadata, as extractively."""
+        return self.stream_with_vector(question, query, passages, None)
+
+    def stream_with_vector(
+        self,
+        question: str,
+        query: str,
+        passages: Sequence[Passage],
+        vector: QueryVector | None,
+    ) -> Iterator[str | Answer]:
+        """`stream`, with `vector` retrieval's embedding of `query` (None: the extractive
+        ranking embeds it), so the chain embeds the query once."""
         about = self.extractive.about_document(question, query, passages)
         if about is not None:
             yield about.text
             yield about
             return
-        ranked = self.extractive.score_sentences(query, passages)
+        ranked = self.extractive.score_sentences(query, passages, vector)
         extractive = self.extractive.from_ranked(question, query, passages, ranked)
         if not self.worth_asking(extractive, ranked):
             answer = declined(question, query, passages, extractive.score)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -50,7 +51,17 @@ class ChunkRetriever(BaseRetriever):
     ) -> list[Passage]:
         """Passages for `query`, best first; with `window`, only passages published within it
         (filtered inside both the Chroma query and the BM25 search)."""
-        vector = self.embeddings.embed_query(query)
+        return self.search_by_vector(query, self.embeddings.embed_query(query), k, window)
+
+    def search_by_vector(
+        self,
+        query: str,
+        vector: Sequence[float],
+        k: int | None = None,
+        window: DateWindow | None = None,
+    ) -> list[Passage]:
+        """`search`, with `vector` the embedding of `query` by `embeddings`: a caller that
+        searches more than once, or compares the query with sentences, embeds it once."""
         if self.mode == "dense":
             return self.store.search(vector, k or self.k, window)
         return self.store.hybrid_search(query, vector, k or self.k, window=window)

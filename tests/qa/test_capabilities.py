@@ -9,12 +9,22 @@ import openai
 import pytest
 
 from qa.answering.answer_text import NOT_FOUND_TEXT
+from qa.answering.chain_state import QueryVector
 from qa.answering.extractive import ExtractiveAnswerer
-from qa.answering.protocols import Answerer, RewritesQueries, StreamingAnswerer
+from qa.answering.protocols import (
+    Answerer,
+    ReusesQueryVector,
+    RewritesQueries,
+    SearchesByVector,
+    StreamingAnswerer,
+    StreamsWithQueryVector,
+)
 from qa.core.types import Answer, Passage
 from qa.llm.answerer import LLMAnswerer
 from qa.llm.models import LlamaCppChat, as_llm_error, server_failed
 from qa.service import QA
+from qa.store.retriever import ChunkRetriever
+from tests.toy import ToyEmbeddings
 
 
 class Rewriting:
@@ -33,6 +43,29 @@ def test_the_answerers_capabilities_are_protocols(toy_embeddings) -> None:
     assert isinstance(extractive, Answerer) and not isinstance(extractive, StreamingAnswerer)
     assert not isinstance(extractive, RewritesQueries)
     assert isinstance(llm, StreamingAnswerer) and isinstance(llm, RewritesQueries)
+    assert isinstance(extractive, ReusesQueryVector) and isinstance(llm, ReusesQueryVector)
+    assert isinstance(llm, StreamsWithQueryVector)
+    assert not isinstance(extractive, StreamsWithQueryVector)
+    assert not isinstance(Rewriting(), ReusesQueryVector)
+
+
+def test_the_retriever_takes_the_query_vector(toy_store, toy_embeddings) -> None:
+    retriever = ChunkRetriever(store=toy_store, embeddings=toy_embeddings)
+    assert isinstance(retriever, SearchesByVector)
+
+
+def test_a_query_vector_is_reused_only_for_its_text_and_model(toy_embeddings) -> None:
+    answerer = ExtractiveAnswerer(toy_embeddings)
+    query = "Where will the summit take place?"
+    made = toy_embeddings.embed_query(query)
+    marked = (2.0, *made[1:])  # told apart from the model's own vector
+    assert answerer.query_vector(query, QueryVector(query, marked, toy_embeddings)) == marked
+    for other in (
+        QueryVector("Who is Xi?", marked, toy_embeddings),  # another text
+        QueryVector(query, marked, ToyEmbeddings()),  # another model
+        None,
+    ):
+        assert answerer.query_vector(query, other) == made
 
 
 def test_an_answerer_that_rewrites_makes_the_query(toy_store, toy_embeddings) -> None:

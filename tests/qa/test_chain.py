@@ -10,6 +10,7 @@ import pytest
 import qa as qa_pkg
 from qa import QA, Answer, Citation, ConfigError, QuestionError
 from qa.answering.chain import AnswerStep, build_chain, text_pieces, validate_question
+from qa.answering.chain_state import Prepared, Retrieved
 
 SUMMIT = "Where will the summit take place?"
 
@@ -53,7 +54,7 @@ class _Streaming:
 
 def test_answer_step_streams_what_the_answerer_streams() -> None:
     now = time.perf_counter()
-    state = {"question": "q?", "query": "q?", "passages": [], "t0": now, "t1": now}
+    state = Retrieved(Prepared("q?", "q?", 4, None, None, now), None, (), None, now)
     stream = AnswerStep(_Streaming()).stream(state)
     assert next(stream) == "Singa"  # a piece arrives before the answer is finished
     pieces = ["Singa", *stream]
