@@ -10,10 +10,10 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from ingest.loaders import load_paths
-from ingest.pipeline import ingest_documents
 from qa import QA, Answer
 from qa.answering.extractive import ExtractiveAnswerer
 from qa.core.settings import Settings
+from qa.documents.pipeline import ingest_documents
 from qa.llm.answerer import LLMAnswerer
 from qa.store.chunks import ChunkStore
 from qa.store.embeddings import EmbeddingModel
