@@ -1,4 +1,4 @@
-"""The HTTP API of cited-qa (`qa serve`): a FastAPI surface over `qa.QA` and `ingest.uploads`.
+"""The HTTP API of cited-qa (`qa serve`): a FastAPI surface over `qa.QA` (answers and documents).
 
 from api import create_app
 app = create_app(Settings.from_env())      # then: uvicorn.run(app, host="127.0.0.1")
