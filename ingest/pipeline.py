@@ -15,7 +15,7 @@ from ingest.fetch import is_url
 from ingest.loaders import Skipped, doc_id_for, load_paths
 from qa.core.duplicates import NearDuplicate, near_duplicate_documents
 from qa.core.settings import Settings
-from qa.core.types import Chunk, SourceDocument
+from qa.core.types import Chunk, Provenance, SourceDocument
 from qa.store.chunks import ChunkStore
 from qa.store.sources import SourceRecord
 
@@ -114,21 +114,14 @@ def chunk_document(
 def _chunks(doc: SourceDocument, spans: Sequence[tuple[int, int]], doc_hash: str) -> list[Chunk]:
     return [
         Chunk(
+            **Provenance.fields_of(doc),
             chunk_id=_sha(doc.doc_id, str(start), str(end), doc.text[start:end])[:32],
-            doc_id=doc.doc_id,
-            source=doc.source,
-            title=doc.title,
-            published=doc.published,
-            section=doc.section,
             index=i,
             start=start,
             end=end,
             text=doc.text[start:end],
             doc_hash=doc_hash,
-            site=doc.site,
-            author=doc.author,
             page=doc.page_at(start),
-            name=doc.name,
         )
         for i, (start, end) in enumerate(spans)
     ]

@@ -16,7 +16,7 @@ from langchain_core.embeddings import Embeddings
 
 from qa.core.dates import day_number
 from qa.core.settings import Settings
-from qa.core.types import Chunk, DateWindow, DocumentInfo, Passage
+from qa.core.types import Chunk, DateWindow, DocumentInfo, Passage, Provenance
 from qa.store.client import reachable, require_collection
 from qa.store.lexical import LexicalIndex, Row
 from qa.store.manifest import DocEntry, Manifest
@@ -297,8 +297,9 @@ class ChunkStore:
             pages[doc_id] = max(pages.get(doc_id, 0), int(meta.get("page") or 0))
         states = self.scan_doc_states() if docs else {}
         entries = [
-            replace(
-                DocEntry.from_metadata(d, m),  # source, title, dates... as the chunk has them
+            DocEntry.from_metadata(  # source, title, dates... as the chunk has them
+                m,
+                doc_id=d,
                 doc_hash=states[d].doc_hash,
                 chunks=states[d].chunks,
                 pages=pages[d] or None,
@@ -311,16 +312,9 @@ class ChunkStore:
         self.sources.put(
             [
                 SourceRecord(
-                    doc_id=e.doc_id,
-                    source=e.source,
-                    title=e.title,
+                    **Provenance.fields_of(e),
                     doc_hash=e.doc_hash,
-                    published=e.published,
-                    section=e.section,
-                    site=e.site,
-                    author=e.author,
                     page_starts=None if e.pages else (),
-                    name=e.name,
                 )
                 for e in entries
                 if e.doc_id in unrecorded

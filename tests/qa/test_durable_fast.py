@@ -79,7 +79,12 @@ def test_near_duplicates_are_found_among_all_or_the_nearest_documents(
 
     monkeypatch.setattr(ingest.pipeline, "EXACT_DUPLICATES_UP_TO", exact_up_to)
     _ingest(toy_store, settings, toy_embeddings, _docs(30))
-    copy = SourceDocument("copy", "/wire/copy.txt", "Copy", _docs(1, start=7)[0].text + " More.")
+    copy = SourceDocument(
+        doc_id="copy",
+        source="/wire/copy.txt",
+        title="Copy",
+        text=_docs(1, start=7)[0].text + " More.",
+    )
     report = _ingest(toy_store, settings, toy_embeddings, [copy])
     assert [(d.source, d.of) for d in report.near_duplicates] == [
         ("/wire/copy.txt", "/news/d7.txt")

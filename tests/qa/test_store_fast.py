@@ -17,11 +17,14 @@ from qa.store.records import DAY_KEY, chunk_from_record, chunk_metadata, record_
 from qa.store.retriever import ChunkRetriever
 
 DOCS = [
-    SourceDocument("storm", "/news/storm.txt", "Storm", "The storm hit Portmere on Monday. "
-                   "Twelve boats sank in the harbour.", published="2025-03-10", site="Herald"),
-    SourceDocument("budget", "/news/budget.txt", "Budget", "The council passed its budget. "
-                   "Taxes rise by two percent.", published="2025-02-01"),
-    SourceDocument("undated", "/news/note.txt", "Note", "A note about the harbour walls."),
+    SourceDocument(doc_id="storm", source="/news/storm.txt", title="Storm",
+                   text="The storm hit Portmere on Monday. Twelve boats sank in the harbour.",
+                   published="2025-03-10", site="Herald"),
+    SourceDocument(doc_id="budget", source="/news/budget.txt", title="Budget",
+                   text="The council passed its budget. Taxes rise by two percent.",
+                   published="2025-02-01"),
+    SourceDocument(doc_id="undated", source="/news/note.txt", title="Note",
+                   text="A note about the harbour walls."),
 ]  # fmt: skip
 
 
