@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.types import PyEmbeddings
 
-__all__ = ["MANIFEST_SUFFIX", "DocEntry", "Manifest", "manifest_name"]
+__all__ = ["MANIFEST_SUFFIX", "DocEntry", "DocState", "Manifest", "manifest_name"]
 
 MANIFEST_SUFFIX = ".manifest"
 _PAGE = 5000
@@ -49,6 +49,16 @@ def _point(doc_id: str) -> list[float]:
     h = int.from_bytes(hashlib.blake2b(doc_id.encode(), digest_size=4).digest(), "big")
     angle = h / 2**32 * 2 * math.pi
     return [math.cos(angle), math.sin(angle)]
+
+
+@dataclass(frozen=True)
+class DocState:
+    """What the store holds of a document, to decide whether to re-embed it."""
+
+    doc_hash: str
+    chunks: int
+    complete: bool
+    source: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,6 +95,12 @@ class DocEntry(DocumentInfo):
                 "complete": meta.get("state") == _COMPLETE,
                 **other,
             },
+        )
+
+    def state(self) -> DocState:
+        """The entry as the `DocState` an ingest decides by."""
+        return DocState(
+            doc_hash=self.doc_hash, chunks=self.chunks, complete=self.complete, source=self.source
         )
 
     def info(self) -> DocumentInfo:

@@ -18,6 +18,7 @@ from qa.core.types import SourceDocument
 from qa.service import open_store
 from qa.store.chunks import ChunkStore
 from qa.store.client import open_client
+from qa.store.collection import ChunkCollection
 from qa.store.health import check_store, forget_stamp, start_probe
 from qa.store.manifest import Manifest, manifest_name
 from qa.store.sources import SourceLog
@@ -54,10 +55,10 @@ def test_ingest_reads_only_the_documents_it_was_given(
     def no_scan(self, include, where=None):
         raise AssertionError(f"read every chunk ({include})")  # what `doc_states` used to do
 
-    real = ChunkStore._records
+    real = ChunkCollection.records
     monkeypatch.setattr(
-        ChunkStore,
-        "_records",
+        ChunkCollection,
+        "records",
         lambda self, include, where=None: (
             real(self, include, where) if where is not None else no_scan(self, include)
         ),
