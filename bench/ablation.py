@@ -205,7 +205,16 @@ def selection_hits(name: str, emb: LocalEmbeddings, ce: CrossEncoder) -> dict[st
             body.append(t)
             pos += len(t) + 1
         text = " ".join(body)
-        chunk = Chunk("c", "d", "", "", None, None, 0, 0, len(text), text)
+        chunk = Chunk(
+            chunk_id="c",
+            doc_id="d",
+            source="",
+            title="",
+            index=0,
+            start=0,
+            end=len(text),
+            text=text,
+        )
         passage = Passage(chunk, 0.0)
         cands = [(passage, s, e, t) for (s, e), t in zip(spans, texts, strict=True)]
         rows = answerer.candidate_features(query, cands, [passage])

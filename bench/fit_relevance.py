@@ -97,7 +97,12 @@ def selqa_set() -> tuple[list[SourceDocument], list[Asked]]:
             if part != "fit-sem" or len(qs) % 3 == 0:  # a third of the training articles'
                 qs.append(Asked(row["question"], bool(row["answers"]), part))
     docs = [
-        SourceDocument(f"selqa-{i}", f"selqa:{a}/{sec}", f"{a}, {sec}", " ".join(sents))
+        SourceDocument(
+            doc_id=f"selqa-{i}",
+            source=f"selqa:{a}/{sec}",
+            title=f"{a}, {sec}",
+            text=" ".join(sents),
+        )
         for i, ((a, sec), sents) in enumerate(sorted(texts.items()))
     ]
     return docs, qs
@@ -121,7 +126,10 @@ def wikiqa_set() -> tuple[list[SourceDocument], list[Asked]]:
             labels[row["QuestionID"]] = (q, right or row["Label"] == "1")
     docs = [
         SourceDocument(
-            f"wikiqa-{d}", f"wikiqa:{d}", titles[d], " ".join(s for _, s in sorted(ss.items()))
+            doc_id=f"wikiqa-{d}",
+            source=f"wikiqa:{d}",
+            title=titles[d],
+            text=" ".join(s for _, s in sorted(ss.items())),
         )
         for d, ss in sorted(sentences.items())
     ]

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from qa.core.text import sentence_spans
-from qa.core.types import Chunk, SourceDocument
+from qa.core.types import Chunk, Provenance, SourceDocument
 
 __all__ = [
     "CHUNKER_VERSION",
@@ -152,21 +152,14 @@ def make_chunks(
     """The chunks of `doc` at `spans`, with its provenance and `doc_hash`."""
     return [
         Chunk(
+            **Provenance.fields_of(doc),
             chunk_id=_sha(doc.doc_id, str(start), str(end), doc.text[start:end])[:32],
-            doc_id=doc.doc_id,
-            source=doc.source,
-            title=doc.title,
-            published=doc.published,
-            section=doc.section,
             index=i,
             start=start,
             end=end,
             text=doc.text[start:end],
             doc_hash=doc_hash,
-            site=doc.site,
-            author=doc.author,
             page=doc.page_at(start),
-            name=doc.name,
         )
         for i, (start, end) in enumerate(spans)
     ]

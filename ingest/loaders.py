@@ -230,6 +230,13 @@ def load_jsonl_documents(path: Path) -> list[SourceDocument]:
         ids.add(doc_id)
         title, published, section = extra
         docs.append(
-            SourceDocument(doc_id, f"{resolved}#{doc_id}", title or "", text, published, section)
+            SourceDocument(
+                doc_id=doc_id,
+                source=f"{resolved}#{doc_id}",
+                title=title or "",
+                text=text,
+                published=published,
+                section=section,
+            )
         )
     return docs

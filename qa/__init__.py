@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         Citation,
         DocumentInfo,
         Passage,
+        Provenance,
         SourceDocument,
         Timings,
     )
@@ -87,6 +88,7 @@ _EXPORTS = {
     "RelevanceFloor": "qa.llm.relevance",
     "NOT_FOUND_TEXT": "qa.answering.answer_text",
     "Passage": "qa.core.types",
+    "Provenance": "qa.core.types",
     "QA": "qa.service",
     "QAError": "qa.core.errors",
     "QuestionError": "qa.core.errors",
@@ -139,6 +141,7 @@ __all__ = [
     "LLMFlow",
     "ModelError",
     "Passage",
+    "Provenance",
     "QAError",
     "QuestionError",
     "RebuildReport",

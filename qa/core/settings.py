@@ -7,23 +7,19 @@ by pydantic, and an invalid one is a `ConfigError` of one line that names it.
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BeforeValidator,
     Field,
     ValidationError,
-    ValidationInfo,
     model_validator,
 )
-from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from qa.core.errors import ConfigError
@@ -34,6 +30,19 @@ from qa.core.limits import (
     MIN_TOP_K,
     MODEL_MAX_TOKENS,
     MODEL_WINDOW,
+)
+from qa.core.settings_parsing import (
+    BETWEEN,
+    FIX,
+    Environment,
+    Share,
+    UserPath,
+    between,
+    comma_separated,
+    is_host,
+    one_line,
+    positive,
+    rule,
 )
 
 __all__ = [
@@ -52,7 +61,6 @@ DEFAULT_FOLD_SIMILARITY = 0.2
 
 _COLLECTION_RE = re.compile(r"^[a-zA-Z0-9._-]{3,512}$")
 _ORIGIN_RE = re.compile(r"^https?://[^/\s]+$")
-_HOST_NAME_RE = re.compile(r"^[A-Za-z0-9.-]+$")
 _HEADER_SAFE = re.compile(r"^[\x21-\x7e]+$")  # visible ASCII: can be sent in an HTTP header
 
 
@@ -72,52 +80,8 @@ def default_models_dir() -> Path:
     return default_data_dir() / "models"
 
 
-def _is_host(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return bool(_HOST_NAME_RE.match(host))
-    return True
-
-
-def _rule(ok: Callable[[Any], bool], message: str) -> AfterValidator:
-    """A check of a parsed value: it passes when `ok(value)` (None always passes); else
-    `message`, formatted with the field's `name`, its variable `env` and the `value`."""
-
-    def check(value: Any, info: ValidationInfo) -> Any:
-        if value is not None and not ok(value):
-            name = info.field_name or ""
-            raise ValueError(message.format(name=name, env=f"QA_{name.upper()}", value=value))
-        return value
-
-    return AfterValidator(check)
-
-
-def _between(lo: float, hi: float) -> Callable[[Any], bool]:
-    return lambda v: math.isfinite(v) and lo <= v <= hi
-
-
-def _positive(v: float) -> bool:
-    return math.isfinite(v) and v > 0
-
-
-def _comma_separated(value: Any) -> Any:
-    """A variable's `a, b` as `("a", "b")`; tuples and lists pass through."""
-    if isinstance(value, str):
-        return tuple(part.strip() for part in value.split(",") if part.strip())
-    return value
-
-
-def _user_path(value: Any) -> Any:
-    return Path(value).expanduser() if isinstance(value, str) else value
-
-
 EmbeddingBackend = Literal["onnx", "torch"]
 Reranker = Literal["none", "cross-encoder"]
-_EITHER = "{name} must be between {lo} and {hi}, got {{value}}"
-_FIX = "; fix or unset {env}"
-UserPath = Annotated[Path, BeforeValidator(_user_path)]
-Share = Annotated[float, _rule(_between(0.0, 1.0), "{name} must be between 0 and 1, got {value}")]
 
 
 class Settings(BaseSettings):
@@ -129,7 +93,7 @@ class Settings(BaseSettings):
     chroma_url: str | None = None
     collection: Annotated[
         str,
-        _rule(
+        rule(
             _COLLECTION_RE.match,
             "invalid collection name {value!r}: use 3-512 characters of "
             "letters, digits, '.', '_' or '-'",
@@ -138,9 +102,9 @@ class Settings(BaseSettings):
     # chosen for HotpotQA's recall@k with hybrid retrieval (see docs/how-it-works.md)
     top_k: Annotated[
         int,
-        _rule(
-            _between(MIN_TOP_K, MAX_TOP_K),
-            _EITHER.format(name="{name}", lo=MIN_TOP_K, hi=MAX_TOP_K),
+        rule(
+            between(MIN_TOP_K, MAX_TOP_K),
+            BETWEEN.format(name="{name}", lo=MIN_TOP_K, hi=MAX_TOP_K),
         ),
     ] = 6
     retrieval: Literal["hybrid", "dense"] = "hybrid"  # "dense": cosine similarity alone
@@ -149,28 +113,28 @@ class Settings(BaseSettings):
     # (qa/answering/ranker.json, see docs/how-it-works.md, "The ranker, and abstaining").
     min_score: Annotated[
         float | None,
-        _rule(_between(0.0, 1.0), "{name} must be between 0 and 1, got {value}" + _FIX),
+        rule(between(0.0, 1.0), "{name} must be between 0 and 1, got {value}" + FIX),
     ] = None
     decline_score: Annotated[
         float | None,
-        _rule(_between(0.0, 1.0), "{name} must be between 0 and 1, got {value}" + _FIX),
+        rule(between(0.0, 1.0), "{name} must be between 0 and 1, got {value}" + FIX),
     ] = None
     max_question_chars: Annotated[
-        int, _rule(lambda v: v >= 1, "{name} must be positive, got {value}")
+        int, rule(lambda v: v >= 1, "{name} must be positive, got {value}")
     ] = MAX_QUESTION_CHARS
     chunk_tokens: Annotated[
         int,
-        _rule(
-            _between(16, MODEL_MAX_TOKENS),
+        rule(
+            between(16, MODEL_MAX_TOKENS),
             f"{{name}} must be between 16 and {MODEL_MAX_TOKENS} "
             f"(the model reads {MODEL_WINDOW} word pieces), got {{value}}",
         ),
     ] = 200
     chunk_overlap_tokens: int = 48  # in [0, chunk_tokens)
     embed_batch_size: Annotated[
-        int, _rule(_between(1, 1024), _EITHER.format(name="{name}", lo=1, hi=1024))
+        int, rule(between(1, 1024), BETWEEN.format(name="{name}", lo=1, hi=1024))
     ] = 32
-    max_file_mb: Annotated[float, _rule(_positive, "{name} must be positive, got {value}")] = (
+    max_file_mb: Annotated[float, rule(positive, "{name} must be positive, got {value}")] = (
         MAX_FILE_MB
     )
     eval_dir: UserPath = Path("eval-report")
@@ -183,17 +147,17 @@ class Settings(BaseSettings):
     llm: str | None = None  # e.g. llamacpp:/path/model.gguf; unset: the extractive answerer
     llm_timeout: Annotated[
         float,
-        _rule(  # seconds for the model to answer
-            _positive, "{name} must be a positive number of seconds, got {value}"
+        rule(  # seconds for the model to answer
+            positive, "{name} must be a positive number of seconds, got {value}"
         ),
     ] = 60.0
     llm_max_tokens: Annotated[
-        int, _rule(_between(1, 8192), _EITHER.format(name="{name}", lo=1, hi=8192))
+        int, rule(between(1, 8192), BETWEEN.format(name="{name}", lo=1, hi=8192))
     ] = 256
     llm_context: Annotated[
         int,
-        _rule(  # llamacpp: the context window in tokens
-            _between(512, 131072), "{name} must be between 512 and 131072 tokens, got {value}"
+        rule(  # llamacpp: the context window in tokens
+            between(512, 131072), "{name} must be between 512 and 131072 tokens, got {value}"
         ),
     ] = 4096
     llm_api_key: str | None = Field(default=None, repr=False)
@@ -209,7 +173,7 @@ class Settings(BaseSettings):
     # the model loads; unset: the runtime's own (one per core), and 1 for the HTTP API, whose
     # requests already run in parallel.
     cpu_threads: Annotated[
-        int | None, _rule(_between(1, 256), _EITHER.format(name="{name}", lo=1, hi=256))
+        int | None, rule(between(1, 256), BETWEEN.format(name="{name}", lo=1, hi=256))
     ] = None
     # Sentences of written answers whose support is below this are unsupported; chosen with
     # bench/calibrate_support.py (see docs/guide.md, "Written answers from a language model").
@@ -222,32 +186,32 @@ class Settings(BaseSettings):
     # the host names it answers to besides loopback ones (e.g. behind a reverse proxy).
     api_key: Annotated[
         str | None,
-        _rule(
+        rule(
             _HEADER_SAFE.match,
             "QA_API_KEY must be visible ASCII characters without spaces (it is "
             "sent in an HTTP header); make one with `python -c 'import secrets; "
             "print(secrets.token_urlsafe(32))'`",
         ),
     ] = Field(default=None, repr=False)
-    cors_origins: Annotated[tuple[str, ...], BeforeValidator(_comma_separated)] = ()
-    max_body_mb: Annotated[float, _rule(_positive, "{name} must be positive, got {value}")] = 50.0
-    allowed_hosts: Annotated[tuple[str, ...], BeforeValidator(_comma_separated)] = ()
+    cors_origins: Annotated[tuple[str, ...], BeforeValidator(comma_separated)] = ()
+    max_body_mb: Annotated[float, rule(positive, "{name} must be positive, got {value}")] = 50.0
+    allowed_hosts: Annotated[tuple[str, ...], BeforeValidator(comma_separated)] = ()
     # With a key: whether the OpenAPI page and schema (no data) still open without it (/healthz
     # always does: liveness probes seldom send one; /readyz and the rest need it).
     open_docs: bool = True
     # Ingesting links and feeds: seconds a whole page may take, its largest size, redirects.
     fetch_timeout: Annotated[
         float,
-        _rule(
+        rule(
             lambda v: math.isfinite(v) and 0 < v <= 600,
-            "{name} must be between 0 and 600 seconds, got {value}" + _FIX,
+            "{name} must be between 0 and 600 seconds, got {value}" + FIX,
         ),
     ] = 20.0
-    max_fetch_mb: Annotated[
-        float, _rule(_positive, "{name} must be positive, got {value}" + _FIX)
-    ] = 10.0
+    max_fetch_mb: Annotated[float, rule(positive, "{name} must be positive, got {value}" + FIX)] = (
+        10.0
+    )
     max_redirects: Annotated[
-        int, _rule(_between(0, 20), _EITHER.format(name="{name}", lo=0, hi=20) + _FIX)
+        int, rule(between(0, 20), BETWEEN.format(name="{name}", lo=0, hi=20) + FIX)
     ] = 5
     # Links whose host has a private, loopback, link-local or reserved address are refused
     # before any connection; 1 allows them (an intranet). 0: robots.txt is not read.
@@ -257,9 +221,9 @@ class Settings(BaseSettings):
     # document are folded into it at answer time ("also in"); 1 folds only identical ones.
     fold_similarity: Annotated[
         float,
-        _rule(
+        rule(
             lambda v: math.isfinite(v) and 0 < v <= 1,
-            "{name} must be above 0 and at most 1, got {value}" + _FIX,
+            "{name} must be above 0 and at most 1, got {value}" + FIX,
         ),
     ] = DEFAULT_FOLD_SIMILARITY
 
@@ -267,7 +231,7 @@ class Settings(BaseSettings):
         try:
             super().__init__(**values)
         except ValidationError as exc:
-            raise ConfigError(_one_line(exc)) from None
+            raise ConfigError(one_line(exc)) from None
 
     @classmethod
     def settings_customise_sources(
@@ -295,7 +259,7 @@ class Settings(BaseSettings):
                     "origins like http://localhost:3000 (scheme and host, no path), or *"
                 )
         for host in self.allowed_hosts:
-            if host != "*" and not _is_host(host):
+            if host != "*" and not is_host(host):
                 raise ValueError(
                     f"QA_ALLOWED_HOSTS: {host!r} is not a host name; give comma-separated "
                     "names or addresses like api.example.org (no scheme or port), or *"
@@ -374,46 +338,10 @@ class Settings(BaseSettings):
 
         Overrides whose value is None are ignored, so CLI flags that were not given fall through.
         """
-        values = _Environment(cls, os.environ if env is None else env)()
+        values = Environment(cls, os.environ if env is None else env)()
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
     def with_(self, **changes: Any) -> Settings:
         """A copy with some fields changed (checked as when made)."""
         return type(self)(**{**dict(self), **changes})
-
-
-class _Environment(PydanticBaseSettingsSource):
-    """The `QA_<NAME>` variables of a mapping, as given (pydantic parses them); empty ones are
-    left out."""
-
-    def __init__(self, settings_cls: type[BaseSettings], env: Mapping[str, str]) -> None:
-        super().__init__(settings_cls)
-        self.env = env
-
-    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
-        raw = self.env.get(f"QA_{field_name.upper()}")
-        return (raw.strip() if raw and raw.strip() else None), field_name, False
-
-    def __call__(self) -> dict[str, Any]:
-        found = (
-            (name, self.get_field_value(field, name)[0])
-            for name, field in self.settings_cls.model_fields.items()
-        )
-        return {name: value for name, value in found if value is not None}
-
-
-def _one_line(exc: ValidationError) -> str:
-    """The first problem of `exc` as one line: our own message, or for a value that is no
-    number, `QA_NAME='value' is not a valid int; fix or unset it`."""
-    error = exc.errors()[0]
-    name = str(error["loc"][0]) if error["loc"] else ""
-    if error["type"] == "value_error":
-        return str(error["ctx"]["error"])
-    if error["type"] == "literal_error":
-        expected = error["ctx"]["expected"]
-        return f"{name} must be {expected}, got {error['input']!r}; fix or unset QA_{name.upper()}"
-    if error["type"].endswith("_parsing") or error["type"].endswith("_type"):
-        kind = error["type"].split("_")[0]
-        return f"QA_{name.upper()}={error['input']!r} is not a valid {kind}; fix or unset it"
-    return f"{name}: {error['msg']} (got {error.get('input')!r}); fix or unset QA_{name.upper()}"

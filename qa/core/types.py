@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from pathlib import PurePath
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 __all__ = [
     "Answer",
+    "Attribution",
     "Chunk",
     "Citation",
     "DateWindow",
     "DocumentInfo",
     "OtherSource",
     "Passage",
+    "Provenance",
     "SourceDocument",
     "Status",
     "Timings",
@@ -37,53 +41,92 @@ def shown_source(source: str, name: str | None) -> str:
     return name or PurePath(source).name
 
 
-@dataclass(frozen=True)
-class SourceDocument:
+@dataclass(frozen=True, kw_only=True)
+class Attribution:
+    """What names a document where a passage of it is cited (a citation, "also in").
+
+    Every record that carries it extends this class or `Provenance` (keyword-only fields), so
+    each of these fields is declared here alone.
+    """
+
+    doc_id: str
+    source: str  # a file's path, or a link
+    title: str
+    published: str | None = None  # ISO 8601 date, e.g. "2025-10-29"
+    site: str | None = None  # the publication, e.g. "Coast Herald" (fetched pages)
+    # A file: its path relative to the folder it was ingested from, or the uploaded file's
+    # name; what surfaces show instead of `source` (see `shown_source`).
+    name: str | None = None
+
+    @classmethod
+    def fields_of(cls, record: Self) -> dict[str, Any]:
+        """The values of this class's fields in `record` (of this class or one extending it),
+        by name: keyword arguments that carry them over to another record."""
+        return {f.name: getattr(record, f.name) for f in fields(cls)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Provenance(Attribution):
+    """Where a document, or a chunk of it, comes from: its `Attribution`, section and author.
+
+    Positions in the document (offsets, a PDF's `page`) are not provenance: they belong to the
+    chunk or quote. Stored as flat metadata (`to_metadata`, `from_metadata`): in every chunk's
+    Chroma record and in the manifest.
+    """
+
+    section: str | None = None
+    author: str | None = None
+
+    def to_metadata(self, blank: AbstractSet[str] = frozenset()) -> dict[str, Any]:
+        """The provenance as flat metadata without None (Chroma keeps none): an optional field
+        without a value is left out, or stored as "" when it is in `blank`."""
+        out: dict[str, Any] = {}
+        for f in fields(Provenance):
+            value = getattr(self, f.name)
+            if value or f.default is MISSING or f.name in blank:
+                out[f.name] = value if value is not None else ""
+        return out
+
+    @classmethod
+    def from_metadata(cls, meta: Mapping[str, Any], **other: Any) -> Self:
+        """A record of this class from metadata `to_metadata` wrote ("" read as None); its
+        other fields, and any that `other` overrides, from `other`."""
+        found = {
+            f.name: str(meta.get(f.name, "")) if f.default is MISSING else meta.get(f.name) or None
+            for f in fields(Provenance)
+        }
+        return cls(**{**found, **other})
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceDocument(Provenance):
     """A loaded document: its text is what chunk and quote offsets refer to.
 
     For `.txt` and `.md` files `text` is the file's content; for `.html` it is the text extracted
     from the markup.
     """
 
-    doc_id: str
-    source: str
-    title: str
     text: str
-    published: str | None = None  # ISO 8601 date, e.g. "2025-10-29"
-    section: str | None = None
     dateline: str | None = None
-    site: str | None = None  # the publication, e.g. "Coast Herald" (fetched pages)
-    author: str | None = None
     # A PDF: the offset in `text` where each page starts (page n at `page_starts[n - 1]`).
     page_starts: tuple[int, ...] = ()
-    # A file: its path relative to the folder it was ingested from, or the uploaded file's
-    # name; what surfaces show instead of `source` (see `shown_source`).
-    name: str | None = None
 
     def page_at(self, offset: int) -> int | None:
         """The 1-based page holding `offset` of `text` (None for a document without pages)."""
         return bisect.bisect_right(self.page_starts, offset) or None
 
 
-@dataclass(frozen=True)
-class Chunk:
+@dataclass(frozen=True, kw_only=True)
+class Chunk(Provenance):
     """A span of a source document, with its provenance: `document.text[start:end] == text`."""
 
     chunk_id: str
-    doc_id: str
-    source: str
-    title: str
-    published: str | None
-    section: str | None
     index: int
     start: int
     end: int
     text: str
     doc_hash: str = ""
-    site: str | None = None
-    author: str | None = None
     page: int | None = None  # the PDF page the chunk is on
-    name: str | None = None  # a file's name as shown (see `SourceDocument.name`)
 
 
 @dataclass(frozen=True)
@@ -105,30 +148,16 @@ class Passage:
     duplicates: tuple[Chunk, ...] = ()
 
 
-@dataclass(frozen=True)
-class OtherSource:
+@dataclass(frozen=True, kw_only=True)
+class OtherSource(Attribution):
     """Another document that carries the cited passage, near enough word for word."""
 
-    doc_id: str
-    source: str
-    title: str
-    site: str | None
-    published: str | None
     chunk_id: str
-    name: str | None = None
 
     @classmethod
     def of(cls, chunk: Chunk) -> OtherSource:
         """The source of `chunk`."""
-        return cls(
-            chunk.doc_id,
-            chunk.source,
-            chunk.title,
-            chunk.site,
-            chunk.published,
-            chunk.chunk_id,
-            chunk.name,
-        )
+        return cls(**Attribution.fields_of(chunk), chunk_id=chunk.chunk_id)
 
     def shown(self) -> OtherSource:
         """As surfaces show it: `source` replaced by `shown_source`."""
@@ -140,15 +169,11 @@ class OtherSource:
         return f"{self.site or self.title}{date} ({self.source})"
 
 
-@dataclass(frozen=True)
-class Citation:
+@dataclass(frozen=True, kw_only=True)
+class Citation(Attribution):
     """A numbered source of an answer: `quote` is verbatim `source_text[start:end]`."""
 
     n: int
-    doc_id: str
-    source: str
-    title: str
-    published: str | None
     chunk_id: str
     text: str
     quote: str
@@ -156,10 +181,8 @@ class Citation:
     end: int
     score: float
     support: float | None = None  # written answers: how well the quote backs its sentence
-    site: str | None = None
     page: int | None = None  # a PDF's page
     also_in: tuple[OtherSource, ...] = ()  # near-duplicates of the passage, folded into it
-    name: str | None = None  # a file's name as shown (see `SourceDocument.name`)
 
     @classmethod
     def of(
@@ -168,21 +191,16 @@ class Citation:
         """Citation `n` of `quote` (`start`:`end` in its document) from `passage`."""
         c = passage.chunk
         return cls(
+            **Attribution.fields_of(c),
             n=n,
-            doc_id=c.doc_id,
-            source=c.source,
-            title=c.title,
-            published=c.published,
             chunk_id=c.chunk_id,
             text=c.text,
             quote=quote,
             start=start,
             end=end,
             score=round(passage.score, 4),
-            site=c.site,
             page=c.page,
             also_in=tuple(OtherSource.of(d) for d in passage.duplicates),
-            name=c.name,
             **extra,
         )
 
@@ -211,8 +229,8 @@ class Citation:
         return f"“{' '.join(self.quote.split())}”"
 
     def to_dict(self) -> dict[str, Any]:
-        """The citation as a JSON-ready dict."""
-        return {**asdict(self), "also_in": [asdict(o) for o in self.also_in]}
+        """The citation as a JSON-ready dict (`n` first)."""
+        return {"n": self.n, **asdict(self), "also_in": [asdict(o) for o in self.also_in]}
 
 
 @dataclass(frozen=True)
@@ -300,21 +318,13 @@ class Answer:
         }
 
 
-@dataclass(frozen=True)
-class DocumentInfo:
+@dataclass(frozen=True, kw_only=True)
+class DocumentInfo(Provenance):
     """What the store holds of one ingested document."""
 
-    doc_id: str
-    source: str
-    title: str
-    published: str | None
-    section: str | None
     chunks: int
     ingested_at: str
-    site: str | None = None
-    author: str | None = None
     pages: int | None = None  # a PDF's pages
-    name: str | None = None  # a file's name as shown (see `SourceDocument.name`)
 
     def shown(self) -> DocumentInfo:
         """As surfaces list it: no server path (`shown_source`)."""

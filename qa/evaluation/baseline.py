@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
-from qa.core.types import Answer, Chunk, Citation, Passage, SourceDocument, Timings
+from qa.core.types import (
+    Answer,
+    Attribution,
+    Chunk,
+    Citation,
+    Passage,
+    SourceDocument,
+    Timings,
+)
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
@@ -72,8 +80,6 @@ class BaselineQA:
                 doc_id=m["doc_id"],
                 source=m["source"],
                 title=m["title"],
-                published=None,
-                section=None,
                 index=i,
                 start=start,
                 end=start + len(doc.page_content),
@@ -85,11 +91,8 @@ class BaselineQA:
             return Answer(question=question, text="", status="not_found", query=question)
         top = passages[0].chunk
         citation = Citation(
+            **Attribution.fields_of(top),
             n=1,
-            doc_id=top.doc_id,
-            source=top.source,
-            title=top.title,
-            published=None,
             chunk_id=top.chunk_id,
             text=top.text,
             quote=top.text,

@@ -43,7 +43,7 @@ Row = tuple[str, str, int, str]  # chunk id, text, publication day (YYYYMMDD, 0:
 
 
 class ChunkSource(Protocol):
-    """What the index reads of a collection (`ChunkStore` is one)."""
+    """What the index reads of a collection (`qa.store.lexical_sync.CollectionRows` is one)."""
 
     def chunk_ids(self) -> list[str]:
         """Every chunk id, in the collection's order."""

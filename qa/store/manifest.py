@@ -18,10 +18,11 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Self, cast
 
-from qa.core.types import Chunk, DocumentInfo
+from qa.core.types import Chunk, DocumentInfo, Provenance
 from qa.store.client import reachable
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.types import PyEmbeddings
 
-__all__ = ["MANIFEST_SUFFIX", "DocEntry", "Manifest", "manifest_name"]
+__all__ = ["MANIFEST_SUFFIX", "DocEntry", "DocState", "Manifest", "manifest_name"]
 
 MANIFEST_SUFFIX = ".manifest"
 _PAGE = 5000
@@ -51,77 +52,60 @@ def _point(doc_id: str) -> list[float]:
 
 
 @dataclass(frozen=True)
-class DocEntry:
-    """What the manifest holds of one document."""
+class DocState:
+    """What the store holds of a document, to decide whether to re-embed it."""
 
-    doc_id: str
     doc_hash: str
     chunks: int
-    source: str
-    title: str
-    ingested_at: str = ""
-    published: str | None = None
-    section: str | None = None
-    site: str | None = None
-    author: str | None = None
-    pages: int | None = None
-    complete: bool = True
-    name: str | None = None
+    complete: bool
+    source: str = ""
 
-    def metadata(self) -> dict[str, Any]:
-        """The entry as Chroma metadata (no None values)."""
-        optional = {
-            "published": self.published,
-            "section": self.section,
-            "site": self.site,
-            "author": self.author,
-            "pages": self.pages,
-            "name": self.name,
-        }
+
+@dataclass(frozen=True, kw_only=True)
+class DocEntry(DocumentInfo):
+    """What the manifest holds of one document: what `qa docs` lists of it, its content hash,
+    and whether all of its chunks are stored."""
+
+    doc_hash: str
+    complete: bool = True
+
+    def to_metadata(self, blank: AbstractSet[str] = frozenset()) -> dict[str, Any]:
+        """The entry as Chroma metadata (no None values; the document id is the record's id)."""
+        provenance = super().to_metadata(blank)
+        del provenance["doc_id"]
         return {
-            **{k: v for k, v in optional.items() if v},
+            **provenance,
+            **({"pages": self.pages} if self.pages else {}),
             "doc_hash": self.doc_hash,
             "chunks": self.chunks,
-            "source": self.source,
-            "title": self.title,
             "ingested_at": self.ingested_at,
             "state": _COMPLETE if self.complete else _INCOMPLETE,
         }
 
     @classmethod
-    def from_metadata(cls, doc_id: str, meta: Mapping[str, Any]) -> DocEntry:
-        """The entry of a stored record (the inverse of `metadata`)."""
-        return cls(
-            doc_id=doc_id,
-            doc_hash=str(meta.get("doc_hash", "")),
-            chunks=int(meta.get("chunks", 0)),
-            source=str(meta.get("source", "")),
-            title=str(meta.get("title", "")),
-            ingested_at=str(meta.get("ingested_at", "")),
-            published=meta.get("published") or None,
-            section=meta.get("section") or None,
-            site=meta.get("site") or None,
-            author=meta.get("author") or None,
-            pages=int(meta["pages"]) if meta.get("pages") else None,
-            complete=meta.get("state") == _COMPLETE,
-            name=meta.get("name") or None,
+    def from_metadata(cls, meta: Mapping[str, Any], **other: Any) -> Self:
+        """The entry of a stored record (the inverse of `to_metadata`; give its `doc_id`)."""
+        return super().from_metadata(
+            meta,
+            **{
+                "doc_hash": str(meta.get("doc_hash", "")),
+                "chunks": int(meta.get("chunks", 0)),
+                "ingested_at": str(meta.get("ingested_at", "")),
+                "pages": int(meta["pages"]) if meta.get("pages") else None,
+                "complete": meta.get("state") == _COMPLETE,
+                **other,
+            },
+        )
+
+    def state(self) -> DocState:
+        """The entry as the `DocState` an ingest decides by."""
+        return DocState(
+            doc_hash=self.doc_hash, chunks=self.chunks, complete=self.complete, source=self.source
         )
 
     def info(self) -> DocumentInfo:
         """The entry as the `DocumentInfo` of `qa docs`."""
-        return DocumentInfo(
-            doc_id=self.doc_id,
-            source=self.source,
-            title=self.title,
-            published=self.published,
-            section=self.section,
-            chunks=self.chunks,
-            ingested_at=self.ingested_at,
-            site=self.site,
-            author=self.author,
-            pages=self.pages,
-            name=self.name,
-        )
+        return DocumentInfo(**DocumentInfo.fields_of(self))
 
 
 @dataclass
@@ -171,7 +155,7 @@ class Manifest:
         for i in range(0, len(entries), _PAGE):
             page = entries[i : i + _PAGE]
             vectors: PyEmbeddings = [_point(e.doc_id) for e in page]
-            metadatas: list[Metadata] = [e.metadata() for e in page]
+            metadatas: list[Metadata] = [e.to_metadata() for e in page]
             with reachable():
                 collection.upsert(
                     ids=[e.doc_id for e in page], embeddings=vectors, metadatas=metadatas
@@ -186,7 +170,7 @@ class Manifest:
             with reachable():
                 got = collection.get(ids=ids[i : i + _PAGE], include=["metadatas"])
             for doc_id, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
-                out[doc_id] = DocEntry.from_metadata(doc_id, meta or {})
+                out[doc_id] = DocEntry.from_metadata(meta or {}, doc_id=doc_id)
         return out
 
     def entries(self) -> Iterator[DocEntry]:
@@ -197,7 +181,7 @@ class Manifest:
             with reachable():
                 page = collection.get(include=["metadatas"], limit=_PAGE, offset=offset)
             for doc_id, meta in zip(page["ids"], page["metadatas"] or [], strict=True):
-                yield DocEntry.from_metadata(doc_id, meta or {})
+                yield DocEntry.from_metadata(meta or {}, doc_id=doc_id)
             if len(page["ids"]) < _PAGE:
                 return
             offset += len(page["ids"])
@@ -211,7 +195,7 @@ class Manifest:
                 where = cast("Where", {"source": {"$in": [*sources[i : i + 500]]}})
                 got = collection.get(where=where, include=["metadatas"])
             for doc_id, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
-                out[doc_id] = DocEntry.from_metadata(doc_id, meta or {})
+                out[doc_id] = DocEntry.from_metadata(meta or {}, doc_id=doc_id)
         return out
 
     def remove(self, doc_ids: Sequence[str]) -> None:
@@ -241,19 +225,12 @@ class Manifest:
             progress.ids.add(chunk.chunk_id)
             progress.pages = max(progress.pages, chunk.page or 0)
             touched[chunk.doc_id] = DocEntry(
-                doc_id=chunk.doc_id,
+                **Provenance.fields_of(chunk),
                 doc_hash=chunk.doc_hash,
                 chunks=total,
-                source=chunk.source,
-                title=chunk.title,
                 ingested_at=ingested_at,
-                published=chunk.published,
-                section=chunk.section,
-                site=chunk.site,
-                author=chunk.author,
                 pages=progress.pages or None,
                 complete=len(progress.ids) >= total,
-                name=chunk.name,
             )
         for doc_id, entry in touched.items():
             if entry.complete:
@@ -262,6 +239,4 @@ class Manifest:
 
 
 def _incomplete(entry: DocEntry) -> DocEntry:
-    from dataclasses import replace
-
     return replace(entry, complete=False)

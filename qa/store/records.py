@@ -18,20 +18,16 @@ DAY_KEY = "published_day"  # the publication date as the number YYYYMMDD (0: no 
 
 
 def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
-    """The chunk's provenance as metadata: what `chunk_from_record` reads back."""
-    optional = {"site": chunk.site, "author": chunk.author, "page": chunk.page, "name": chunk.name}
+    """The chunk's provenance and place as metadata: what `chunk_from_record` reads back."""
     # A date that is no ISO date is stored as day 0: matched by no window, and not taken for
-    # a chunk stored before days were (see `ChunkStore.doc_states`).
+    # a chunk stored before days were (see `qa.store.migration.scan_doc_states`).
     date = as_date(chunk.published)
     dated = {DAY_KEY: (day_number(date) if date else 0)} if chunk.published else {}
     return {
-        **{k: v for k, v in optional.items() if v},
+        # Stores have always held published and section, "" when absent.
+        **chunk.to_metadata(blank={"published", "section"}),
+        **({"page": chunk.page} if chunk.page else {}),
         **dated,
-        "doc_id": chunk.doc_id,
-        "source": chunk.source,
-        "title": chunk.title,
-        "published": chunk.published or "",
-        "section": chunk.section or "",
         "index": chunk.index,
         "start": chunk.start,
         "end": chunk.end,
@@ -47,22 +43,15 @@ def record_metadata(chunk: Chunk, doc_chunks: int, ingested_at: str) -> dict[str
 
 def chunk_from_record(chunk_id: str, text: str, meta: Mapping[str, Any]) -> Chunk:
     """The `Chunk` of a stored record (the inverse of `chunk_metadata`)."""
-    return Chunk(
+    return Chunk.from_metadata(
+        meta,
         chunk_id=chunk_id,
-        doc_id=str(meta["doc_id"]),
-        source=str(meta["source"]),
-        title=str(meta["title"]),
-        published=meta.get("published") or None,
-        section=meta.get("section") or None,
         index=int(meta["index"]),
         start=int(meta["start"]),
         end=int(meta["end"]),
         text=text,
         doc_hash=str(meta.get("doc_hash", "")),
-        site=meta.get("site") or None,
-        author=meta.get("author") or None,
         page=int(meta["page"]) if meta.get("page") else None,
-        name=meta.get("name") or None,
     )
 
 

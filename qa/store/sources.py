@@ -17,7 +17,7 @@ from contextlib import closing
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from qa.core.types import SourceDocument
+from qa.core.types import Provenance, SourceDocument
 
 __all__ = ["SourceLog", "SourceRecord"]
 
@@ -25,53 +25,31 @@ _FILE = "sources.sqlite3"
 _SCHEMA = "CREATE TABLE IF NOT EXISTS docs (doc_id TEXT PRIMARY KEY, record TEXT NOT NULL)"
 
 
-@dataclass(frozen=True)
-class SourceRecord:
+@dataclass(frozen=True, kw_only=True)
+class SourceRecord(Provenance):
     """A document as loaded, without its text: what re-creates it with its kept text."""
 
-    doc_id: str
-    source: str
-    title: str
     doc_hash: str
-    published: str | None = None
-    section: str | None = None
     dateline: str | None = None
-    site: str | None = None
-    author: str | None = None
     page_starts: tuple[int, ...] | None = ()  # None: not known (recorded from chunks)
-    name: str | None = None
 
     @classmethod
     def of(cls, doc: SourceDocument, doc_hash: str) -> SourceRecord:
         """The record of a loaded document."""
         return cls(
-            doc_id=doc.doc_id,
-            source=doc.source,
-            title=doc.title,
+            **Provenance.fields_of(doc),
             doc_hash=doc_hash,
-            published=doc.published,
-            section=doc.section,
             dateline=doc.dateline,
-            site=doc.site,
-            author=doc.author,
             page_starts=doc.page_starts,
-            name=doc.name,
         )
 
     def document(self, text: str) -> SourceDocument:
         """The document again, with its `text`."""
         return SourceDocument(
-            doc_id=self.doc_id,
-            source=self.source,
-            title=self.title,
+            **Provenance.fields_of(self),
             text=text,
-            published=self.published,
-            section=self.section,
             dateline=self.dateline,
-            site=self.site,
-            author=self.author,
             page_starts=self.page_starts or (),
-            name=self.name,
         )
 
 

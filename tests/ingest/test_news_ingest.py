@@ -188,22 +188,32 @@ def test_date_filters_apply_inside_both_sides_of_hybrid_search(
     the search (to its best 20) would find none of the two."""
     docs = [
         SourceDocument(
-            f"old{i}",
-            f"old{i}",
-            f"Harbour storm {i}",
-            f"Storm {i} flooded the harbour at Portmere and sank boats.",
+            doc_id=f"old{i}",
+            source=f"old{i}",
+            title=f"Harbour storm {i}",
+            text=f"Storm {i} flooded the harbour at Portmere and sank boats.",
             published=f"2024-01-{i + 1:02d}",
         )
         for i in range(30)
     ]
     docs += [
         SourceDocument(
-            "new1", "new1", "Bakery", "A bakery opened near the harbour.", published="2025-03-10"
+            doc_id="new1",
+            source="new1",
+            title="Bakery",
+            text="A bakery opened near the harbour.",
+            published="2025-03-10",
         ),
         SourceDocument(
-            "new2", "new2", "Choir", "The choir sang a song about a storm.", published="2025-03-11"
+            doc_id="new2",
+            source="new2",
+            title="Choir",
+            text="The choir sang a song about a storm.",
+            published="2025-03-11",
         ),
-        SourceDocument("undated", "undated", "Storm", "A storm flooded the harbour."),
+        SourceDocument(
+            doc_id="undated", source="undated", title="Storm", text="A storm flooded the harbour."
+        ),
     ]
     ingest_documents(docs, store, embeddings.count_tokens, settings, progress=False)
     qa = QA(store, embeddings, settings=settings)

@@ -51,7 +51,9 @@ def test_a_changed_file_replaces_its_chunks_and_a_gone_one_is_pruned(
 
 
 def test_a_document_that_became_empty_loses_its_chunks(toy_store, settings, toy_embeddings) -> None:
-    doc = SourceDocument("d", "/d.txt", "D", "Some text about the harbour.")
+    doc = SourceDocument(
+        doc_id="d", source="/d.txt", title="D", text="Some text about the harbour."
+    )
     ingest_documents([doc], toy_store, toy_embeddings.count_tokens, settings, progress=False)
     report = ingest_documents(
         [],

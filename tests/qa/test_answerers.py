@@ -37,20 +37,21 @@ class BagOfWords(Embeddings):
 TEXT = "It may rain today. The summit will meet in Singapore. Leaders like rain."
 
 
-def _passage(offset: int = 100) -> Passage:
-    chunk = Chunk(
-        chunk_id="c1",
-        doc_id="d1",
-        source="s.txt",
+def _chunk(chunk_id: str, start: int, text: str, doc_id: str = "d", source: str = "s") -> Chunk:
+    return Chunk(
+        chunk_id=chunk_id,
+        doc_id=doc_id,
+        source=source,
         title="T",
-        published=None,
-        section=None,
         index=0,
-        start=offset,
-        end=offset + len(TEXT),
-        text=TEXT,
+        start=start,
+        end=start + len(text),
+        text=text,
     )
-    return Passage(chunk, 0.5)
+
+
+def _passage(offset: int = 100) -> Passage:
+    return Passage(_chunk("c1", offset, TEXT, doc_id="d1", source="s.txt"), 0.5)
 
 
 def _model(answer_at: float = 0.5, decline_below: float = 0.3) -> RankerModel:
@@ -104,18 +105,7 @@ def test_overlapping_passages_do_not_repeat_a_sentence() -> None:
 def test_features_take_the_answer_type_from_the_current_question_of_a_follow_up() -> None:
     # The condensed query puts the current question first; its "where" must decide the type,
     # not the earlier "why" question that follows it.
-    place = Chunk(
-        chunk_id="p",
-        doc_id="d",
-        source="s",
-        title="T",
-        published=None,
-        section=None,
-        index=0,
-        start=0,
-        end=20,
-        text="They will meet soon.",
-    )
+    place = _chunk("p", 0, "They will meet soon.")
     answerer = _answerer()
     ((*_, led),) = answerer.features("Where will they meet? Why meet?", [Passage(place, 0.5)])
     ((*_, trailed),) = answerer.features("Why meet? Where will they meet?", [Passage(place, 0.5)])
@@ -124,18 +114,7 @@ def test_features_take_the_answer_type_from_the_current_question_of_a_follow_up(
 
 
 def test_features_of_a_sentence() -> None:
-    chunk = Chunk(
-        chunk_id="p",
-        doc_id="d",
-        source="s",
-        title="T",
-        published=None,
-        section=None,
-        index=0,
-        start=0,
-        end=46,
-        text="In 2020 Xi met Trump. The summit met in rain.",
-    )
+    chunk = _chunk("p", 0, "In 2020 Xi met Trump. The summit met in rain.")
     (*_, first), (*_, second) = _answerer().features(
         "When did Xi meet Trump in 2020?", [Passage(chunk, 0.7, lexical=0.25)]
     )
@@ -160,7 +139,7 @@ class _LengthReranker:
 
 def test_the_cross_encoder_reads_the_first_candidates_and_scores_the_rest_below() -> None:
     text = " ".join(f"Sentence {i} is about the summit {'x' * i}." for i in range(6))
-    chunk = Chunk("p", "d", "s", "T", None, None, 0, 0, len(text), text)
+    chunk = _chunk("p", 0, text)
     reranker = _LengthReranker()
     answerer = ExtractiveAnswerer(
         BagOfWords(),
@@ -221,7 +200,7 @@ def test_a_quote_that_the_passage_repeats_is_placed_by_its_offsets() -> None:
     """The passage says "Rain fell." twice; the citation is of the second: the offsets, not a
     search of the text, say which one is highlighted."""
     text = "Rain fell. Rain fell. Sun shone."
-    chunk = Chunk("c", "d", "s", "T", None, None, 0, 100, 100 + len(text), text)
+    chunk = _chunk("c", 100, text)
     citation = Citation.of(1, Passage(chunk, 0.5), "Rain fell.", 111, 121)
     answer = Answer("q", "Rain fell. [1]", "answered", (citation,), passages=(Passage(chunk, 0.5),))
     assert answer.quote_in_passage(citation) == ("Rain fell. ", "Rain fell.", " Sun shone.")

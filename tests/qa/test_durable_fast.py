@@ -18,6 +18,7 @@ from qa.documents.rebuild import rebuild_store
 from qa.service import open_store
 from qa.store.chunks import ChunkStore
 from qa.store.client import open_client
+from qa.store.collection import ChunkCollection
 from qa.store.health import check_store, forget_stamp, start_probe
 from qa.store.manifest import Manifest, manifest_name
 from qa.store.sources import SourceLog
@@ -54,10 +55,10 @@ def test_ingest_reads_only_the_documents_it_was_given(
     def no_scan(self, include, where=None):
         raise AssertionError(f"read every chunk ({include})")  # what `doc_states` used to do
 
-    real = ChunkStore._records
+    real = ChunkCollection.records
     monkeypatch.setattr(
-        ChunkStore,
-        "_records",
+        ChunkCollection,
+        "records",
         lambda self, include, where=None: (
             real(self, include, where) if where is not None else no_scan(self, include)
         ),
@@ -79,7 +80,12 @@ def test_near_duplicates_are_found_among_all_or_the_nearest_documents(
 
     monkeypatch.setattr(qa.documents.pipeline, "EXACT_DUPLICATES_UP_TO", exact_up_to)
     _ingest(toy_store, settings, toy_embeddings, _docs(30))
-    copy = SourceDocument("copy", "/wire/copy.txt", "Copy", _docs(1, start=7)[0].text + " More.")
+    copy = SourceDocument(
+        doc_id="copy",
+        source="/wire/copy.txt",
+        title="Copy",
+        text=_docs(1, start=7)[0].text + " More.",
+    )
     report = _ingest(toy_store, settings, toy_embeddings, [copy])
     assert [(d.source, d.of) for d in report.near_duplicates] == [
         ("/wire/copy.txt", "/news/d7.txt")

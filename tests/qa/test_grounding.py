@@ -18,8 +18,6 @@ def _passage(text: str, doc: str = "d1", start: int = 0) -> Passage:
         doc_id=doc,
         source=f"{doc}.txt",
         title=doc.upper(),
-        published=None,
-        section=None,
         index=0,
         start=start,
         end=start + len(text),

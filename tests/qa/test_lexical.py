@@ -306,7 +306,10 @@ def test_a_date_changed_under_the_same_chunk_ids_reaches_the_index(
     monkeypatch.setattr("qa.documents.pipeline.INLINE_LEXICAL_LIMIT", 0)  # updated by the search
 
     def ingest(*docs: tuple[str, str, str | None]) -> None:
-        group = [SourceDocument(i, f"{i}.txt", i, text, published=day) for i, text, day in docs]
+        group = [
+            SourceDocument(doc_id=i, source=f"{i}.txt", title=i, text=text, published=day)
+            for i, text, day in docs
+        ]
         ingest_documents(group, toy_store, toy_embeddings.count_tokens, settings, progress=False)
 
     a = "The harbour tariff was debated by the senate."

@@ -40,7 +40,6 @@ def _passage(text: str, doc: str, score: float = 0.6) -> Passage:
         source=f"/d/{doc}.txt",
         title=doc.title(),
         published="2025-10-29",
-        section=None,
         index=0,
         start=10,
         end=10 + len(text),

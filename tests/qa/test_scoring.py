@@ -13,12 +13,25 @@ def _chunk(doc_id: str, start: int, end: int) -> Chunk:
         doc_id=doc_id,
         source="s",
         title="t",
-        published=None,
-        section=None,
         index=0,
         start=start,
         end=end,
         text=SRC[start:end],
+    )
+
+
+def _citation(doc_id: str, quote: str, start: int, end: int) -> Citation:
+    return Citation(
+        n=1,
+        doc_id=doc_id,
+        source="s",
+        title="t",
+        chunk_id="c",
+        text=SRC,
+        quote=quote,
+        start=start,
+        end=end,
+        score=0.8,
     )
 
 
@@ -27,7 +40,7 @@ def _answer(start: int, end: int, doc_id: str = "d1", status: str = "answered") 
     passages = (Passage(_chunk("d2", 0, 11), 0.9), Passage(_chunk(doc_id, 0, len(SRC)), 0.8))
     if status == "not_found":
         return Answer("q", "none", "not_found", (), "q", passages, score=0.1)
-    c = Citation(1, doc_id, "s", "t", None, "c", SRC, quote, start, end, 0.8)
+    c = _citation(doc_id, quote, start, end)
     return Answer("q", f"{quote} [1]", "answered", (c,), "q", passages, score=0.7)
 
 
@@ -50,11 +63,7 @@ def test_wrong_sentence_and_wrong_offsets_are_caught() -> None:
         "q",
         bad.text,
         "answered",
-        (
-            Citation(
-                1, "d1", "s", "t", None, "c", SRC, bad.citations[0].quote, at + 1, at + 22, 0.8
-            ),
-        ),
+        (_citation("d1", bad.citations[0].quote, at + 1, at + 22),),
         "q",
         bad.passages,
     )

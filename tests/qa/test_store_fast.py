@@ -10,18 +10,22 @@ import pytest
 
 from ingest.chunking import chunk_document
 from qa.core.errors import CollectionNotFoundError
-from qa.core.types import Chunk, DateWindow, SourceDocument
+from qa.core.types import Chunk, DateWindow, Passage, SourceDocument
 from qa.store.chunks import ChunkStore
 from qa.store.client import open_client
+from qa.store.fusion import fuse
 from qa.store.records import DAY_KEY, chunk_from_record, chunk_metadata, record_metadata
 from qa.store.retriever import ChunkRetriever
 
 DOCS = [
-    SourceDocument("storm", "/news/storm.txt", "Storm", "The storm hit Portmere on Monday. "
-                   "Twelve boats sank in the harbour.", published="2025-03-10", site="Herald"),
-    SourceDocument("budget", "/news/budget.txt", "Budget", "The council passed its budget. "
-                   "Taxes rise by two percent.", published="2025-02-01"),
-    SourceDocument("undated", "/news/note.txt", "Note", "A note about the harbour walls."),
+    SourceDocument(doc_id="storm", source="/news/storm.txt", title="Storm",
+                   text="The storm hit Portmere on Monday. Twelve boats sank in the harbour.",
+                   published="2025-03-10", site="Herald"),
+    SourceDocument(doc_id="budget", source="/news/budget.txt", title="Budget",
+                   text="The council passed its budget. Taxes rise by two percent.",
+                   published="2025-02-01"),
+    SourceDocument(doc_id="undated", source="/news/note.txt", title="Note",
+                   text="A note about the harbour walls."),
 ]  # fmt: skip
 
 
@@ -77,6 +81,28 @@ def test_hybrid_search_fuses_bm25_and_cosine(toy_store: ChunkStore, toy_embeddin
     assert passages[0].lexical == 1.0 and passages[0].lexical_rank == 0 and passages[0].fused > 0
     budget = {c.chunk_id for c in toy_store.chunks() if c.doc_id == "budget"}
     assert [cid for cid, _ in toy_store.lexical_search("budget taxes", 1)] == [*budget]
+
+
+def test_fusion_adds_reciprocal_ranks_and_fetches_what_only_bm25_found() -> None:
+    def passage(cid: str, score: float) -> Passage:
+        chunk = Chunk(
+            doc_id="d", source="s", title="t", chunk_id=cid, index=0, start=0, end=1, text="x"
+        )
+        return Passage(chunk, score)
+
+    dense = [passage("a", 0.9), passage("b", 0.8)]
+    lexical = [("c", 6.0), ("b", 3.0)]
+    fetched: list[list[str]] = []
+
+    def fetch(ids: list[str]) -> dict[str, Passage]:
+        fetched.append(ids)
+        return {i: passage(i, 0.1) for i in ids}
+
+    top = fuse(dense, lexical, 3, 60, fetch)
+    assert [p.chunk.chunk_id for p in top] == ["b", "a", "c"] and fetched == [["c"]]
+    assert top[0].fused == pytest.approx(1 / 62 + 1 / 62) and top[0].lexical == 0.5
+    assert (top[1].lexical_rank, top[1].lexical, top[2].lexical_rank) == (None, 0.0, 0)
+    assert [p.chunk.chunk_id for p in fuse(dense, [], 1, 60, fetch)] == ["a"]
 
 
 def test_deleting_a_document_removes_its_chunks_and_text(toy_store: ChunkStore) -> None:
