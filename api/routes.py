@@ -22,8 +22,8 @@ from api.schemas import (
     ReingestRequest,
 )
 from api.sse import opened, stream_error
+from core.types import shown_source
 from qa import Answer, IngestError, IngestReport
-from qa.core.types import shown_source
 
 __all__ = ["health", "live", "router"]
 

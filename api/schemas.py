@@ -7,10 +7,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.duplicates import NearDuplicate
+from core.limits import MAX_TOP_K, MIN_TOP_K
+from core.types import Citation, DateWindow, DocumentInfo, Status, Timings
 from qa import Skipped
-from qa.core.duplicates import NearDuplicate
-from qa.core.limits import MAX_TOP_K, MIN_TOP_K
-from qa.core.types import Citation, DateWindow, DocumentInfo, Status, Timings
 
 __all__ = [
     "AnswerOut",

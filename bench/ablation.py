@@ -41,13 +41,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from core.types import Chunk, Passage  # noqa: E402
 from ingest.loaders import load_jsonl_documents, load_paths  # noqa: E402
 from qa import QA, Settings  # noqa: E402
 from qa.answering.conversation import condense_query  # noqa: E402
 from qa.answering.cross_encoder import CrossEncoder  # noqa: E402
 from qa.answering.extractive import ExtractiveAnswerer  # noqa: E402
 from qa.answering.ranker import RankerModel  # noqa: E402
-from qa.core.types import Chunk, Passage  # noqa: E402
 from qa.evaluation.metrics import contains_answer  # noqa: E402
 from qa.evaluation.questions import ask_question, load_questions  # noqa: E402
 from qa.evaluation.scoring import score_answer, summarize  # noqa: E402

@@ -100,8 +100,8 @@ def ingest(folder: Path, docs: Path, backend: str) -> dict[str, float]:
 def encode_limits(store: Path) -> dict[str, float]:
     """Chunks/s of the bare encoders on the stored chunk texts: SentenceTransformer.encode
     (batch 32, as sentence-transformers sorts by length) and the ONNX encoder."""
+    from core.text import normalize
     from qa import Settings, open_client
-    from qa.core.text import normalize
     from qa.store.chunks import ChunkStore
     from qa.store.embeddings import LocalEmbeddings, packaged_model_path, stay_offline
 

@@ -55,12 +55,12 @@ from typing import Any
 
 import numpy as np
 
+from core.settings import Settings
 from ingest.loaders import load_jsonl_documents
 from qa.answering.conversation import condense_query
 from qa.answering.cross_encoder import CrossEncoder
 from qa.answering.extractive import ExtractiveAnswerer, pick_sentences, prefilter_order
 from qa.answering.ranker import DEFAULT_MODEL_PATH, FEATURES, Logistic, RankerModel
-from qa.core.settings import Settings
 from qa.evaluation.metrics import contains_answer
 from qa.evaluation.questions import load_questions
 from qa.evaluation.scratch import scratch_qa

@@ -40,13 +40,13 @@ from typing import Any
 
 import numpy as np
 
+from core.settings import Settings
+from core.types import SourceDocument
 from ingest.loaders import load_jsonl_documents
 from qa.answering.conversation import condense_query
 from qa.answering.cross_encoder import CrossEncoder
 from qa.answering.extractive import ExtractiveAnswerer
 from qa.answering.ranker import RankerModel
-from qa.core.settings import Settings
-from qa.core.types import SourceDocument
 from qa.evaluation.questions import load_questions
 from qa.evaluation.scratch import scratch_qa
 from qa.evaluation.splits import bucket, split_of

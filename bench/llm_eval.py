@@ -34,8 +34,8 @@ from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk
 from pydantic import PrivateAttr
 
+from core.settings import Settings
 from qa.answering.extractive import ExtractiveAnswerer
-from qa.core.settings import Settings
 from qa.evaluation.questions import ask_question, load_questions
 from qa.evaluation.report import summary_table, write_report
 from qa.evaluation.runner import load_corpus, run_eval

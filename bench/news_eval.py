@@ -25,10 +25,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from core.duplicates import fold_passages, shingles, similarity, sketch
 from ingest.fetch import make_client
 from ingest.loaders import html_to_text, load_file
 from qa import QA, Settings
-from qa.core.duplicates import fold_passages, shingles, similarity, sketch
 from qa.documents.links import ingest_links
 from qa.evaluation.scratch import scratch_folder, scratch_qa
 from qa.store.embeddings import LocalEmbeddings, stay_offline

@@ -1,4 +1,4 @@
-"""The hand-written sentence splitter (`qa.core.text.sentence_spans`) beside pysbd's rule-based
+"""The hand-written sentence splitter (`core.text.sentence_spans`) beside pysbd's rule-based
 one, on the seed article and the documents of the eval sets: how many sentences each finds,
 where they disagree, and a sample of the disagreements to check by hand.
 
@@ -17,8 +17,8 @@ import random
 import time
 from pathlib import Path
 
+from core.text import sentence_spans
 from ingest.loaders import load_jsonl_documents, load_paths
-from qa.core.text import sentence_spans
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("CITED_QA_DATA", ROOT.parent / "shared" / "data"))

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 # Only what every command needs is imported here, so that `qa --help` is quick.
 from cli import commands
 from cli.parser import make_parser
-from qa.core.errors import ConfigError, IngestError, QAError, QuestionError
+from core.errors import ConfigError, IngestError, QAError, QuestionError
 
 __all__ = ["main"]
 

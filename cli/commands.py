@@ -9,16 +9,16 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from qa.core.errors import ConfigError, IngestError
+from core.errors import ConfigError, IngestError
 
 if TYPE_CHECKING:
-    from qa.core.settings import Settings
+    from core.settings import Settings
 
 __all__ = ["ask", "docs", "evaluate", "ingest", "rebuild", "serve", "settings_of"]
 
 
 def settings_of(args: argparse.Namespace) -> Settings:
-    from qa.core.settings import Settings
+    from core.settings import Settings
 
     return Settings.from_env(
         collection=args.collection,
@@ -29,8 +29,8 @@ def settings_of(args: argparse.Namespace) -> Settings:
 
 
 def ask(args: argparse.Namespace) -> int:
+    from core.types import Answer
     from qa.answering.chain import date_windows, validate_question
-    from qa.core.types import Answer
     from qa.service import QA
 
     settings = settings_of(args)

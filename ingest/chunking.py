@@ -8,8 +8,8 @@ import itertools
 import re
 from collections.abc import Callable, Sequence
 
-from qa.core.text import sentence_spans
-from qa.core.types import Chunk, Provenance, SourceDocument
+from core.text import sentence_spans
+from core.types import Chunk, Provenance, SourceDocument
 
 __all__ = [
     "CHUNKER_VERSION",

@@ -22,11 +22,11 @@ from typing import Any
 
 import httpx
 
+from core.settings import Settings
+from core.types import SourceDocument
 from ingest.fetch import FEED_TYPES, fetch, normalize_url
 from ingest.loaders import SkipFile, Skipped
 from ingest.web import doc_id_for_url, load_url
-from qa.core.settings import Settings
-from qa.core.types import SourceDocument
 
 __all__ = ["FeedEntry", "FeedRun", "parse_feed", "read_feed"]
 

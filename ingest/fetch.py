@@ -22,9 +22,9 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
+from core.settings import Settings
 from ingest.addresses import resolve
 from ingest.text import SkipFile, human_size
-from qa.core.settings import Settings
 
 __all__ = [
     "FEED_TYPES",

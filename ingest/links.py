@@ -6,11 +6,11 @@ from collections.abc import Callable, Sequence
 
 import httpx
 
+from core.settings import Settings
+from core.types import SourceDocument
 from ingest.feeds import read_feed
 from ingest.loaders import Skipped
 from ingest.web import load_urls
-from qa.core.settings import Settings
-from qa.core.types import SourceDocument
 
 __all__ = ["fetch_links"]
 

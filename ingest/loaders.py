@@ -16,11 +16,11 @@ from pathlib import Path
 
 from bs4.exceptions import ParserRejectedMarkup
 
+from core.errors import IngestError
+from core.limits import MAX_FILE_MB
+from core.types import SourceDocument
 from ingest.news import parse_news_header
 from ingest.text import SkipFile, Skipped, decode_text, html_to_text, human_size
-from qa.core.errors import IngestError
-from qa.core.limits import MAX_FILE_MB
-from qa.core.types import SourceDocument
 
 __all__ = [
     "SUPPORTED_SUFFIXES",

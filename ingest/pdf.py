@@ -10,9 +10,9 @@ from __future__ import annotations
 import io
 import re
 
+from core.types import SourceDocument
 from ingest.news import parse_news_header
 from ingest.text import SkipFile
-from qa.core.types import SourceDocument
 
 __all__ = ["PDF_MAGIC", "pdf_document"]
 

@@ -11,8 +11,8 @@ import unicodedata
 from pathlib import Path
 from typing import BinaryIO
 
+from core.errors import IngestError
 from ingest.loaders import SUPPORTED_SUFFIXES, SkipFile, human_size, load_file
-from qa.core.errors import IngestError
 
 __all__ = ["UPLOAD_TYPES", "safe_filename", "save_upload"]
 

@@ -22,13 +22,13 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 
+from core.errors import IngestError
+from core.settings import Settings
+from core.types import SourceDocument
 from ingest.fetch import HTML_TYPES, PDF_TYPES, Fetched, fetch, is_url, normalize_url
 from ingest.news import parse_news_header
 from ingest.pdf import pdf_document
 from ingest.text import SkipFile, Skipped, decode_text, html_to_text
-from qa.core.errors import IngestError
-from qa.core.settings import Settings
-from qa.core.types import SourceDocument
 
 # What these libraries log of a page they cannot read is said once, as the link's skip reason;
 # without a handler of their own, Python's last resort would print it to stderr as well.

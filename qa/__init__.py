@@ -11,14 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ingest.loaders import Skipped
-    from ingest.uploads import UPLOAD_TYPES
-    from qa.answering.answer_text import NOT_FOUND_TEXT
-    from qa.answering.chain import build_chain
-    from qa.answering.cross_encoder import CrossEncoder
-    from qa.answering.extractive import ExtractiveAnswerer
-    from qa.answering.protocols import Answerer
-    from qa.core.errors import (
+    from core.errors import (
         CollectionNotFoundError,
         ConfigError,
         DocumentNotFoundError,
@@ -33,8 +26,8 @@ if TYPE_CHECKING:
         StoreNotFoundError,
         StoreUnavailableError,
     )
-    from qa.core.settings import Settings
-    from qa.core.types import (
+    from core.settings import Settings
+    from core.types import (
         Answer,
         Chunk,
         Citation,
@@ -44,6 +37,13 @@ if TYPE_CHECKING:
         SourceDocument,
         Timings,
     )
+    from ingest.loaders import Skipped
+    from ingest.uploads import UPLOAD_TYPES
+    from qa.answering.answer_text import NOT_FOUND_TEXT
+    from qa.answering.chain import build_chain
+    from qa.answering.cross_encoder import CrossEncoder
+    from qa.answering.extractive import ExtractiveAnswerer
+    from qa.answering.protocols import Answerer
     from qa.documents.lock import StoreLock
     from qa.documents.ops import SourceBatch
     from qa.documents.pipeline import IngestReport
@@ -59,45 +59,45 @@ if TYPE_CHECKING:
 # Each public name and the module it comes from, imported on first use: `import qa` (and so
 # `qa --help`, `qa docs`) does not pay for LangChain, Chroma and the answerer until needed.
 _EXPORTS = {
-    "Answer": "qa.core.types",
+    "Answer": "core.types",
     "Answerer": "qa.answering.protocols",
-    "Chunk": "qa.core.types",
+    "Chunk": "core.types",
     "ChunkRetriever": "qa.store.retriever",
     "ChunkStore": "qa.store.chunks",
-    "Citation": "qa.core.types",
-    "CollectionNotFoundError": "qa.core.errors",
-    "ConfigError": "qa.core.errors",
+    "Citation": "core.types",
+    "CollectionNotFoundError": "core.errors",
+    "ConfigError": "core.errors",
     "CrossEncoder": "qa.answering.cross_encoder",
-    "DocumentInfo": "qa.core.types",
-    "DocumentNotFoundError": "qa.core.errors",
+    "DocumentInfo": "core.types",
+    "DocumentNotFoundError": "core.errors",
     "ExtractiveAnswerer": "qa.answering.extractive",
     "FeedbackLog": "qa.store.feedback",
-    "IngestError": "qa.core.errors",
+    "IngestError": "core.errors",
     "IngestReport": "qa.documents.pipeline",
     "RebuildReport": "qa.documents.rebuild",
     "Skipped": "ingest.loaders",
     "SourceBatch": "qa.documents.ops",
-    "StoreBusyError": "qa.core.errors",
+    "StoreBusyError": "core.errors",
     "StoreLock": "qa.documents.lock",
     "UPLOAD_TYPES": "ingest.uploads",
     "LLMAnswerer": "qa.llm.answerer",
     "LLMFlow": "qa.llm.answerer",
-    "LLMBusyError": "qa.core.errors",
-    "LLMError": "qa.core.errors",
-    "ModelError": "qa.core.errors",
+    "LLMBusyError": "core.errors",
+    "LLMError": "core.errors",
+    "ModelError": "core.errors",
     "RelevanceFloor": "qa.llm.relevance",
     "NOT_FOUND_TEXT": "qa.answering.answer_text",
-    "Passage": "qa.core.types",
-    "Provenance": "qa.core.types",
+    "Passage": "core.types",
+    "Provenance": "core.types",
     "QA": "qa.service",
-    "QAError": "qa.core.errors",
-    "QuestionError": "qa.core.errors",
-    "Settings": "qa.core.settings",
-    "SourceDocument": "qa.core.types",
-    "StoreDamagedError": "qa.core.errors",
-    "StoreNotFoundError": "qa.core.errors",
-    "StoreUnavailableError": "qa.core.errors",
-    "Timings": "qa.core.types",
+    "QAError": "core.errors",
+    "QuestionError": "core.errors",
+    "Settings": "core.settings",
+    "SourceDocument": "core.types",
+    "StoreDamagedError": "core.errors",
+    "StoreNotFoundError": "core.errors",
+    "StoreUnavailableError": "core.errors",
+    "Timings": "core.types",
     "build_chain": "qa.answering.chain",
     "open_client": "qa.store.client",
 }

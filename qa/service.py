@@ -10,8 +10,8 @@ from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from qa.core.settings import Settings
-from qa.core.types import Answer
+from core.settings import Settings
+from core.types import Answer
 from qa.documents.ops import DocumentOps
 
 # The answering parts are imported where they are used, so that `qa ingest` (which needs only

@@ -45,7 +45,7 @@ def toy_store(settings, toy_embeddings):
 @pytest.fixture
 def settings(tmp_path: Path):
     """Settings pointing at an empty persistent store in `tmp_path`."""
-    from qa.core.settings import Settings
+    from core.settings import Settings
 
     return Settings(persist_dir=tmp_path / "store")
 

@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("qa", "ingest", "api", "ui")
+PACKAGES = ("qa", "ingest", "api", "ui", "cli", "core")
 
 
 def _modules() -> dict[str, Path]:

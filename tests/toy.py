@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import zlib
 
-from qa.core.text import content_words
+from core.text import content_words
 from qa.store.embeddings import EmbeddingModel
 
 DIMENSIONS = 64

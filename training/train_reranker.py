@@ -49,6 +49,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from core.text import content_words, normalize  # noqa: E402
 from qa.answering.cross_encoder import (  # noqa: E402
     MAX_PIECES,
     MODEL_FILE,
@@ -57,7 +58,6 @@ from qa.answering.cross_encoder import (  # noqa: E402
     CrossEncoder,
     pair_text,
 )
-from qa.core.text import content_words, normalize  # noqa: E402
 from qa.evaluation.splits import bucket  # noqa: E402
 
 SEED = 1234

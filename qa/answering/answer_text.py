@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from qa.core.types import Answer, Passage
+from core.types import Answer, Passage
 
 __all__ = [
     "NOT_FOUND_REPLY",

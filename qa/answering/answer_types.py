@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from qa.core.text import STOPWORDS, normalize, stem
+from core.text import STOPWORDS, normalize, stem
 
 __all__ = ["answer_type", "asks_short", "short_answer", "supplies"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from core.text import INSTRUCTION, content_words, sentence_spans
+from core.types import Passage
 from qa.answering.label_lines import is_non_answer
-from qa.core.text import INSTRUCTION, content_words, sentence_spans
-from qa.core.types import Passage
 
 __all__ = ["passage_sentences", "pick_sentences", "prefilter_order"]
 

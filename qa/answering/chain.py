@@ -11,6 +11,12 @@ from typing import Any, TypedDict
 
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
+from core.dates import as_date, combine, parse_day, relative_window, strip_phrase
+from core.duplicates import fold_passages
+from core.errors import ConfigError, QuestionError
+from core.limits import MAX_QUESTION_CHARS, MAX_TOP_K, MIN_TOP_K
+from core.settings import DEFAULT_FOLD_SIMILARITY
+from core.types import Answer, DateWindow, Passage
 from qa.answering.chain_state import Prepared, QueryVector, Retrieved
 from qa.answering.conversation import HISTORY_TURNS, condense_query
 from qa.answering.protocols import (
@@ -22,12 +28,6 @@ from qa.answering.protocols import (
     StreamingAnswerer,
     StreamsWithQueryVector,
 )
-from qa.core.dates import as_date, combine, parse_day, relative_window, strip_phrase
-from qa.core.duplicates import fold_passages
-from qa.core.errors import ConfigError, QuestionError
-from qa.core.limits import MAX_QUESTION_CHARS, MAX_TOP_K, MIN_TOP_K
-from qa.core.settings import DEFAULT_FOLD_SIMILARITY
-from qa.core.types import Answer, DateWindow, Passage
 
 __all__ = [
     "AnswerStep",
@@ -198,7 +198,7 @@ def build_chain(
     relative time are left out of the query (they filter; no text says "yesterday" of
     itself). With a retriever that takes the query's vector (`SearchesByVector`), the query
     is embedded once; every search and the answerer use that vector. Passages at least
-    `fold_similarity` alike are folded into the best-ranked one (`qa.core.duplicates`).
+    `fold_similarity` alike are folded into the best-ranked one (`core.duplicates`).
     `chain.stream(...)` yields the answer text in pieces (`str`), then the `Answer`.
     """
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from qa.core.types import DateWindow, Passage, Timings
+from core.types import DateWindow, Passage, Timings
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings

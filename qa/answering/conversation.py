@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from qa.core.text import content_words, normalize
+from core.text import content_words, normalize
 
 __all__ = ["HISTORY_TURNS", "condense_query", "is_follow_up"]
 

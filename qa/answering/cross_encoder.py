@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qa.core.errors import ModelError
-from qa.core.text import normalize
+from core.errors import ModelError
+from core.text import normalize
 
 if TYPE_CHECKING:
     import numpy as np

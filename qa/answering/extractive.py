@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 from langchain_core.embeddings import Embeddings
 
+from core.text import content_words, normalize
+from core.types import Answer, Citation, Passage, Status
 from qa.answering.answer_text import cited, declined, uncertain
 from qa.answering.answer_types import answer_type, short_answer, supplies
 from qa.answering.candidates import passage_sentences, pick_sentences, prefilter_order
@@ -23,8 +25,6 @@ from qa.answering.cross_encoder import CrossEncoder, pair_text
 from qa.answering.metadata import metadata_answer
 from qa.answering.metadata_questions import asked_fields
 from qa.answering.ranker import RankerModel
-from qa.core.text import content_words, normalize
-from qa.core.types import Answer, Citation, Passage, Status
 
 __all__ = [
     "DEFAULT_RERANK_TOP",

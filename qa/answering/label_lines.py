@@ -14,8 +14,8 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 
-from qa.core.text import normalize
-from qa.core.types import Chunk
+from core.text import normalize
+from core.types import Chunk
 
 __all__ = [
     "LABELS",

@@ -23,6 +23,9 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from core.dates import as_date
+from core.text import normalize, sentence_spans
+from core.types import Answer, Chunk, Citation, Passage
 from qa.answering.answer_text import cited, declined
 from qa.answering.label_lines import (
     LABELS,
@@ -33,9 +36,6 @@ from qa.answering.label_lines import (
     written_dates,
 )
 from qa.answering.metadata_questions import FIELDS, asked_fields
-from qa.core.dates import as_date
-from qa.core.text import normalize, sentence_spans
-from qa.core.types import Answer, Chunk, Citation, Passage
 
 __all__ = [
     "FIELDS",

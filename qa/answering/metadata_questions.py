@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from qa.core.text import normalize
+from core.text import normalize
 
 __all__ = ["FIELDS", "asked_fields"]
 

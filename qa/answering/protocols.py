@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from core.types import Answer, DateWindow, Passage
 from qa.answering.chain_state import QueryVector
-from qa.core.types import Answer, DateWindow, Passage
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings

@@ -8,9 +8,9 @@ from dataclasses import replace
 
 import httpx
 
+from core.settings import Settings
 from ingest.chunking import TokenCounter
 from ingest.links import fetch_links
-from qa.core.settings import Settings
 from qa.documents.pipeline import IngestReport, ingest_documents
 from qa.store.chunks import ChunkStore
 

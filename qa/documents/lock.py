@@ -10,8 +10,8 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from qa.core.errors import StoreBusyError
-from qa.core.settings import Settings
+from core.errors import StoreBusyError
+from core.settings import Settings
 
 __all__ = ["STORE_WAIT", "StoreLock"]
 

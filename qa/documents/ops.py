@@ -9,9 +9,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from qa.core.errors import ConfigError
-from qa.core.settings import Settings
-from qa.core.types import DocumentInfo, SourceDocument
+from core.errors import ConfigError
+from core.settings import Settings
+from core.types import DocumentInfo, SourceDocument
 from qa.documents.lock import StoreLock
 
 if TYPE_CHECKING:

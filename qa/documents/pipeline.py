@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from core.duplicates import NearDuplicate, near_duplicate_documents
+from core.settings import Settings
+from core.types import Chunk, SourceDocument
 from ingest.chunking import TokenCounter, document_hash, document_spans, make_chunks
 from ingest.fetch import is_url
 from ingest.loaders import Skipped, doc_id_for, load_paths
-from qa.core.duplicates import NearDuplicate, near_duplicate_documents
-from qa.core.settings import Settings
-from qa.core.types import Chunk, SourceDocument
 from qa.store.chunks import ChunkStore
 from qa.store.sources import SourceRecord
 

@@ -19,12 +19,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.errors import StoreNotFoundError
+from core.settings import Settings
+from core.types import SourceDocument
 from ingest.chunking import TokenCounter, document_hash
 from ingest.fetch import is_url
 from ingest.loaders import Skipped, load_paths
-from qa.core.errors import StoreNotFoundError
-from qa.core.settings import Settings
-from qa.core.types import SourceDocument
 from qa.documents.pipeline import ingest_documents
 from qa.store.chunks import ChunkStore
 from qa.store.client import open_client

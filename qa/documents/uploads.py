@@ -10,13 +10,13 @@ from typing import BinaryIO
 
 import httpx
 
+from core.errors import DocumentNotFoundError, IngestError
+from core.settings import Settings
 from ingest.chunking import TokenCounter
 from ingest.fetch import is_url, using
 from ingest.loaders import Skipped, load_paths
 from ingest.uploads import safe_filename, save_upload
 from ingest.web import load_urls
-from qa.core.errors import DocumentNotFoundError, IngestError
-from qa.core.settings import Settings
 from qa.documents.pipeline import IngestReport, ingest_documents, ingest_paths
 from qa.store.chunks import ChunkStore
 

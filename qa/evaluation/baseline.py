@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
-from qa.core.types import (
+from core.types import (
     Answer,
     Attribution,
     Chunk,

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from qa.core.errors import QAError
-from qa.core.types import Answer
+from core.errors import QAError
+from core.types import Answer
 
 __all__ = [
     "Asker",

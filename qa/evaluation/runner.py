@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qa.core.settings import Settings
-from qa.core.types import SourceDocument
+from core.settings import Settings
+from core.types import SourceDocument
 from qa.evaluation.questions import Asker, EvalQuestion, ask_question, load_questions
 from qa.evaluation.scoring import Scored, score_answer, summarize
 from qa.evaluation.splits import Split, in_split

@@ -6,9 +6,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from core.types import Answer
 from qa.answering import answer_text
 from qa.answering.answer_types import answer_type
-from qa.core.types import Answer
 from qa.evaluation.metrics import (
     abstention,
     contains_answer,

@@ -10,8 +10,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.core.settings import Settings
-from qa.core.types import SourceDocument
+from core.settings import Settings
+from core.types import SourceDocument
 from qa.documents.ops import SourceBatch
 from qa.documents.pipeline import IngestReport
 from qa.service import QA, load_embeddings, open_store

@@ -14,6 +14,10 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
+from core.errors import QAError
+from core.settings import DEFAULT_MIN_SUPPORT
+from core.text import INSTRUCTION, normalize, sentence_spans
+from core.types import Answer, Citation, Passage, Status
 from qa.answering.answer_text import (
     NOT_FOUND_REPLY,
     UNSUPPORTED,
@@ -27,10 +31,6 @@ from qa.answering.answer_text import (
 from qa.answering.answer_types import asks_short, short_answer
 from qa.answering.chain_state import QueryVector
 from qa.answering.extractive import ExtractiveAnswerer, ScoredSentence
-from qa.core.errors import QAError
-from qa.core.settings import DEFAULT_MIN_SUPPORT
-from qa.core.text import INSTRUCTION, normalize, sentence_spans
-from qa.core.types import Answer, Citation, Passage, Status
 from qa.llm.grounding import Support, check_claims, split_claims
 from qa.llm.models import as_llm_error
 from qa.llm.relevance import RelevanceFloor

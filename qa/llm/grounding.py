@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 from langchain_core.embeddings import Embeddings
 
+from core.text import content_words, normalize, sentence_spans
+from core.types import Passage
 from qa.answering.answer_text import REPLY_MARKER, marker_numbers
 from qa.answering.extractive import passage_sentences
-from qa.core.text import content_words, normalize, sentence_spans
-from qa.core.types import Passage
 
 __all__ = ["Claim", "Support", "check_claims", "consistent", "split_claims"]
 

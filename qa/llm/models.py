@@ -22,8 +22,8 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, PrivateAttr
 
-from qa.core.errors import ConfigError, LLMBusyError, LLMError
-from qa.core.settings import Settings
+from core.errors import ConfigError, LLMBusyError, LLMError
+from core.settings import Settings
 
 __all__ = [
     "LLMSpec",

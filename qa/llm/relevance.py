@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.errors import ModelError
 from qa.answering.extractive import ScoredSentence
-from qa.core.errors import ModelError
 
 __all__ = ["DEFAULT_RELEVANCE_PATH", "RelevanceFloor"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from core.errors import LLMBusyError
+from core.text import content_words
 from qa.answering.conversation import HISTORY_TURNS, condense_query
-from qa.core.errors import LLMBusyError
-from qa.core.text import content_words
 from qa.llm.models import as_llm_error, server_failed
 
 __all__ = ["REWRITE_PROMPT", "LLMRewriter"]

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 from langchain_core.embeddings import Embeddings
 
-from qa.core.settings import Settings
-from qa.core.types import Chunk, DateWindow, DocumentInfo, Passage
+from core.settings import Settings
+from core.types import Chunk, DateWindow, DocumentInfo, Passage
 from qa.store import lexical_sync, migration
 from qa.store.collection import COLLECTION_CONFIGURATION, ChunkCollection
 from qa.store.fusion import fuse

@@ -7,14 +7,14 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
-from qa.core.errors import (
+from core.errors import (
     CollectionNotFoundError,
     ConfigError,
     StoreDamagedError,
     StoreNotFoundError,
     StoreUnavailableError,
 )
-from qa.core.settings import Settings
+from core.settings import Settings
 from qa.store.health import (
     check_store,
     damaged_message,

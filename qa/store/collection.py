@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from qa.core.types import Passage
+from core.types import Passage
 from qa.store.client import reachable, require_collection
 from qa.store.records import chunk_from_record
 

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Protocol
 
 from langchain_core.embeddings import Embeddings
 
-from qa.core.errors import ConfigError
-from qa.core.limits import MODEL_MAX_TOKENS, MODEL_WINDOW
-from qa.core.settings import EmbeddingBackend as Backend
-from qa.core.settings import Settings, default_models_dir
-from qa.core.text import normalize
+from core.errors import ConfigError
+from core.limits import MODEL_MAX_TOKENS, MODEL_WINDOW
+from core.settings import EmbeddingBackend as Backend
+from core.settings import Settings, default_models_dir
+from core.text import normalize
 from qa.store.model_files import packaged_model_path, stay_offline
 
 if TYPE_CHECKING:

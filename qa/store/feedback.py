@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from qa.core.errors import ConfigError
-from qa.core.types import Answer
+from core.errors import ConfigError
+from core.types import Answer
 
 __all__ = ["FeedbackLog", "Vote", "read_feedback"]
 

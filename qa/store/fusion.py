@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
-from qa.core.types import Passage
+from core.types import Passage
 
 __all__ = ["fuse"]
 

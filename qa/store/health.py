@@ -23,7 +23,7 @@ import threading
 import time
 from pathlib import Path
 
-from qa.core.errors import StoreDamagedError
+from core.errors import StoreDamagedError
 
 __all__ = [
     "Probe",

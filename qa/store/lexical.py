@@ -2,7 +2,7 @@
 
 Chroma's own sparse index is not available in local mode, so the lexical side of hybrid
 retrieval lives here: `bm25s` over the chunks' Snowball-stemmed content words
-(`qa.core.text.content_words`). The index is derived from Chroma's documents and tagged with the
+(`core.text.content_words`). The index is derived from Chroma's documents and tagged with the
 collection's *version*, a value every write to the collection changes (see
 `ChunkStore.version`); a process whose index has another version, or holds another number of
 chunks than the collection, brings it in step from Chroma. So a change made by one process (an
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from qa.core.text import content_words
+from core.text import content_words
 
 __all__ = ["ChunkSource", "LexicalIndex", "Row"]
 

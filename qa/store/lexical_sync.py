@@ -7,8 +7,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, cast
 
-from qa.core.dates import day_number
-from qa.core.types import DateWindow
+from core.dates import day_number
+from core.types import DateWindow
 from qa.store.client import reachable
 from qa.store.collection import ChunkCollection, Record
 from qa.store.lexical import LexicalIndex, Row

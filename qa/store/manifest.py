@@ -22,7 +22,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Self, cast
 
-from qa.core.types import Chunk, DocumentInfo, Provenance
+from core.types import Chunk, DocumentInfo, Provenance
 from qa.store.client import reachable
 
 if TYPE_CHECKING:

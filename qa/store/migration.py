@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from qa.core.types import Provenance
+from core.types import Provenance
 from qa.store.collection import ChunkCollection
 from qa.store.manifest import DocEntry, DocState, Manifest
 from qa.store.records import DAY_KEY

@@ -154,7 +154,7 @@ def main() -> None:
     """Export the packaged model for the configured `QA_MODELS_DIR` and print the file."""
     import warnings
 
-    from qa.core.settings import Settings
+    from core.settings import Settings
     from qa.store.model_files import packaged_model_path, stay_offline
 
     stay_offline()

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
-from qa.core.dates import as_date, day_number
-from qa.core.types import Chunk, DateWindow
+from core.dates import as_date, day_number
+from core.types import Chunk, DateWindow
 
 if TYPE_CHECKING:
     from chromadb import Where

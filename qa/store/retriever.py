@@ -11,7 +11,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from qa.core.types import DateWindow, Passage
+from core.types import DateWindow, Passage
 from qa.store.chunks import ChunkStore
 from qa.store.records import chunk_metadata
 

@@ -17,7 +17,7 @@ from contextlib import closing
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from qa.core.types import Provenance, SourceDocument
+from core.types import Provenance, SourceDocument
 
 __all__ = ["SourceLog", "SourceRecord"]
 

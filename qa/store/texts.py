@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from qa.core.types import Citation
+from core.types import Citation
 
 __all__ = ["DocumentTexts"]
 

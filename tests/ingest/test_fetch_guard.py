@@ -19,12 +19,12 @@ from typing import Any, ClassVar
 import httpx
 import pytest
 
+from core.settings import Settings
 from ingest import addresses
 from ingest.addresses import REFUSED, is_public
 from ingest.feeds import read_feed
 from ingest.fetch import fetch, make_client
 from ingest.loaders import SkipFile
-from qa.core.settings import Settings
 
 _CONNECTS: list[Any] = []
 _RECORDING = threading.Event()

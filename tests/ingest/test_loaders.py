@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from core.errors import IngestError
 from ingest.loaders import (
     SUPPORTED_SUFFIXES,
     SkipFile,
@@ -20,7 +21,6 @@ from ingest.loaders import (
     load_jsonl_documents,
     load_paths,
 )
-from qa.core.errors import IngestError
 
 SEED = Path(__file__).resolve().parents[2] / "seeds" / "000_6a35916087595feb.txt"
 NBSP = "\u00a0"
@@ -329,7 +329,7 @@ def test_deeply_nested_html_loads(tmp_path: Path) -> None:
 
 
 def test_documents_are_named_relative_to_the_folder_given(tmp_path: Path) -> None:
-    from qa.core.types import shown_source
+    from core.types import shown_source
 
     (tmp_path / "corpus" / "sub").mkdir(parents=True)
     (tmp_path / "corpus" / "sub" / "a.txt").write_text("Alpha text.")

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from cli import main
+from core.types import DateWindow
 from ingest.fetch import make_client
 from qa import QA, ChunkStore, Settings, SourceDocument, open_client
-from qa.core.types import DateWindow
 from qa.documents.links import ingest_links
 from qa.documents.pipeline import ingest_documents
 from qa.store.texts import DocumentTexts

@@ -134,7 +134,7 @@ def test_prune_handles_hash_signs_in_paths(store, settings, embeddings, tmp_path
 
 
 def test_documents_with_no_text_are_skipped_not_added(store, settings, embeddings):
-    from qa.core.types import SourceDocument
+    from core.types import SourceDocument
     from qa.documents.pipeline import ingest_documents
 
     doc = SourceDocument(doc_id="x", source="mem#x", title="t", text="")

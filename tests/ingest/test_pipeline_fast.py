@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from core.types import SourceDocument
 from ingest.loaders import Skipped
-from qa.core.types import SourceDocument
 from qa.documents.pipeline import IngestReport, gone_under, ingest_documents, ingest_paths
 from qa.store.chunks import ChunkStore
 from tests.conftest import SEED_FILE

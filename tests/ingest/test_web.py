@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from core.errors import IngestError
+from core.settings import Settings
 from ingest.feeds import parse_feed, read_feed
 from ingest.fetch import USER_AGENT, is_url, make_client
 from ingest.loaders import SkipFile, load_file
 from ingest.web import doc_id_for_url, extract_html, is_article, load_urls, read_links_file
-from qa.core.errors import IngestError
-from qa.core.settings import Settings
 from tests.news_site import BOILERPLATE, STORIES, news_site
 
 Site = tuple[str, list[str], Settings]

@@ -2,8 +2,8 @@
 
 import pytest
 
+from core.text import content_words
 from qa.answering.answer_types import answer_type, supplies
-from qa.core.text import content_words
 
 
 @pytest.mark.parametrize(

@@ -9,11 +9,11 @@ import math
 import pytest
 from langchain_core.embeddings import Embeddings
 
+from core.text import content_words
+from core.types import Answer, Chunk, Citation, Passage
 from qa.answering.answer_text import NOT_FOUND_TEXT, UNCERTAIN_PREFIX
 from qa.answering.extractive import ExtractiveAnswerer, pick_sentences
 from qa.answering.ranker import FEATURES, Logistic, RankerModel
-from qa.core.text import content_words
-from qa.core.types import Answer, Chunk, Citation, Passage
 
 VOCAB = ["summit", "singapore", "meet", "weather", "rain", "leader"]
 

@@ -8,6 +8,7 @@ import httpx
 import openai
 import pytest
 
+from core.types import Answer, Passage
 from qa.answering.answer_text import NOT_FOUND_TEXT
 from qa.answering.chain_state import QueryVector
 from qa.answering.extractive import ExtractiveAnswerer
@@ -19,7 +20,6 @@ from qa.answering.protocols import (
     StreamingAnswerer,
     StreamsWithQueryVector,
 )
-from qa.core.types import Answer, Passage
 from qa.llm.answerer import LLMAnswerer
 from qa.llm.models import LlamaCppChat, as_llm_error, server_failed
 from qa.service import QA

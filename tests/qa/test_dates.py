@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
+from core.dates import as_date, combine, day_number, parse_day, relative_window
+from core.errors import ConfigError
+from core.types import DateWindow
 from qa.answering.chain import date_windows
-from qa.core.dates import as_date, combine, day_number, parse_day, relative_window
-from qa.core.errors import ConfigError
-from qa.core.types import DateWindow
 from qa.store.records import where_filter
 
 WED = dt.date(2025, 3, 12)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.core.errors import StoreDamagedError
-from qa.core.types import SourceDocument
+from core.errors import StoreDamagedError
+from core.types import SourceDocument
 from qa.documents.pipeline import ingest_documents, ingest_paths
 from qa.documents.rebuild import rebuild_store
 from qa.service import open_store

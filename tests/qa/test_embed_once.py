@@ -9,10 +9,10 @@ from collections.abc import Callable
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
+from core.settings import Settings
 from ingest.loaders import load_paths
 from qa import QA, Answer
 from qa.answering.extractive import ExtractiveAnswerer
-from qa.core.settings import Settings
 from qa.documents.pipeline import ingest_documents
 from qa.llm.answerer import LLMAnswerer
 from qa.store.chunks import ChunkStore

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from qa.core.types import Chunk, Passage
+from core.types import Chunk, Passage
 from qa.llm.grounding import Claim, check_claims, split_claims
 from tests.qa.test_answerers import BagOfWords
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from core.text import content_words
+from core.types import DateWindow
 from qa import QA, ChunkStore, Settings, SourceDocument, open_client
-from qa.core.text import content_words
-from qa.core.types import DateWindow
 from qa.documents.pipeline import ingest_documents, ingest_paths
 from qa.documents.uploads import remove_document
 from qa.store.lexical import LexicalIndex, Row

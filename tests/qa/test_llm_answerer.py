@@ -10,10 +10,10 @@ import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
+from core.types import Chunk, Passage
 from qa import Answer, LLMError, ModelError
 from qa.answering.answer_text import NOT_FOUND_TEXT, UNCERTAIN_PREFIX, UNSUPPORTED
 from qa.answering.extractive import ExtractiveAnswerer
-from qa.core.types import Chunk, Passage
 from qa.llm.answerer import (
     ANSWER_LINE,
     REMOVED,

@@ -6,6 +6,7 @@ import dataclasses
 
 import pytest
 
+from core.types import Chunk, Passage
 from qa.answering.answer_text import NOT_FOUND_TEXT
 from qa.answering.metadata import (
     asked_fields,
@@ -14,7 +15,6 @@ from qa.answering.metadata import (
     label_kinds,
     metadata_answer,
 )
-from qa.core.types import Chunk, Passage
 
 TITLE = "Harbour Plan Wins Council Approval After Long Fight"
 DOC = (

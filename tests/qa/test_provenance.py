@@ -9,7 +9,7 @@ from dataclasses import asdict, fields
 
 import pytest
 
-from qa.core.types import (
+from core.types import (
     Attribution,
     Chunk,
     Citation,

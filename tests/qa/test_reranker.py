@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from core.errors import ModelError
 from qa.answering.cross_encoder import (
     DEFAULT_MODEL_DIR,
     MODEL_FILE,
@@ -22,7 +23,6 @@ from qa.answering.cross_encoder import (
     pair_text,
 )
 from qa.answering.ranker import RankerModel
-from qa.core.errors import ModelError
 from tests.conftest import SEEDS
 
 MAX_BYTES = 25 * 1024 * 1024
@@ -57,8 +57,8 @@ def test_the_provenance_file_matches_the_model() -> None:
 
 
 def test_the_cross_encoder_is_used_when_configured(toy_embeddings) -> None:
+    from core.settings import Settings
     from qa.answering.ranker import CROSS_ENCODER_MODEL_PATH
-    from qa.core.settings import Settings
     from qa.service import default_answerer
 
     assert RankerModel.load(CROSS_ENCODER_MODEL_PATH).uses("ce")

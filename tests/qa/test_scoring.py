@@ -1,6 +1,6 @@
 """Scoring of single answers against labelled questions, on hand-made cases."""
 
-from qa.core.types import Answer, Chunk, Citation, Passage
+from core.types import Answer, Chunk, Citation, Passage
 from qa.evaluation.questions import EvalQuestion
 from qa.evaluation.scoring import score_answer, summarize
 

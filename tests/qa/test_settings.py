@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.core.errors import ConfigError
-from qa.core.settings import Settings, default_persist_dir
+from core.errors import ConfigError
+from core.settings import Settings, default_persist_dir
 
 
 def test_defaults() -> None:

@@ -8,9 +8,9 @@ import datetime as dt
 
 import pytest
 
+from core.errors import CollectionNotFoundError
+from core.types import Chunk, DateWindow, Passage, SourceDocument
 from ingest.chunking import chunk_document
-from qa.core.errors import CollectionNotFoundError
-from qa.core.types import Chunk, DateWindow, Passage, SourceDocument
 from qa.store.chunks import ChunkStore
 from qa.store.client import open_client
 from qa.store.fusion import fuse

@@ -1,6 +1,6 @@
 """Unit tests of normalisation, sentence spans and content words."""
 
-from qa.core.text import content_words, normalize, sentence_spans
+from core.text import content_words, normalize, sentence_spans
 from tests.conftest import SEED_FILE
 
 

@@ -9,8 +9,8 @@ from contextlib import contextmanager
 
 import streamlit as st
 
+from core.types import shown_source
 from qa import QA, UPLOAD_TYPES, DocumentInfo, IngestReport, QAError
-from qa.core.types import shown_source
 from qa.documents.lock import STORE_WAIT
 from ui.resources import corpus_stats, escape_md, open_qa
 

@@ -22,8 +22,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from qa.core.errors import ConfigError
-from qa.core.limits import (
+from core.errors import ConfigError
+from core.limits import (
     MAX_FILE_MB,
     MAX_QUESTION_CHARS,
     MAX_TOP_K,
@@ -31,7 +31,7 @@ from qa.core.limits import (
     MODEL_MAX_TOKENS,
     MODEL_WINDOW,
 )
-from qa.core.settings_parsing import (
+from core.settings_parsing import (
     BETWEEN,
     FIX,
     Environment,
@@ -217,7 +217,7 @@ class Settings(BaseSettings):
     # before any connection; 1 allows them (an intranet). 0: robots.txt is not read.
     fetch_allow_private: bool = False
     fetch_robots: bool = True
-    # Passages this similar (0-1, see qa.core.duplicates) to a better-ranked one of another
+    # Passages this similar (0-1, see core.duplicates) to a better-ranked one of another
     # document are folded into it at answer time ("also in"); 1 folds only identical ones.
     fold_similarity: Annotated[
         float,

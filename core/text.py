@@ -162,7 +162,7 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
-    if name == "STOPWORDS":  # `from qa.core.text import STOPWORDS`
+    if name == "STOPWORDS":  # `from core.text import STOPWORDS`
         return _stopwords()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 

@@ -13,9 +13,9 @@ import datetime as dt
 import re
 from collections.abc import Callable
 
-from qa.core.errors import ConfigError
-from qa.core.text import normalize
-from qa.core.types import DateWindow
+from core.errors import ConfigError
+from core.text import normalize
+from core.types import DateWindow
 
 __all__ = [
     "as_date",

@@ -19,8 +19,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from qa.core.text import normalize
-from qa.core.types import Chunk, Passage
+from core.text import normalize
+from core.types import Chunk, Passage
 
 __all__ = [
     "NearDuplicate",

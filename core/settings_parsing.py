@@ -1,6 +1,6 @@
 """How a setting's value is read and checked: the `QA_<NAME>` variables of the environment,
 rules of a parsed value with a one-line message each, and a pydantic error as one line (the
-parts of `qa.core.settings.Settings` that are not its fields)."""
+parts of `core.settings.Settings` that are not its fields)."""
 
 from __future__ import annotations
 
