@@ -161,14 +161,14 @@ def choose_rerank_top(sets: dict[str, list[dict[str, Any]]], feats: Sequence[str
     return top, {str(t): round(v, 4) for t, v in trials.items()}
 
 
-def _matrix(qs: Sequence[dict[str, Any]], feats: Sequence[str]) -> tuple[Any, Any, Any]:
+def matrix(qs: Sequence[dict[str, Any]], feats: Sequence[str]) -> tuple[Any, Any, Any]:
     x = [[r[f] for f in feats] for q in qs for r in q["rows"]]
     y = [lab for q in qs for lab in q["labels"]]
     g = [i for i, q in enumerate(qs) for _ in q["rows"]]
     return np.array(x, dtype=float).reshape(len(y), len(feats)), np.array(y), np.array(g)
 
 
-def _fit(x: Any, y: Any, feats: Sequence[str]) -> Logistic:
+def fit(x: Any, y: Any, feats: Sequence[str]) -> Logistic:
     from sklearn.linear_model import LogisticRegression
 
     mean = x.mean(axis=0)
@@ -195,16 +195,16 @@ def _cv_top1(qs: Sequence[dict[str, Any]], feats: Sequence[str], folds: int = 5)
     for k in range(folds):
         train = [q for i, q in enumerate(usable) if i % folds != k]
         test = [q for i, q in enumerate(usable) if i % folds == k]
-        x, y, _ = _matrix(train, feats)
-        scores.append(_top1(_fit(x, y, feats), test))
+        x, y, _ = matrix(train, feats)
+        scores.append(_top1(fit(x, y, feats), test))
     return float(np.mean(scores))
 
 
 def _transfer(
     a: Sequence[dict[str, Any]], b: Sequence[dict[str, Any]], feats: Sequence[str]
 ) -> float:
-    x, y, _ = _matrix([q for q in a if q["rows"]], feats)
-    return _top1(_fit(x, y, feats), b)
+    x, y, _ = matrix([q for q in a if q["rows"]], feats)
+    return _top1(fit(x, y, feats), b)
 
 
 def select_sentence_features(
@@ -248,7 +248,7 @@ def select_sentence_features(
     }
 
 
-def _question_rows(model: Logistic, qs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def question_rows(model: Logistic, qs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each question's best sentence by `model`: its features, and whether it is a gold one."""
     out = []
     for q in qs:
@@ -261,7 +261,7 @@ def _question_rows(model: Logistic, qs: Sequence[dict[str, Any]]) -> list[dict[s
     return out
 
 
-def _balanced(conf: Any, positive: Any, negative: Any, t: float) -> float:
+def balanced(conf: Any, positive: Any, negative: Any, t: float) -> float:
     return 0.5 * (float(np.mean(conf[positive] >= t)) + float(np.mean(conf[negative] < t)))
 
 
@@ -280,12 +280,12 @@ def select_answerable_features(
             test = [r for i, r in enumerate(rows) if i % 5 == k]
             x = np.array([[r["row"][f] for f in feats] for r in train])
             y = np.array([r["answerable"] for r in train])
-            m = _fit(x, y, feats)
+            m = fit(x, y, feats)
             ct = np.array([m.prob(r["row"]) for r in train])
-            t = max(np.linspace(0, 1, 201), key=lambda t: _balanced(ct, y, ~y, t))
+            t = max(np.linspace(0, 1, 201), key=lambda t: balanced(ct, y, ~y, t))
             cs = np.array([m.prob(r["row"]) for r in test])
             ys = np.array([r["answerable"] for r in test])
-            scores.append(_balanced(cs, ys, ~ys, t))
+            scores.append(balanced(cs, ys, ~ys, t))
         return float(np.mean(scores))
 
     chosen: list[str] = []
@@ -356,29 +356,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         rerank_top, rerank_sweep = choose_rerank_top(sets, feats)
         sets = {name: with_rerank_top(qs, rerank_top) for name, qs in sets.items()}
     train = sets["squad"] + sets["hotpot"]
-    x, y, _ = _matrix([q for q in train if q["rows"]], feats)
-    sentence = _fit(x, y, feats)
+    x, y, _ = matrix([q for q in train if q["rows"]], feats)
+    sentence = fit(x, y, feats)
 
     print("answerability")
     pooled = sets["squad"] + sets["hotpot"] + sets["offcollection"]
-    rows = _question_rows(sentence, pooled)
+    rows = question_rows(sentence, pooled)
     a_feats, answerable_report = select_answerable_features(rows, args.exclude)
     xa = np.array([[r["row"][f] for f in a_feats] for r in rows])
-    answerable = _fit(xa, np.array([r["answerable"] for r in rows]), a_feats)
+    answerable = fit(xa, np.array([r["answerable"] for r in rows]), a_feats)
 
-    ext = _question_rows(sentence, sets["squad"] + sets["offcollection"])
+    ext = question_rows(sentence, sets["squad"] + sets["offcollection"])
     conf = np.array([answerable.prob(r["row"]) for r in ext])
     right = np.array([r["answerable"] and r["right"] for r in ext])
     unans = np.array([not r["answerable"] for r in ext])
     grid = np.round(np.linspace(0, 1, 201), 3)
-    curve = [(float(t), _balanced(conf, right, unans, t)) for t in grid]
+    curve = [(float(t), balanced(conf, right, unans, t)) for t in grid]
     answer_at, best_ba = max(curve, key=lambda c: c[1])
     decline_below = answer_at
     for name in ("squad", "hotpot"):  # at most 5% of each set's answerable questions declined
         conf_set = np.array(
             [
                 answerable.prob(r["row"])
-                for r in _question_rows(sentence, sets[name])
+                for r in question_rows(sentence, sets[name])
                 if r["answerable"]
             ]
         )
