@@ -54,7 +54,8 @@ from qa.evaluation.scoring import score_answer, summarize  # noqa: E402
 from qa.evaluation.scratch import scratch_qa  # noqa: E402
 from qa.evaluation.splits import Split, in_split  # noqa: E402
 from qa.store.embeddings import LocalEmbeddings, stay_offline  # noqa: E402
-from training.train_reranker import hit_at_1, load_selqa, load_wikiqa  # noqa: E402
+from training.reranker_data import load_selqa, load_wikiqa  # noqa: E402
+from training.reranker_measures import hit_at_1  # noqa: E402
 
 BEFORE = ROOT / "bench" / "ranker_before_reranker.json"
 WITH_CE = ROOT / "qa" / "answering" / "ranker-cross-encoder.json"

@@ -31,8 +31,6 @@ and word overlap on the same questions.
 from __future__ import annotations
 
 import argparse
-import gzip
-import hashlib
 import json
 import random
 import shutil
@@ -40,8 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -49,336 +46,36 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core.text import content_words, normalize  # noqa: E402
 from qa.answering.cross_encoder import (  # noqa: E402
     MAX_PIECES,
     MODEL_FILE,
     PROVENANCE_FILE,
     TOKENIZER_FILE,
-    CrossEncoder,
-    pair_text,
 )
-from qa.evaluation.splits import bucket  # noqa: E402
-
-SEED = 1234
-SOURCES = {
-    "selqa": {
-        "files": ["selqa/selqa-ass-dev.json", "selqa/selqa-ass-test.json"],
-        "origin": "emorynlp/selqa at fef3d6a, ass/",
-        "licence": "Apache-2.0",
-        "use": "training (train articles), validation, report",
-    },
-    "qnli": {
-        "files": ["qnli-dev/dev.tsv"],
-        "origin": "GLUE QNLI dev, from jonny-vr/LLMCBench at 720be17, data/QNLI/dev.tsv",
-        "licence": "CC BY-SA 4.0 (SQuAD)",
-        "use": "training, validation (pairs from the SQuAD 2.0 sample's paragraphs left out)",
-    },
-    "wikiqa": {
-        "files": ["wikiqa/WikiQA-test.tsv.gz"],
-        "origin": "rohantilva/Google-Like-Question-Answering-System at 33b4bc2, data/WikiQA/",
-        "licence": "Microsoft Research Data License (research only)",
-        "use": "measurement only, never training",
-    },
-}
-
-
-@dataclass
-class Question:
-    """A question and its candidate sentences (labels 1 = answers it)."""
-
-    text: str
-    candidates: list[str]
-    labels: list[int]
-    titles: list[str] = field(default_factory=list)
-
-    @property
-    def has_right(self) -> bool:
-        return any(self.labels)
-
-
-def load_selqa(data: Path) -> dict[str, list[Question]]:
-    """SelQA dev+test split by article: train / valid / report."""
-    out: dict[str, list[Question]] = {"train": [], "valid": [], "report": []}
-    for name in SOURCES["selqa"]["files"]:
-        for row in json.loads((data / name).read_text(encoding="utf-8")):
-            b = bucket(row["article"], 10)
-            split = "report" if b < 2 else "valid" if b == 2 else "train"
-            cands = row["candidates"]
-            labels = [int(i in set(row["answers"])) for i in range(len(cands))]
-            title = f"{row['article']}, {row['section']}".strip(", ")
-            out[split].append(Question(row["question"], cands, labels, [title] * len(cands)))
-    return out
-
-
-def squad_texts(data: Path) -> tuple[str, set[str]]:
-    """The SQuAD 2.0 sample's documents (one normalised string) and questions."""
-    docs = " ".join(
-        normalize(json.loads(line)["text"])
-        for line in (data / "squad2-dev-500" / "docs.jsonl").open(encoding="utf-8")
-    )
-    questions = {
-        normalize(json.loads(line)["question"])
-        for line in (data / "squad2-dev-500" / "questions.jsonl").open(encoding="utf-8")
-    }
-    return docs, questions
-
-
-def load_qnli(data: Path) -> tuple[dict[str, list[tuple[str, str, int]]], int]:
-    """QNLI dev pairs, without those of the SQuAD sample's paragraphs, split by question."""
-    docs, questions = squad_texts(data)
-    out: dict[str, list[tuple[str, str, int]]] = {"train": [], "valid": []}
-    dropped = 0
-    lines = (data / SOURCES["qnli"]["files"][0]).read_text(encoding="utf-8").splitlines()
-    for line in lines[1:]:
-        parts = line.split("\t")
-        if len(parts) != 4:
-            continue
-        _, q, s, label = parts
-        if normalize(s) in docs or normalize(q) in questions:
-            dropped += 1
-            continue
-        split = "valid" if bucket(q, 10) == 0 else "train"
-        out[split].append((q, s, int(label == "entailment")))
-    return out, dropped
-
-
-def load_wikiqa(data: Path) -> list[Question]:
-    """WikiQA test, grouped by question (questions without a right sentence included; the
-    hit@1 figures use those with one)."""
-    by_q: dict[str, Question] = {}
-    with gzip.open(data / SOURCES["wikiqa"]["files"][0], "rt", encoding="utf-8") as f:
-        header = f.readline().rstrip("\n").split("\t")
-        for line in f:
-            row = dict(zip(header, line.rstrip("\n").split("\t"), strict=False))
-            q = by_q.setdefault(row["QuestionID"], Question(row["Question"], [], [], []))
-            q.candidates.append(row["Sentence"])
-            q.labels.append(int(row["Label"]))
-            q.titles.append(row["DocumentTitle"])
-    return list(by_q.values())
-
-
-def build_pairs(
-    selqa: Sequence[Question],
-    qnli: Sequence[tuple[str, str, int]],
-    negatives: int,
-    with_title: bool,
-    rng: random.Random,
-) -> list[tuple[str, str, int]]:
-    """Training pairs (question, second text, label), shuffled."""
-    pairs = []
-    for q in selqa:
-        right = [i for i, lab in enumerate(q.labels) if lab]
-        wrong = [i for i, lab in enumerate(q.labels) if not lab]
-        for i in right:
-            pairs.append(
-                (q.text, pair_text(q.candidates[i], q.titles[i], with_title=with_title), 1)
-            )
-            for j in rng.sample(wrong, min(negatives, len(wrong))):
-                pairs.append(
-                    (q.text, pair_text(q.candidates[j], q.titles[j], with_title=with_title), 0)
-                )
-    pairs += [(q, pair_text(s), lab) for q, s, lab in qnli]
-    rng.shuffle(pairs)
-    return [(normalize(q), s, lab) for q, s, lab in pairs]
-
-
-Scorer = Callable[[str, list[str]], list[float]]
-
-
-def hit_at_1(questions: Sequence[Question], score: Scorer, with_title: bool = False) -> float:
-    """Share of the questions with a right sentence whose best-scored sentence is right."""
-    qs = [q for q in questions if q.has_right]
-    hits = 0
-    for q in qs:
-        texts = [
-            pair_text(c, t, with_title=with_title)
-            for c, t in zip(q.candidates, q.titles or [""] * len(q.candidates), strict=True)
-        ]
-        s = score(q.text, texts)
-        hits += q.labels[max(range(len(s)), key=s.__getitem__)]
-    return round(hits / len(qs), 4) if qs else 0.0
-
-
-def qnli_accuracy(pairs: Sequence[tuple[str, str, int]], score: Scorer) -> float:
-    """Pairwise accuracy at logit 0 (QNLI validation)."""
-    right = sum(int((score(q, [pair_text(s)])[0] > 0) == bool(lab)) for q, s, lab in pairs)
-    return round(right / len(pairs), 4) if pairs else 0.0
-
-
-def bi_encoder() -> Scorer:
-    """MiniLM cosine, as the answerer's `sem` feature computes it."""
-    from qa.store.embeddings import LocalEmbeddings
-
-    emb = LocalEmbeddings()
-
-    def score(q: str, texts: list[str]) -> list[float]:
-        qv = emb.embed_query(q)
-        return [sum(a * b for a, b in zip(qv, v, strict=True)) for v in emb.embed_documents(texts)]
-
-    return score
-
-
-def overlap(q: str, texts: list[str]) -> list[float]:
-    """Shared stemmed content words."""
-    qw = set(content_words(q))
-    return [float(len(qw & set(content_words(t)))) for t in texts]
-
-
-def torch_scorer(model: Any) -> Scorer:
-    """The trained model's logits (`predict` gives sigmoid probabilities: turned back)."""
-    import math
-
-    def score(q: str, texts: list[str]) -> list[float]:
-        probs = model.predict([(normalize(q), t) for t in texts], batch_size=32)
-        return [math.log(max(p, 1e-7) / max(1 - p, 1e-7)) for p in map(float, probs)]
-
-    return score
-
-
-def onnx_scorer(model_dir: Path) -> Scorer:
-    ce = CrossEncoder(model_dir)
-    return ce.score
-
-
-def train(
-    base: Path,
-    pairs: Sequence[tuple[str, str, int]],
-    epochs: int,
-    log: Callable[[str], None],
-) -> Any:
-    """A MiniLM cross-encoder trained on `pairs` (fixed seed)."""
-    import torch
-    from sentence_transformers import InputExample
-    from sentence_transformers.cross_encoder import CrossEncoder as STCrossEncoder
-    from torch.utils.data import DataLoader
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.set_verbosity_error()
-    torch.manual_seed(SEED)
-    random.seed(SEED)
-    model = STCrossEncoder(str(base), num_labels=1, max_length=MAX_PIECES, device="cpu")
-    examples = [InputExample(texts=[q, s], label=float(lab)) for q, s, lab in pairs]
-    g = torch.Generator().manual_seed(SEED)
-    loader = DataLoader(examples, shuffle=True, batch_size=16, generator=g)  # type: ignore[arg-type]
-    steps = len(loader) * epochs
-    t0 = time.perf_counter()
-    model.old_fit(
-        train_dataloader=loader,
-        epochs=epochs,
-        warmup_steps=int(0.1 * steps),
-        optimizer_params={"lr": 2e-5},
-        show_progress_bar=True,
-    )
-    log(f"  trained {len(pairs)} pairs x {epochs} epochs in {time.perf_counter() - t0:.0f} s")
-    return model
-
-
-def export(model: Any, out_dir: Path) -> Path:
-    """The model's ONNX export (fp32) and tokenizer in `out_dir`."""
-    import torch
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    hf = model.model.eval()
-    tok = model.tokenizer
-    sample = tok([("a question", "a sentence")], return_tensors="pt")
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-
-    class _Logits(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.model = hf
-
-        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-            return self.model(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-            ).logits
-
-    target = out_dir / "reranker-fp32.onnx"
-    with torch.no_grad():
-        torch.onnx.export(
-            _Logits(),
-            tuple(sample[n] for n in names),
-            str(target),
-            input_names=names,
-            output_names=["logits"],
-            dynamic_axes={
-                **{n: {0: "batch", 1: "sequence"} for n in names},
-                "logits": {0: "batch"},
-            },
-            opset_version=17,
-            dynamo=False,
-        )
-    tok.backend_tokenizer.save(str(out_dir / TOKENIZER_FILE))
-    return target
-
-
-# Dynamic int8 quantisation, weights as unsigned or signed 8 bits, tried in this order.
-QUANTISATIONS = ("uint8", "int8")
-QUANT_NOTE = {
-    "uint8": "int8 dynamic (onnxruntime quantize_dynamic, QUInt8 weights: u8u8 kernels, which "
-    "do not saturate on CPUs without VNNI)",
-    "int8": "int8 dynamic (onnxruntime quantize_dynamic, QInt8 weights)",
-}
-
-
-def quantize(fp32: Path, target: Path, weights: str) -> Path:
-    """Dynamic int8 quantisation of the weights (onnxruntime.quantization)."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    kind = QuantType.QUInt8 if weights == "uint8" else QuantType.QInt8
-    quantize_dynamic(str(fp32), str(target), weight_type=kind)
-    return target
-
-
-def ship_folder(model: Path, stage: Path, folder: Path, fmt: str) -> Path:
-    """A model folder as `CrossEncoder` reads it: `model`, the tokenizer in `stage`, and the
-    pair format."""
-    folder.mkdir(parents=True, exist_ok=True)
-    shutil.copy(model, folder / MODEL_FILE)
-    shutil.copy(stage / TOKENIZER_FILE, folder / TOKENIZER_FILE)
-    (folder / PROVENANCE_FILE).write_text(json.dumps({"pair_format": fmt}), encoding="utf-8")
-    return folder
-
-
-def load_trained(folder: Path) -> Any:
-    """A variant saved by an earlier step (sentence-transformers' folder)."""
-    from sentence_transformers.cross_encoder import CrossEncoder as STCrossEncoder
-
-    return STCrossEncoder(str(folder), num_labels=1, max_length=MAX_PIECES, device="cpu")
-
-
-def more_epoch(
-    model: Any, pairs: Sequence[tuple[str, str, int]], log: Callable[[str], None]
-) -> Any:
-    """One more epoch over `pairs`, reshuffled, at half the learning rate, no warm-up."""
-    import torch
-    from sentence_transformers import InputExample
-    from torch.utils.data import DataLoader
-
-    torch.manual_seed(SEED + 1)
-    g = torch.Generator().manual_seed(SEED + 1)
-    ex = [InputExample(texts=[q, s], label=float(lab)) for q, s, lab in pairs]
-    loader = DataLoader(ex, shuffle=True, batch_size=16, generator=g)  # type: ignore[arg-type]
-    t0 = time.perf_counter()
-    model.old_fit(
-        train_dataloader=loader,
-        epochs=1,
-        warmup_steps=0,
-        optimizer_params={"lr": 1e-5},
-        show_progress_bar=True,
-    )
-    log(f"  one more epoch (lr 1e-5) in {time.perf_counter() - t0:.0f} s")
-    return model
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
-
+from training.reranker_data import (  # noqa: E402
+    SOURCES,
+    build_pairs,
+    load_qnli,
+    load_selqa,
+    load_wikiqa,
+)
+from training.reranker_export import (  # noqa: E402
+    QUANT_NOTE,
+    QUANTISATIONS,
+    export,
+    quantize,
+    sha256,
+    ship_folder,
+)
+from training.reranker_measures import (  # noqa: E402
+    bi_encoder,
+    hit_at_1,
+    onnx_scorer,
+    overlap,
+    qnli_accuracy,
+    torch_scorer,
+)
+from training.reranker_model import SEED, load_trained, more_epoch, train  # noqa: E402
 
 VARIANTS = {
     # name: (pair format, epochs)
