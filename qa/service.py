@@ -5,9 +5,9 @@ are chosen: the embedding model, the store, the answerer and the query rewriter.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import replace
-from functools import cached_property
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from core.settings import Settings
@@ -97,6 +97,15 @@ def default_answerer(
     )
 
 
+@dataclass(frozen=True)
+class _Answering:
+    """What answers a question: the retriever, the answerer and the chain over them."""
+
+    retriever: ChunkRetriever
+    answerer: Answerer
+    chain: Runnable[str | QAInput, Answer]
+
+
 class QA(DocumentOps):
     """Question answering with cited passages over one Chroma collection, and the documents of
     that collection (`ingest`, `add_uploads`, `add_links`, `reingest`, `delete`, `documents`:
@@ -119,46 +128,65 @@ class QA(DocumentOps):
         self.settings = settings or Settings()
         self.store = store
         self.embeddings = embeddings
-        self._answerer = answerer
+        self._given_answerer = answerer
         self._reranker = reranker
+        self._making = threading.Lock()
+        self._parts: _Answering | None = None
+        if answerer is None and self.settings.llm:
+            from qa.llm.models import parse_llm_spec
 
-    @cached_property
-    def retriever(self) -> ChunkRetriever:
-        """Hybrid (or dense) search of the store for the chain."""
+            parse_llm_spec(self.settings.llm)  # a bad QA_LLM fails here, not at a question
+
+    def _answering(self) -> _Answering:
+        """The answering parts, made once, at the first question (under a lock: requests of
+        the API may ask at once)."""
+        with self._making:
+            if self._parts is None:
+                self._parts = self._make_answering()
+            return self._parts
+
+    def _make_answering(self) -> _Answering:
+        from qa.answering.chain import build_chain
+        from qa.answering.conversation import condense_query
+        from qa.answering.protocols import RewritesQueries
         from qa.store.retriever import ChunkRetriever
 
-        return ChunkRetriever(
+        retriever = ChunkRetriever(
             store=self.store,
             embeddings=self.embeddings,
             k=self.settings.top_k,
             mode=self.settings.retrieval,
         )
-
-    @cached_property
-    def answerer(self) -> Answerer:
-        """The answerer given, or `default_answerer` for the settings."""
-        return self._answerer or default_answerer(self.settings, self.embeddings, self._reranker)
-
-    @cached_property
-    def chain(self) -> Runnable[str | QAInput, Answer]:
-        """The answering chain: validate and condense, retrieve, answer."""
-        from qa.answering.chain import build_chain
-        from qa.answering.conversation import condense_query
-        from qa.answering.protocols import RewritesQueries
-
+        answerer = self._given_answerer or default_answerer(
+            self.settings, self.embeddings, self._reranker
+        )
         # An answerer that rewrites follow-ups (one with a language model) makes the queries.
         rewrite: QueryRewriter = (
-            self.answerer.rewrite_query
-            if isinstance(self.answerer, RewritesQueries)
-            else condense_query
+            answerer.rewrite_query if isinstance(answerer, RewritesQueries) else condense_query
         )
-        return build_chain(
-            self.retriever,
-            self.answerer,
+        chain = build_chain(
+            retriever,
+            answerer,
             max_question_chars=self.settings.max_question_chars,
             rewrite=rewrite,
             fold_similarity=self.settings.fold_similarity,
         )
+        return _Answering(retriever, answerer, chain)
+
+    @property
+    def retriever(self) -> ChunkRetriever:
+        """Hybrid (or dense) search of the store for the chain."""
+        return self._answering().retriever
+
+    @property
+    def answerer(self) -> Answerer:
+        """The answerer given, or `default_answerer` for the settings."""
+        return self._answering().answerer
+
+    @property
+    def chain(self) -> Runnable[str | QAInput, Answer]:
+        """The answering chain: validate and condense, retrieve, answer."""
+        return self._answering().chain
 
     @classmethod
     def from_settings(
