@@ -97,3 +97,12 @@ def test_the_lock_lets_one_thread_at_a_time_and_is_reentrant(settings: Any) -> N
     for t in threads:
         t.join()
     assert most == [1, 1, 1, 1]
+
+
+def test_the_answering_parts_are_made_once_when_first_questions_come_at_once(qa: QA) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        answerers = list(pool.map(lambda _: qa.answerer, range(8)))
+    assert all(a is answerers[0] for a in answerers)
+    assert qa.chain is qa.chain and qa.retriever is qa.retriever
