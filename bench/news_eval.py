@@ -26,10 +26,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from core.duplicates import fold_passages, shingles, similarity, sketch
-from ingest.fetch import make_client
 from ingest.loaders import html_to_text, load_file
 from qa import QA, Settings
-from qa.documents.links import ingest_links
 from qa.evaluation.scratch import scratch_folder, scratch_qa
 from qa.store.embeddings import LocalEmbeddings, stay_offline
 from tests.news_site import BOILERPLATE, STORIES, news_site
@@ -66,16 +64,9 @@ def build(tmp: Path, emb: LocalEmbeddings) -> Iterator[tuple[QA, dict[str, str]]
     seed = load_file(ROOT / "seeds" / "000_6a35916087595feb.txt")
     with scratch_qa([seed], Settings(fetch_allow_private=True), embeddings=emb) as scratch:
         qa = scratch.qa
-        with news_site(tmp / "site") as (base, _), make_client(qa.settings) as client:
+        with news_site(tmp / "site") as (base, _):
             urls = [f"{base}/{s.path}" for s in STORIES if s.markup != "none"]
-            report = ingest_links(
-                [*urls, f"{base}/council-report.pdf"],
-                qa.store,
-                emb.count_tokens,
-                qa.settings,
-                client,
-                feeds=[f"{base}/feed.xml"],
-            )
+            report = qa.add_links([*urls, f"{base}/council-report.pdf"], feeds=[f"{base}/feed.xml"])
         print(f"ingest: {report.summary()}")
         for line in report.lines():
             print(f"  {line}")

@@ -164,19 +164,14 @@ class DocumentOps:
     ) -> IngestReport:
         """Fetch pages and PDFs by their links and the new or changed entries of `feeds` (only
         links: never a local path), and ingest them; links left out are in `skipped`."""
-        from ingest.fetch import using
-        from qa.documents.links import ingest_links
+        if not (urls or feeds):
+            from qa.documents.pipeline import IngestReport
 
-        with using(client, self.settings) as http, self.lock.held(wait):
-            return ingest_links(
-                urls,
-                self.store,
-                self.embeddings.count_tokens,
-                self.settings,
-                http,
-                feeds=feeds,
-                on_progress=on_progress,
-            )
+            return IngestReport()
+        links = SourceBatch(links=tuple(urls))  # as links, never read as local paths
+        return self.ingest(
+            links, feeds=feeds, progress=False, on_progress=on_progress, client=client, wait=wait
+        )
 
     def reingest(
         self,

@@ -14,9 +14,7 @@ import pytest
 
 from cli import main
 from core.types import DateWindow
-from ingest.fetch import make_client
 from qa import QA, ChunkStore, Settings, SourceDocument, open_client
-from qa.documents.links import ingest_links
 from qa.documents.pipeline import ingest_documents
 from qa.store.texts import DocumentTexts
 from tests.news_site import STORIES, news_site
@@ -40,18 +38,11 @@ def news_qa(site: str, tmp_path_factory: pytest.TempPathFactory, embeddings: Any
     store = ChunkStore.from_settings(
         open_client(settings, create=True), settings, embeddings, create=True
     )
+    qa = QA(store, embeddings, settings=settings)
     urls = [f"{site}/{s.path}" for s in STORIES if s.markup != "none"]
-    with make_client(settings) as client:
-        report = ingest_links(
-            [*urls, f"{site}/council-report.pdf"],
-            store,
-            embeddings.count_tokens,
-            settings,
-            client,
-            feeds=[f"{site}/feed.xml"],
-        )
+    report = qa.add_links([*urls, f"{site}/council-report.pdf"], feeds=[f"{site}/feed.xml"])
     assert (report.added, report.skipped) == (len(STORIES) + 1, ())
-    return QA(store, embeddings, settings=settings)
+    return qa
 
 
 def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
